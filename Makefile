@@ -1,0 +1,46 @@
+# The two commands a new user needs: `make serve` and `make test`.
+# Both install whatever is missing first (scripts/setup.sh) and skip what is there.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+
+# wasm-opt comes from npm's binaryen (see tools/binaryen); cargo-installed tools from ~/.cargo/bin.
+export PATH := $(CURDIR)/tools/binaryen/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: serve test dist build-dist setup lint unit e2e size clean
+
+## make serve: build and serve the app on http://127.0.0.1:8080/ with live reload
+serve:
+	scripts/setup.sh build
+	trunk serve --offline --address 127.0.0.1 --port 8080
+
+## make test: every check — format, lints (native and wasm32), native tests, release build, browser test
+test:
+	scripts/setup.sh test
+	$(MAKE) --no-print-directory lint unit build-dist size e2e
+
+## make dist: optimized static build in dist/, working from any sub-path of any static server
+dist:
+	scripts/setup.sh build
+	$(MAKE) --no-print-directory build-dist size
+
+build-dist:
+	trunk build --release --offline --public-url ./
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+	cargo clippy --workspace --all-targets --locked --target wasm32-unknown-unknown -- -D warnings
+
+unit:
+	cargo test --workspace --locked
+
+size:
+	scripts/size-report.sh
+
+e2e:
+	node --test --test-reporter=spec e2e/
+
+clean:
+	cargo clean
+	rm -rf dist

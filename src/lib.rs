@@ -1,0 +1,10 @@
+//! The Slotscope web app. It renders what the simulation core
+//! (`slotscope-sim`) computes and turns gestures into calls on it; no Redis
+//! rule lives here.
+
+pub mod app;
+pub mod components;
+#[cfg(target_arch = "wasm32")]
+pub mod fatal;
+
+pub use app::App;

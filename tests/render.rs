@@ -1,0 +1,171 @@
+//! Renders the components natively with Yew's server renderer and checks what
+//! a person would read on the page. No browser needed.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::rc::Rc;
+
+use slotscope::components::key_inspector::{KeyInspector, KeyInspectorProps};
+use slotscope::components::slot_bar::{SlotBar, SlotBarProps};
+use slotscope::App;
+use slotscope_sim::Layout;
+use yew::ServerRenderer;
+
+fn render_inspector(key: &str) -> String {
+    let key = key.to_string();
+    let renderer = ServerRenderer::<KeyInspector>::with_props(move || KeyInspectorProps {
+        layout: Rc::new(Layout::default()),
+        initial_key: key.into(),
+    })
+    .hydratable(false);
+    futures::executor::block_on(renderer.render())
+}
+
+/// The text of the first element carrying `data-testid="{id}"`, tags stripped.
+fn text_of(html: &str, id: &str) -> String {
+    let marker = format!("data-testid=\"{id}\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {id} in {html}"));
+    let body = &html[start..];
+    let open_end = body.find('>').unwrap() + 1;
+    // Walk to the matching close tag, counting nested elements.
+    let mut depth = 1;
+    let mut i = open_end;
+    let mut text = String::new();
+    while depth > 0 {
+        let rest = &body[i..];
+        let next = rest.find('<').unwrap();
+        text.push_str(&rest[..next]);
+        let tag_end = rest.find('>').unwrap();
+        let tag = &rest[next..=tag_end];
+        if tag.starts_with("</") {
+            depth -= 1;
+        } else if !tag.ends_with("/>") {
+            depth += 1;
+        }
+        i += tag_end + 1;
+    }
+    text.replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+}
+
+#[test]
+fn hash_tag_key_shows_tag_slot_and_owner() {
+    let html = render_inspector("{user:1001}:orders");
+    assert_eq!(text_of(&html, "slot"), "5712");
+    assert_eq!(text_of(&html, "owner"), "127.0.0.1:7001");
+    assert_eq!(text_of(&html, "hashed"), "user:1001");
+    assert!(
+        html.contains("class=\"hashed\">user:1001</mark>"),
+        "only the tag is highlighted: {html}"
+    );
+    let why = text_of(&html, "why");
+    assert!(
+        why.starts_with("Hash tag: Redis hashes only user:1001"),
+        "{why}"
+    );
+    assert!(
+        why.contains("The key user:1001 and every key whose first tag is {user:1001}"),
+        "{why}"
+    );
+    assert!(why.contains("slot 5712"), "{why}");
+    assert_eq!(text_of(&html, "crc"), "0x5650");
+    assert_eq!(text_of(&html, "mask"), "0x5650 & 0x3FFF (16383) = 5712");
+    assert_eq!(
+        text_of(&html, "hashed-hex"),
+        "75 73 65 72 3a 31 30 30 31 (9 bytes)"
+    );
+    assert_eq!(text_of(&html, "key-size"), "18 bytes");
+    assert_eq!(
+        text_of(&html, "owner-line"),
+        "Slot 5712 is in 5461-10922, held by master 127.0.0.1:7001."
+    );
+}
+
+#[test]
+fn plain_key_is_hashed_whole() {
+    let html = render_inspector("user:1001");
+    assert_eq!(text_of(&html, "slot"), "5712");
+    assert_eq!(text_of(&html, "hashed"), "user:1001");
+    assert!(
+        html.contains("class=\"hashed whole\">user:1001</mark>"),
+        "{html}"
+    );
+    assert!(text_of(&html, "why").contains("no { in the key"));
+}
+
+#[test]
+fn lesson_and_edge_keys() {
+    for (key, slot, owner) in [
+        ("mykey", "14687", "127.0.0.1:7002"),
+        ("foo", "12182", "127.0.0.1:7002"),
+        ("bar", "5061", "127.0.0.1:7000"),
+        ("{user:1001}:profile", "5712", "127.0.0.1:7001"),
+    ] {
+        let html = render_inspector(key);
+        assert_eq!(text_of(&html, "slot"), slot, "{key}");
+        assert_eq!(text_of(&html, "owner"), owner, "{key}");
+    }
+}
+
+#[test]
+fn empty_tag_and_unclosed_brace_hash_the_whole_key() {
+    let html = render_inspector("foo{}{bar}");
+    assert_eq!(text_of(&html, "slot"), "8363");
+    assert!(text_of(&html, "why").contains("an empty tag does not count"));
+    let html = render_inspector("a{b");
+    assert!(text_of(&html, "why").contains("no } after it"));
+    let html = render_inspector("foo{{bar}}zap");
+    assert_eq!(text_of(&html, "hashed"), "{bar");
+    assert_eq!(text_of(&html, "slot"), "4015");
+}
+
+#[test]
+fn empty_key_is_slot_zero() {
+    let html = render_inspector("");
+    assert_eq!(text_of(&html, "slot"), "0");
+    assert_eq!(text_of(&html, "owner"), "127.0.0.1:7000");
+    assert_eq!(text_of(&html, "key-size"), "0 bytes");
+    assert_eq!(text_of(&html, "hashed-hex"), "none");
+    assert!(text_of(&html, "key-view").contains("the empty key"));
+}
+
+#[test]
+fn unicode_and_emoji_are_hashed_as_utf8_bytes() {
+    let html = render_inspector("🚀");
+    assert_eq!(text_of(&html, "hashed-hex"), "f0 9f 9a 80 (4 bytes)");
+    assert_eq!(text_of(&html, "key-size"), "4 bytes");
+    let html = render_inspector("héllo {wörld}");
+    assert_eq!(text_of(&html, "hashed"), "wörld");
+    assert_eq!(text_of(&html, "hashed-hex"), "77 c3 b6 72 6c 64 (6 bytes)");
+}
+
+#[test]
+fn long_keys_cut_the_hex_listing() {
+    let key = "k".repeat(300);
+    let html = render_inspector(&key);
+    assert!(text_of(&html, "hashed-hex").ends_with("… (300 bytes in all)"));
+}
+
+#[test]
+fn slot_bar_draws_each_master_and_the_pin() {
+    let renderer = ServerRenderer::<SlotBar>::with_props(|| SlotBarProps {
+        layout: Rc::new(Layout::default()),
+        marked: Some(5712),
+    })
+    .hydratable(false);
+    let html = futures::executor::block_on(renderer.render());
+    assert_eq!(html.matches("<rect").count(), 3);
+    assert!(html.contains("x=\"5461\""), "{html}");
+    assert!(html.contains("width=\"5462\""), "{html}");
+    assert_eq!(text_of(&html, "slot-pin"), "5712");
+    assert!(html.contains("127.0.0.1:7002 holds 10923-16383"));
+}
+
+#[test]
+fn app_opens_on_the_lesson_key() {
+    let html = futures::executor::block_on(ServerRenderer::<App>::new().hydratable(false).render());
+    assert!(html.contains("Slotscope"));
+    assert_eq!(text_of(&html, "slot"), "5712");
+}
