@@ -101,7 +101,8 @@ case "$what" in
   build) ;;
   test)
     # The e2e test drives Debian's Chromium; no tool may download a browser here.
-    ensure_debian chromium chromium-driver
+    # The emoji font only makes the screenshots show 🚀 instead of a box.
+    ensure_debian chromium chromium-driver fonts-noto-color-emoji
     ensure_npm e2e
     ;;
   *) die "usage: scripts/setup.sh build|test" ;;

@@ -8,7 +8,9 @@
 use std::panic::PanicHookInfo;
 
 pub fn install_panic_hook() {
-    std::panic::set_hook(Box::new(show_panic));
+    // Through Yew, not `std::panic::set_hook`: Yew's renderer replaces any hook
+    // not registered this way with its own console-only one.
+    yew::set_custom_panic_hook(Box::new(show_panic));
 }
 
 fn show_panic(info: &PanicHookInfo<'_>) {

@@ -123,6 +123,9 @@ pub fn key_inspector(props: &KeyInspectorProps) -> Html {
                 <li class="step">
                     <h3>{ "Bytes hashed" }</h3>
                     <div class="key-view" data-testid="key-view">{ key_view(text, ks.hashed) }</div>
+                    <p class="key-legend" aria-hidden="true">
+                        <mark>{ "highlighted" }</mark>{ " bytes are hashed; grey ones are not" }
+                    </p>
                     <p class="why" data-testid="why">{ why_these_bytes(text, ks) }</p>
                     <p class="hex">
                         <span class="label">{ "UTF-8 bytes hashed: " }</span>
