@@ -27,6 +27,11 @@ ensure_cargo() {
   command -v cargo >/dev/null || die "cargo not found: install Rust with rustup (https://rustup.rs) first"
 }
 
+ensure_components() {
+  cargo fmt --version >/dev/null 2>&1 || { say "adding rustfmt"; rustup component add rustfmt; }
+  cargo clippy --version >/dev/null 2>&1 || { say "adding clippy"; rustup component add clippy; }
+}
+
 ensure_wasm_target() {
   rustup target list --installed | grep -qx wasm32-unknown-unknown && return
   say "adding the Rust target wasm32-unknown-unknown"
@@ -100,6 +105,7 @@ ensure_binaryen
 case "$what" in
   build) ;;
   test)
+    ensure_components
     # The e2e test drives Debian's Chromium; no tool may download a browser here.
     # The emoji font only makes the screenshots show 🚀 instead of a box.
     ensure_debian chromium chromium-driver fonts-noto-color-emoji
