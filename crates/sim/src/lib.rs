@@ -1,13 +1,26 @@
 //! The Slotscope simulation core: a model of a Redis Cluster that runs
 //! anywhere Rust runs, with no dependency on a browser.
 //!
-//! It grows issue by issue; today it knows how keys map to slots (`slot`) and
-//! how `redis-cli --cluster create` lays slots out over masters (`layout`).
+//! What it holds so far: key → slot (`slot`), the slot split of
+//! `redis-cli --cluster create` (`layout`), the cluster and each node's view
+//! (`cluster`), a node's db (`keyspace`), Redis's routing rules (`routing`),
+//! command execution (`command`), replies on the wire (`reply`) and as
+//! redis-cli prints them (`render`).
 
+pub mod cluster;
+pub mod command;
+pub mod keyspace;
 pub mod layout;
+pub mod render;
 pub mod reply;
+pub mod rng;
+pub mod routing;
 pub mod slot;
 
+/// The Redis version whose behaviour the simulator reproduces.
+pub const REDIS_VERSION: &str = "7.0.15";
+
+pub use cluster::{Cluster, ConnId, NodeIdx, Role};
 pub use layout::{Addr, Layout, LayoutError, LayoutMaster, SlotRange};
 pub use reply::{Protocol, Reply};
 pub use slot::{explain, key_hash_slot, HashedPart, KeySlot, Slot, SLOT_COUNT, SLOT_MASK};

@@ -68,6 +68,29 @@ impl Reply {
         matches!(self, Reply::Error(_))
     }
 
+    /// The reply as a client speaking `proto` receives it: in RESP2 the
+    /// RESP3-only types arrive as arrays, bulk strings and integers.
+    pub fn as_seen(&self, proto: Protocol) -> Reply {
+        if proto == Protocol::Resp3 {
+            return self.clone();
+        }
+        match self {
+            Reply::Array(items) | Reply::Set(items) | Reply::Push(items) => {
+                Reply::Array(items.iter().map(|r| r.as_seen(proto)).collect())
+            }
+            Reply::Map(pairs) => Reply::Array(
+                pairs
+                    .iter()
+                    .flat_map(|(k, v)| [k.as_seen(proto), v.as_seen(proto)])
+                    .collect(),
+            ),
+            Reply::Double(text) => Reply::Bulk(text.clone().into_bytes()),
+            Reply::Bool(b) => Reply::Integer(i64::from(*b)),
+            Reply::Verbatim { text, .. } => Reply::Bulk(text.clone()),
+            other => other.clone(),
+        }
+    }
+
     /// The exact bytes on the wire.
     pub fn encode(&self, proto: Protocol) -> Vec<u8> {
         let mut out = Vec::new();

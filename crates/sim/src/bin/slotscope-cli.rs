@@ -1,0 +1,238 @@
+//! `slotscope-cli`: the simulated cluster from a terminal, for engineers and
+//! tests. Reads one command per line (redis-cli syntax) from a file or stdin
+//! and prints each reply exactly as redis-cli prints it, nothing else.
+//!
+//!     slotscope-cli [--seed N] [--masters N] [--replicas N] [-c] [FILE]
+//!
+//! A line may start with `@PORT ` to send it to 127.0.0.1:PORT; otherwise it
+//! goes to the node used last (7000 at start). Each port keeps one connection
+//! for the whole run, so READONLY, MULTI and ASKING carry over as in one
+//! redis-cli session per node. With `-c`, MOVED and ASK are followed as
+//! `redis-cli -c` follows them: a note `-> Redirected to slot [S] located at
+//! IP:PORT`, a fresh connection to that node (ASKING first for ASK), and later
+//! lines go there. Blank lines and lines starting with `#` are skipped.
+//! Input errors go to stderr with their line number.
+
+use std::collections::HashMap;
+use std::io::{self, BufRead, Write};
+use std::process::ExitCode;
+
+use slotscope_sim::command::parse::split_args;
+use slotscope_sim::render::render_for;
+use slotscope_sim::{Cluster, ConnId, NodeIdx, Reply};
+
+/// redis-cli -c gives up after this many redirects of one command.
+const MAX_REDIRECTS: usize = 16;
+
+struct Options {
+    seed: u64,
+    masters: usize,
+    replicas: usize,
+    follow: bool,
+    file: Option<String>,
+}
+
+fn parse_options() -> Result<Options, String> {
+    let mut o = Options {
+        seed: 1,
+        masters: 3,
+        replicas: 1,
+        follow: false,
+        file: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut number = |name: &str| -> Result<u64, String> {
+            let v = args.next().ok_or_else(|| format!("{name} needs a value"))?;
+            v.parse()
+                .map_err(|_| format!("{name}: '{v}' is not a number"))
+        };
+        match a.as_str() {
+            "--seed" => o.seed = number("--seed")?,
+            "--masters" => o.masters = number("--masters")? as usize,
+            "--replicas" => o.replicas = number("--replicas")? as usize,
+            "-c" => o.follow = true,
+            "-h" | "--help" => {
+                return Err(
+                    "usage: slotscope-cli [--seed N] [--masters N] [--replicas N] [-c] [FILE]"
+                        .into(),
+                )
+            }
+            _ if o.file.is_none() && !a.starts_with('-') => o.file = Some(a),
+            _ => return Err(format!("unknown option '{a}' (try --help)")),
+        }
+    }
+    if o.masters < 3 {
+        return Err(format!(
+            "--masters {}: Redis Cluster requires at least 3 master nodes",
+            o.masters
+        ));
+    }
+    Ok(o)
+}
+
+struct Session {
+    cluster: Cluster,
+    conns: HashMap<NodeIdx, ConnId>,
+    current: NodeIdx,
+    follow: bool,
+}
+
+impl Session {
+    fn conn(&mut self, node: NodeIdx) -> ConnId {
+        match self.conns.get(&node) {
+            Some(&c) => c,
+            None => {
+                let c = self.cluster.connect(node);
+                self.conns.insert(node, c);
+                c
+            }
+        }
+    }
+
+    /// Sends `argv` and returns what redis-cli would print.
+    fn run(&mut self, argv: &[Vec<u8>]) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut asking = false;
+        for _ in 0..=MAX_REDIRECTS {
+            let conn = self.conn(self.current);
+            if asking {
+                self.cluster.execute(conn, &[b"ASKING".to_vec()]);
+            }
+            let reply = self.cluster.execute(conn, argv);
+            // A loopback round trip: about a millisecond of simulated time.
+            self.cluster.advance(1);
+            if self.follow {
+                if let Some((slot, port, ask)) = redirect(&reply) {
+                    if let Some(target) = self.cluster.node_by_port(port) {
+                        out.push(format!(
+                            "-> Redirected to slot [{slot}] located at 127.0.0.1:{port}"
+                        ));
+                        // redis-cli reconnects on a redirect: the new connection
+                        // starts in the default state.
+                        let fresh = self.cluster.connect(target);
+                        self.conns.insert(target, fresh);
+                        self.current = target;
+                        asking = ask;
+                        continue;
+                    }
+                }
+            }
+            let proto = self.cluster.conns[conn].proto;
+            out.push(render_for(argv, &reply, proto));
+            return out;
+        }
+        out.push("(error) Too many redirects".into());
+        out
+    }
+}
+
+/// `(slot, port, is_ask)` of a MOVED or ASK error.
+fn redirect(reply: &Reply) -> Option<(u16, u16, bool)> {
+    let Reply::Error(text) = reply else {
+        return None;
+    };
+    let mut words = text.split(' ');
+    let kind = words.next()?;
+    let ask = match kind {
+        "MOVED" => false,
+        "ASK" => true,
+        _ => return None,
+    };
+    let slot = words.next()?.parse().ok()?;
+    let port = words.next()?.rsplit(':').next()?.parse().ok()?;
+    Some((slot, port, ask))
+}
+
+fn main() -> ExitCode {
+    let options = match parse_options() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("slotscope-cli: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let cluster = match Cluster::create(options.masters, options.replicas, options.seed) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("slotscope-cli: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let input: Box<dyn BufRead> = match &options.file {
+        None => Box::new(io::stdin().lock()),
+        Some(path) => match std::fs::File::open(path) {
+            Ok(f) => Box::new(io::BufReader::new(f)),
+            Err(e) => {
+                eprintln!("slotscope-cli: {path}: {e}");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let mut session = Session {
+        cluster,
+        conns: HashMap::new(),
+        current: 0,
+        follow: options.follow,
+    };
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let mut input_errors = 0;
+    for (n, line) in input.split(b'\n').enumerate() {
+        let lineno = n + 1;
+        let line = match line {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("slotscope-cli: reading input: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let mut text: &[u8] = line.strip_suffix(b"\r").unwrap_or(&line);
+        let trimmed = text.trim_ascii_start();
+        if trimmed.is_empty() || trimmed.starts_with(b"#") {
+            continue;
+        }
+        if let Some(rest) = trimmed.strip_prefix(b"@") {
+            let (port, cmd) = rest.split_at(
+                rest.iter()
+                    .position(|b| b.is_ascii_whitespace())
+                    .unwrap_or(rest.len()),
+            );
+            let node = std::str::from_utf8(port)
+                .ok()
+                .and_then(|p| p.parse::<u16>().ok())
+                .and_then(|p| session.cluster.node_by_port(p));
+            match node {
+                Some(node) => session.current = node,
+                None => {
+                    eprintln!(
+                        "line {lineno}: no node listens on port '{}'",
+                        String::from_utf8_lossy(port)
+                    );
+                    input_errors += 1;
+                    continue;
+                }
+            }
+            text = cmd;
+        }
+        let argv = match split_args(text) {
+            Ok(a) if a.is_empty() => continue,
+            Ok(a) => a,
+            Err(e) => {
+                eprintln!("line {lineno}: {e}");
+                input_errors += 1;
+                continue;
+            }
+        };
+        for printed in session.run(&argv) {
+            if writeln!(out, "{printed}").is_err() {
+                return ExitCode::from(1);
+            }
+        }
+    }
+    if input_errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,272 @@
+//! The cluster: its nodes, each with its *own* view of the others (slot
+//! table, roles, epochs, flags), and the client connections to them.
+//!
+//! Views start identical, as after `redis-cli --cluster create` has settled,
+//! and diverge when one node learns something first (a SETSLOT, a failure).
+
+use std::collections::BTreeMap;
+
+use crate::keyspace::Keyspace;
+use crate::layout::{split_slots, Addr, LayoutError, FIRST_PORT};
+use crate::reply::Protocol;
+use crate::rng::Rng;
+use crate::slot::{Slot, SLOT_COUNT};
+
+/// Index of a node in `Cluster::nodes`; stable for the life of the cluster.
+pub type NodeIdx = usize;
+
+/// Index of a client connection in `Cluster::conns`.
+pub type ConnId = usize;
+
+/// The settings of `redis.conf` that change what clients see.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// `cluster-node-timeout`, ms.
+    pub node_timeout: u64,
+    pub require_full_coverage: bool,
+    pub allow_reads_when_down: bool,
+    pub allow_pubsubshard_when_down: bool,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            node_timeout: 15_000,
+            require_full_coverage: true,
+            allow_reads_when_down: false,
+            allow_pubsubshard_when_down: true,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Master,
+    Replica { of: NodeIdx },
+}
+
+/// What one node believes about another (or about itself).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PeerView {
+    pub role: Role,
+    pub config_epoch: u64,
+    /// `fail?`: this node has not heard from the peer for node_timeout.
+    pub pfail: bool,
+    /// `fail`: a majority of masters agreed the peer is down.
+    pub fail: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub id: String,
+    pub addr: Addr,
+    /// Cluster bus port: `port + 10000`.
+    pub cport: u16,
+    /// False after kill -9: the process is gone.
+    pub alive: bool,
+    pub current_epoch: u64,
+    /// This node's slot table: who it believes owns each slot.
+    pub slots: Vec<Option<NodeIdx>>,
+    /// Slots this node is migrating away, and to whom (`migrating_slots_to`).
+    pub migrating: BTreeMap<Slot, NodeIdx>,
+    /// Slots this node is importing, and from whom (`importing_slots_from`).
+    pub importing: BTreeMap<Slot, NodeIdx>,
+    /// This node's view of every node, itself included.
+    pub view: Vec<PeerView>,
+    /// Bytes of replication stream produced (master) or applied (replica).
+    pub repl_offset: u64,
+    pub db: Keyspace,
+}
+
+impl Node {
+    /// The role this node believes it has.
+    pub fn role(&self, me: NodeIdx) -> Role {
+        self.view[me].role
+    }
+}
+
+/// Per-connection client state, as `client` flags in Redis.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Conn {
+    pub node: NodeIdx,
+    pub proto: Protocol,
+    /// READONLY: reads of its master's slots are served by a replica.
+    pub readonly: bool,
+    /// ASKING: the next command may touch an importing slot.
+    pub asking: bool,
+    /// Commands queued since MULTI, if in a transaction.
+    pub multi: Option<Vec<Vec<Vec<u8>>>>,
+    /// A queued command was refused: EXEC must abort (`CLIENT_DIRTY_EXEC`).
+    pub multi_dirty: bool,
+    /// WATCHed keys and the version each had when watched.
+    pub watched: Vec<(Vec<u8>, u64)>,
+}
+
+/// `*1\r\n$4\r\nPING\r\n`: the replication stream of a fresh shard.
+pub const INITIAL_REPL_OFFSET: u64 = 14;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cluster {
+    pub nodes: Vec<Node>,
+    pub config: Config,
+    /// Simulated time, ms.
+    pub now: u64,
+    pub rng: Rng,
+    pub conns: Vec<Conn>,
+}
+
+impl Cluster {
+    /// A cluster as `redis-cli --cluster create --cluster-replicas R` leaves
+    /// it: masters on ports 7000.., slots split as redis-cli splits them,
+    /// replica `masters + i` following master `i % masters`, config epochs
+    /// 1..N (`CLUSTER SET-CONFIG-EPOCH`), current epoch N everywhere.
+    pub fn create(
+        masters: usize,
+        replicas_per_master: usize,
+        seed: u64,
+    ) -> Result<Cluster, LayoutError> {
+        let ranges = split_slots(masters)?;
+        let total = masters * (1 + replicas_per_master);
+        if total > usize::from(u16::MAX - FIRST_PORT - 10_000) {
+            return Err(LayoutError::MasterCount(masters));
+        }
+        let mut rng = Rng::new(seed);
+        let mut table = vec![None; usize::from(SLOT_COUNT)];
+        for (m, r) in ranges.iter().enumerate() {
+            for s in r.first..=r.last {
+                table[usize::from(s)] = Some(m);
+            }
+        }
+        let view: Vec<PeerView> = (0..total)
+            .map(|i| PeerView {
+                role: if i < masters {
+                    Role::Master
+                } else {
+                    Role::Replica { of: i % masters }
+                },
+                config_epoch: i as u64 + 1,
+                pfail: false,
+                fail: false,
+            })
+            .collect();
+        let nodes = (0..total)
+            .map(|i| {
+                let port = FIRST_PORT + i as u16;
+                Node {
+                    id: rng.node_id(),
+                    addr: Addr::loopback(port),
+                    cport: port + 10_000,
+                    alive: true,
+                    current_epoch: total as u64,
+                    slots: table.clone(),
+                    migrating: BTreeMap::new(),
+                    importing: BTreeMap::new(),
+                    view: view.clone(),
+                    // The master's first replication PING (14 bytes) has
+                    // gone through, as in the transcripts taken after creation.
+                    repl_offset: INITIAL_REPL_OFFSET,
+                    db: Keyspace::default(),
+                }
+            })
+            .collect();
+        Ok(Cluster {
+            nodes,
+            config: Config::default(),
+            now: 0,
+            rng,
+            conns: Vec::new(),
+        })
+    }
+
+    pub fn node_by_port(&self, port: u16) -> Option<NodeIdx> {
+        self.nodes.iter().position(|n| n.addr.port == port)
+    }
+
+    pub fn node_by_id(&self, id: &[u8]) -> Option<NodeIdx> {
+        self.nodes.iter().position(|n| n.id.as_bytes() == id)
+    }
+
+    /// Opens a new client connection to `node`, in the default state.
+    pub fn connect(&mut self, node: NodeIdx) -> ConnId {
+        self.conns.push(Conn {
+            node,
+            ..Conn::default()
+        });
+        self.conns.len() - 1
+    }
+
+    /// Lets simulated time pass (keys expire lazily when next touched).
+    pub fn advance(&mut self, ms: u64) {
+        self.now = self.now.saturating_add(ms);
+    }
+
+    /// The config epoch `viewer` shows for `node`: a replica shows its master's.
+    pub fn shown_config_epoch(&self, viewer: NodeIdx, node: NodeIdx) -> u64 {
+        let v = &self.nodes[viewer].view;
+        match v[node].role {
+            Role::Master => v[node].config_epoch,
+            Role::Replica { of } => v[of].config_epoch,
+        }
+    }
+
+    /// Masters that own at least one slot, in `viewer`'s view (`cluster_size`).
+    pub fn cluster_size(&self, viewer: NodeIdx) -> usize {
+        let mut owners: Vec<NodeIdx> = self.nodes[viewer].slots.iter().flatten().copied().collect();
+        owners.sort_unstable();
+        owners.dedup();
+        owners.len()
+    }
+
+    /// `cluster_state:ok` as `viewer` computes it (`clusterUpdateState`): with
+    /// full coverage required, every slot must have an owner that is not FAIL.
+    pub fn state_ok(&self, viewer: NodeIdx) -> bool {
+        let node = &self.nodes[viewer];
+        if self.config.require_full_coverage {
+            let covered = node
+                .slots
+                .iter()
+                .all(|owner| owner.is_some_and(|o| !node.view[o].fail));
+            if !covered {
+                return false;
+            }
+        }
+        // The minority rule: a master that cannot reach a majority of the
+        // slot-owning masters declares the state down. Without a bus yet,
+        // reachability is the FAIL/PFAIL flags of the view.
+        let size = self.cluster_size(viewer);
+        let reachable = {
+            let mut owners: Vec<NodeIdx> = node.slots.iter().flatten().copied().collect();
+            owners.sort_unstable();
+            owners.dedup();
+            owners
+                .iter()
+                .filter(|&&o| o == viewer || !(node.view[o].fail || node.view[o].pfail))
+                .count()
+        };
+        reachable > size / 2
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_like_redis_cli() {
+        let c = Cluster::create(3, 1, 1).unwrap();
+        assert_eq!(c.nodes.len(), 6);
+        assert_eq!(c.nodes[3].addr.to_string(), "127.0.0.1:7003");
+        assert_eq!(c.nodes[0].role(0), Role::Master);
+        assert_eq!(c.nodes[4].role(4), Role::Replica { of: 1 });
+        assert_eq!(c.nodes[0].slots[5460], Some(0));
+        assert_eq!(c.nodes[5].slots[5461], Some(1));
+        assert_eq!(c.nodes[2].slots[16383], Some(2));
+        assert_eq!(c.nodes[0].current_epoch, 6);
+        assert_eq!(c.shown_config_epoch(0, 3), 1);
+        assert_eq!(c.cluster_size(0), 3);
+        assert!(c.state_ok(0));
+        // Same seed, same IDs; different seed, different IDs.
+        assert_eq!(Cluster::create(3, 1, 1).unwrap().nodes[0].id, c.nodes[0].id);
+        assert_ne!(Cluster::create(3, 1, 2).unwrap().nodes[0].id, c.nodes[0].id);
+    }
+}

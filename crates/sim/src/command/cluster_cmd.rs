@@ -1,0 +1,629 @@
+//! `CLUSTER ...` subcommands, answered from the receiving node's own view,
+//! with Redis 7.0's output formats (`clusterGenNodeDescription`,
+//! `clusterCommandSlots`, `clusterCommandShards`, `genClusterInfoString`)
+//! and error texts (`clusterCommand`, `clusterCommandSetSlot` in cluster.c).
+
+use crate::cluster::{Cluster, ConnId, NodeIdx, Role};
+use crate::keyspace::parse_i64;
+use crate::reply::{Protocol, Reply};
+use crate::slot::{key_hash_slot, Slot, SLOT_COUNT};
+
+use super::data::NOT_INTEGER;
+use super::table::CommandSpec;
+
+fn err(text: impl Into<String>) -> Reply {
+    Reply::Error(text.into())
+}
+
+/// `getSlotOrReply()`.
+fn slot_arg(arg: &[u8]) -> Result<Slot, Reply> {
+    match parse_i64(arg) {
+        Some(n) if (0..i64::from(SLOT_COUNT)).contains(&n) => Ok(n as Slot),
+        _ => Err(err("ERR Invalid or out of range slot")),
+    }
+}
+
+/// Contiguous ranges of the slots `pred` selects, in slot order.
+fn ranges(slots: &[Option<NodeIdx>], pred: impl Fn(Option<NodeIdx>) -> bool) -> Vec<(Slot, Slot)> {
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    for i in 0..=slots.len() {
+        let inside = i < slots.len() && pred(slots[i]);
+        match (inside, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                out.push((s as Slot, (i - 1) as Slot));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+impl Cluster {
+    pub(crate) fn cluster_command(
+        &mut self,
+        conn: ConnId,
+        spec: &CommandSpec,
+        argv: &[Vec<u8>],
+    ) -> Reply {
+        let me = self.conns[conn].node;
+        let proto = self.conns[conn].proto;
+        let result = match spec.name {
+            "cluster|keyslot" => Ok(Reply::Integer(i64::from(key_hash_slot(&argv[2])))),
+            "cluster|myid" => Ok(Reply::bulk(self.nodes[me].id.clone())),
+            "cluster|info" => Ok(Reply::Verbatim {
+                format: "txt".into(),
+                text: self.cluster_info(me).into_bytes(),
+            }),
+            "cluster|nodes" => Ok(Reply::Verbatim {
+                format: "txt".into(),
+                text: self.cluster_nodes(me).into_bytes(),
+            }),
+            "cluster|slots" => Ok(self.cluster_slots(me)),
+            "cluster|shards" => Ok(self.cluster_shards(me, proto)),
+            "cluster|replicas" | "cluster|slaves" => self.cluster_replicas(me, &argv[2]),
+            "cluster|countkeysinslot" => match parse_i64(&argv[2]) {
+                None => Err(err(NOT_INTEGER)),
+                Some(s) if !(0..i64::from(SLOT_COUNT)).contains(&s) => Err(err("ERR Invalid slot")),
+                Some(s) => {
+                    let now = self.now;
+                    self.nodes[me].db.expire_all(now);
+                    Ok(Reply::Integer(self.nodes[me].db.count_in_slot(s as Slot) as i64))
+                }
+            },
+            "cluster|getkeysinslot" => self.get_keys_in_slot(me, argv),
+            "cluster|setslot" => self.setslot(me, argv),
+            "cluster|addslots" | "cluster|delslots" => {
+                let slots: Result<Vec<Slot>, Reply> = argv[2..].iter().map(|a| slot_arg(a)).collect();
+                slots.and_then(|s| self.add_or_del_slots(me, spec.name == "cluster|addslots", &s))
+            }
+            "cluster|addslotsrange" | "cluster|delslotsrange" => self.slot_ranges_command(me, spec.name, argv),
+            "cluster|forget" => self.forget(me, &argv[2]),
+            "cluster|replicate" => self.replicate_command(me, &argv[2]),
+            "cluster|failover" => match self.nodes[me].role(me) {
+                Role::Master => Err(err("ERR You should send CLUSTER FAILOVER to a replica")),
+                Role::Replica { .. } => Err(err(
+                    "ERR the Slotscope simulator runs failovers in a later version (no cluster bus yet)",
+                )),
+            },
+            "cluster|count-failure-reports" => match self.node_by_id(&argv[2]) {
+                None => Err(err(format!("ERR Unknown node {}", String::from_utf8_lossy(&argv[2])))),
+                Some(_) => Ok(Reply::Integer(0)),
+            },
+            "cluster|reset" => {
+                let has_keys = !self.nodes[me].db.is_empty();
+                if matches!(self.nodes[me].role(me), Role::Master) && has_keys {
+                    Err(err("ERR CLUSTER RESET can't be called with master nodes containing keys"))
+                } else {
+                    Err(err("ERR the Slotscope simulator does not implement CLUSTER RESET yet"))
+                }
+            }
+            "cluster|help" => Ok(Reply::Array(
+                CLUSTER_HELP.iter().map(|l| Reply::Status((*l).to_string())).collect(),
+            )),
+            other => Err(err(format!(
+                "ERR the Slotscope simulator does not implement '{other}' yet"
+            ))),
+        };
+        result.unwrap_or_else(|e| e)
+    }
+
+    /// One line of CLUSTER NODES for `node` as `viewer` sees it.
+    pub fn node_line(&self, viewer: NodeIdx, node: NodeIdx) -> String {
+        let v = &self.nodes[viewer];
+        let n = &self.nodes[node];
+        let peer = &v.view[node];
+        let mut flags: Vec<&str> = Vec::new();
+        if node == viewer {
+            flags.push("myself");
+        }
+        flags.push(match peer.role {
+            Role::Master => "master",
+            Role::Replica { .. } => "slave",
+        });
+        if peer.pfail {
+            flags.push("fail?");
+        }
+        if peer.fail {
+            flags.push("fail");
+        }
+        let master = match peer.role {
+            Role::Master => "-".to_string(),
+            Role::Replica { of } => self.nodes[of].id.clone(),
+        };
+        let pong = if node == viewer { 0 } else { self.now };
+        let mut line = format!(
+            "{} {}@{} {} {} 0 {} {} connected",
+            n.id,
+            n.addr,
+            n.cport,
+            flags.join(","),
+            master,
+            pong,
+            self.shown_config_epoch(viewer, node)
+        );
+        for (a, b) in ranges(&v.slots, |o| o == Some(node)) {
+            if a == b {
+                line.push_str(&format!(" {a}"));
+            } else {
+                line.push_str(&format!(" {a}-{b}"));
+            }
+        }
+        if node == viewer {
+            for (slot, to) in &v.migrating {
+                line.push_str(&format!(" [{slot}->-{}]", self.nodes[*to].id));
+            }
+            for (slot, from) in &v.importing {
+                line.push_str(&format!(" [{slot}-<-{}]", self.nodes[*from].id));
+            }
+        }
+        line
+    }
+
+    pub fn cluster_nodes(&self, viewer: NodeIdx) -> String {
+        (0..self.nodes.len())
+            .map(|n| self.node_line(viewer, n) + "\n")
+            .collect()
+    }
+
+    pub fn cluster_info(&self, viewer: NodeIdx) -> String {
+        let v = &self.nodes[viewer];
+        let assigned = v.slots.iter().filter(|o| o.is_some()).count();
+        let pfail = v
+            .slots
+            .iter()
+            .flatten()
+            .filter(|&&o| v.view[o].pfail)
+            .count();
+        let fail = v
+            .slots
+            .iter()
+            .flatten()
+            .filter(|&&o| v.view[o].fail)
+            .count();
+        let my_epoch = self.shown_config_epoch(viewer, viewer);
+        let lines = [
+            format!(
+                "cluster_state:{}",
+                if self.state_ok(viewer) { "ok" } else { "fail" }
+            ),
+            format!("cluster_slots_assigned:{assigned}"),
+            format!("cluster_slots_ok:{}", assigned - pfail - fail),
+            format!("cluster_slots_pfail:{pfail}"),
+            format!("cluster_slots_fail:{fail}"),
+            format!("cluster_known_nodes:{}", self.nodes.len()),
+            format!("cluster_size:{}", self.cluster_size(viewer)),
+            format!("cluster_current_epoch:{}", v.current_epoch),
+            format!("cluster_my_epoch:{my_epoch}"),
+            // No cluster bus yet: no messages have been counted.
+            "cluster_stats_messages_sent:0".to_string(),
+            "cluster_stats_messages_received:0".to_string(),
+            "total_cluster_links_buffer_limit_exceeded:0".to_string(),
+        ];
+        lines.iter().map(|l| format!("{l}\r\n")).collect()
+    }
+
+    /// Replicas of `master` as `viewer` sees them.
+    fn replicas_of(&self, viewer: NodeIdx, master: NodeIdx) -> Vec<NodeIdx> {
+        (0..self.nodes.len())
+            .filter(|&r| self.nodes[viewer].view[r].role == (Role::Replica { of: master }))
+            .collect()
+    }
+
+    fn node_entry(&self, node: NodeIdx) -> Reply {
+        let n = &self.nodes[node];
+        Reply::Array(vec![
+            Reply::bulk(n.addr.ip.clone()),
+            Reply::Integer(i64::from(n.addr.port)),
+            Reply::bulk(n.id.clone()),
+            // Extra networking metadata: empty with the default endpoint type.
+            Reply::Map(Vec::new()),
+        ])
+    }
+
+    pub fn cluster_slots(&self, viewer: NodeIdx) -> Reply {
+        let v = &self.nodes[viewer];
+        let mut out = Vec::new();
+        let mut start = 0usize;
+        while start < v.slots.len() {
+            let owner = v.slots[start];
+            let mut end = start;
+            while end + 1 < v.slots.len() && v.slots[end + 1] == owner {
+                end += 1;
+            }
+            if let Some(o) = owner {
+                let mut entry = vec![
+                    Reply::Integer(start as i64),
+                    Reply::Integer(end as i64),
+                    self.node_entry(o),
+                ];
+                for r in self.replicas_of(viewer, o) {
+                    // Failed replicas, and replicas that have not replicated
+                    // anything yet, are not advertised to clients.
+                    if !v.view[r].fail && self.nodes[r].repl_offset != 0 {
+                        entry.push(self.node_entry(r));
+                    }
+                }
+                out.push(Reply::Array(entry));
+            }
+            start = end + 1;
+        }
+        Reply::Array(out)
+    }
+
+    pub fn cluster_shards(&self, viewer: NodeIdx, _proto: Protocol) -> Reply {
+        let v = &self.nodes[viewer];
+        let masters: Vec<NodeIdx> = (0..self.nodes.len())
+            .filter(|&n| v.view[n].role == Role::Master)
+            .collect();
+        let field = |s: &str| Reply::bulk(s.to_string());
+        let node_map = |n: NodeIdx| {
+            let node = &self.nodes[n];
+            let role = match v.view[n].role {
+                Role::Master => "master",
+                Role::Replica { .. } => "replica",
+            };
+            let health = if v.view[n].fail {
+                "fail"
+            } else if node.repl_offset == 0 && matches!(v.view[n].role, Role::Replica { .. }) {
+                "loading"
+            } else {
+                "online"
+            };
+            Reply::Map(vec![
+                (field("id"), Reply::bulk(node.id.clone())),
+                (field("port"), Reply::Integer(i64::from(node.addr.port))),
+                (field("ip"), Reply::bulk(node.addr.ip.clone())),
+                (field("endpoint"), Reply::bulk(node.addr.ip.clone())),
+                (field("role"), field(role)),
+                (
+                    field("replication-offset"),
+                    Reply::Integer(node.repl_offset as i64),
+                ),
+                (field("health"), field(health)),
+            ])
+        };
+        Reply::Array(
+            masters
+                .iter()
+                .map(|&m| {
+                    let slots = ranges(&v.slots, |o| o == Some(m))
+                        .into_iter()
+                        .flat_map(|(a, b)| {
+                            [Reply::Integer(i64::from(a)), Reply::Integer(i64::from(b))]
+                        })
+                        .collect();
+                    let mut nodes = vec![node_map(m)];
+                    nodes.extend(self.replicas_of(viewer, m).into_iter().map(node_map));
+                    Reply::Map(vec![
+                        (field("slots"), Reply::Array(slots)),
+                        (field("nodes"), Reply::Array(nodes)),
+                    ])
+                })
+                .collect(),
+        )
+    }
+
+    fn cluster_replicas(&self, me: NodeIdx, id: &[u8]) -> Result<Reply, Reply> {
+        let Some(n) = self.node_by_id(id) else {
+            return Err(err(format!(
+                "ERR Unknown node {}",
+                String::from_utf8_lossy(id)
+            )));
+        };
+        if self.nodes[me].view[n].role != Role::Master {
+            return Err(err("ERR The specified node is not a master"));
+        }
+        Ok(Reply::Array(
+            self.replicas_of(me, n)
+                .into_iter()
+                .map(|r| Reply::bulk(self.node_line(me, r)))
+                .collect(),
+        ))
+    }
+
+    fn get_keys_in_slot(&mut self, me: NodeIdx, argv: &[Vec<u8>]) -> Result<Reply, Reply> {
+        let (Some(slot), Some(count)) = (parse_i64(&argv[2]), parse_i64(&argv[3])) else {
+            return Err(err(NOT_INTEGER));
+        };
+        if !(0..i64::from(SLOT_COUNT)).contains(&slot) || count < 0 {
+            return Err(err("ERR Invalid slot or number of keys"));
+        }
+        let now = self.now;
+        self.nodes[me].db.expire_all(now);
+        Ok(Reply::Array(
+            self.nodes[me]
+                .db
+                .keys_in_slot(slot as Slot)
+                .take(count as usize)
+                .map(|k| Reply::bulk(k.clone()))
+                .collect(),
+        ))
+    }
+
+    /// `CLUSTER SETSLOT <slot> IMPORTING|MIGRATING|STABLE|NODE [<id>]`.
+    fn setslot(&mut self, me: NodeIdx, argv: &[Vec<u8>]) -> Result<Reply, Reply> {
+        if matches!(self.nodes[me].role(me), Role::Replica { .. }) {
+            return Err(err("ERR Please use SETSLOT only with masters."));
+        }
+        let slot = slot_arg(&argv[2])?;
+        let action = argv[3].to_ascii_lowercase();
+        let id_text = || {
+            argv.get(4)
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .unwrap_or_default()
+        };
+        let owner = self.nodes[me].slots[usize::from(slot)];
+        let target = || argv.get(4).and_then(|id| self.node_by_id(id));
+        match (action.as_slice(), argv.len()) {
+            (b"migrating", 5) => {
+                if owner != Some(me) {
+                    return Err(err(format!("ERR I'm not the owner of hash slot {slot}")));
+                }
+                let n = target()
+                    .ok_or_else(|| err(format!("ERR I don't know about node {}", id_text())))?;
+                if self.nodes[me].view[n].role != Role::Master {
+                    return Err(err("ERR Target node is not a master"));
+                }
+                self.nodes[me].migrating.insert(slot, n);
+            }
+            (b"importing", 5) => {
+                if owner == Some(me) {
+                    return Err(err(format!(
+                        "ERR I'm already the owner of hash slot {slot}"
+                    )));
+                }
+                let n = target()
+                    .ok_or_else(|| err(format!("ERR I don't know about node {}", id_text())))?;
+                if self.nodes[me].view[n].role != Role::Master {
+                    return Err(err("ERR Target node is not a master"));
+                }
+                self.nodes[me].importing.insert(slot, n);
+            }
+            (b"stable", 4) => {
+                self.nodes[me].migrating.remove(&slot);
+                self.nodes[me].importing.remove(&slot);
+            }
+            (b"node", 5) => {
+                let n = target().ok_or_else(|| err(format!("ERR Unknown node {}", id_text())))?;
+                if self.nodes[me].view[n].role != Role::Master {
+                    return Err(err("ERR Target node is not a master"));
+                }
+                let now = self.now;
+                self.nodes[me].db.expire_all(now);
+                let keys = self.nodes[me].db.count_in_slot(slot);
+                if owner == Some(me) && n != me && keys != 0 {
+                    return Err(err(format!(
+                        "ERR Can't assign hashslot {slot} to a different node while I still hold keys for this hash slot."
+                    )));
+                }
+                if keys == 0 {
+                    self.nodes[me].migrating.remove(&slot);
+                }
+                self.nodes[me].slots[usize::from(slot)] = Some(n);
+                if n == me && self.nodes[me].importing.remove(&slot).is_some() {
+                    // A manually migrated slot needs a new config epoch so
+                    // that the change wins everywhere (`clusterBumpConfigEpochWithoutConsensus`),
+                    // and a PONG to everyone at once.
+                    self.bump_config_epoch_without_consensus(me);
+                    self.broadcast_slot_claims(me);
+                }
+            }
+            _ => {
+                return Err(err(
+                    "ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP",
+                ))
+            }
+        }
+        Ok(Reply::ok())
+    }
+
+    /// Takes a fresh epoch if mine is not already the unique maximum.
+    fn bump_config_epoch_without_consensus(&mut self, me: NodeIdx) {
+        let max_epoch = self.nodes[me]
+            .view
+            .iter()
+            .map(|p| p.config_epoch)
+            .max()
+            .unwrap_or(0)
+            .max(self.nodes[me].current_epoch);
+        let mine = self.nodes[me].view[me].config_epoch;
+        if mine == 0 || mine != max_epoch {
+            let node = &mut self.nodes[me];
+            node.current_epoch += 1;
+            node.view[me].config_epoch = node.current_epoch;
+        }
+    }
+
+    /// What the others do on `claimant`'s PONG (`clusterUpdateSlotsConfigWith`):
+    /// adopt its epochs and take its claimed slots wherever its config epoch
+    /// beats the current owner's. An importing slot is left alone. Without a
+    /// simulated bus yet, this happens at once.
+    pub(crate) fn broadcast_slot_claims(&mut self, claimant: NodeIdx) {
+        let claims: Vec<Slot> = (0..SLOT_COUNT)
+            .filter(|&s| self.nodes[claimant].slots[usize::from(s)] == Some(claimant))
+            .collect();
+        let epoch = self.nodes[claimant].view[claimant].config_epoch;
+        let current = self.nodes[claimant].current_epoch;
+        for v in 0..self.nodes.len() {
+            if v == claimant || !self.nodes[v].alive {
+                continue;
+            }
+            let node = &mut self.nodes[v];
+            node.current_epoch = node.current_epoch.max(current);
+            node.view[claimant].config_epoch = node.view[claimant].config_epoch.max(epoch);
+            for &s in &claims {
+                let i = usize::from(s);
+                if node.importing.contains_key(&s) {
+                    continue;
+                }
+                let beats = match node.slots[i] {
+                    None => true,
+                    Some(o) => o != claimant && node.view[o].config_epoch < epoch,
+                };
+                if beats {
+                    node.slots[i] = Some(claimant);
+                    if node.migrating.contains_key(&s) && node.db.count_in_slot(s) == 0 {
+                        node.migrating.remove(&s);
+                    }
+                }
+            }
+        }
+    }
+
+    fn add_or_del_slots(&mut self, me: NodeIdx, add: bool, slots: &[Slot]) -> Result<Reply, Reply> {
+        for (i, &s) in slots.iter().enumerate() {
+            let owner = self.nodes[me].slots[usize::from(s)];
+            if add && owner.is_some() {
+                return Err(err(format!("ERR Slot {s} is already busy")));
+            }
+            if !add && owner.is_none() {
+                return Err(err(format!("ERR Slot {s} is already unassigned")));
+            }
+            if slots[..i].contains(&s) {
+                return Err(err(format!("ERR Slot {s} specified multiple times")));
+            }
+        }
+        for &s in slots {
+            let node = &mut self.nodes[me];
+            node.slots[usize::from(s)] = if add { Some(me) } else { None };
+            if add {
+                node.importing.remove(&s);
+            }
+        }
+        if add {
+            self.broadcast_slot_claims(me);
+        }
+        Ok(Reply::ok())
+    }
+
+    fn slot_ranges_command(
+        &mut self,
+        me: NodeIdx,
+        name: &str,
+        argv: &[Vec<u8>],
+    ) -> Result<Reply, Reply> {
+        if !argv.len().is_multiple_of(2) {
+            return Err(err(format!(
+                "ERR wrong number of arguments for '{name}' command"
+            )));
+        }
+        let mut slots = Vec::new();
+        for pair in argv[2..].chunks(2) {
+            let (a, b) = (slot_arg(&pair[0])?, slot_arg(&pair[1])?);
+            if a > b {
+                return Err(err(format!(
+                    "ERR start slot number {a} is greater than end slot number {b}"
+                )));
+            }
+            slots.extend(a..=b);
+        }
+        self.add_or_del_slots(me, name == "cluster|addslotsrange", &slots)
+    }
+
+    fn forget(&mut self, me: NodeIdx, id: &[u8]) -> Result<Reply, Reply> {
+        let Some(n) = self.node_by_id(id) else {
+            return Err(err(format!(
+                "ERR Unknown node {}",
+                String::from_utf8_lossy(id)
+            )));
+        };
+        if n == me {
+            return Err(err("ERR I tried hard but I can't forget myself..."));
+        }
+        if self.nodes[me].role(me) == (Role::Replica { of: n }) {
+            return Err(err("ERR Can't forget my master!"));
+        }
+        Err(err(
+            "ERR the Slotscope simulator does not implement CLUSTER FORGET yet",
+        ))
+    }
+
+    fn replicate_command(&mut self, me: NodeIdx, id: &[u8]) -> Result<Reply, Reply> {
+        let Some(n) = self.node_by_id(id) else {
+            return Err(err(format!(
+                "ERR Unknown node {}",
+                String::from_utf8_lossy(id)
+            )));
+        };
+        if n == me {
+            return Err(err("ERR Can't replicate myself"));
+        }
+        if matches!(self.nodes[me].view[n].role, Role::Replica { .. }) {
+            return Err(err("ERR I can only replicate a master, not a replica."));
+        }
+        let owns_slots = self.nodes[me].slots.contains(&Some(me));
+        if self.nodes[me].role(me) == Role::Master && (owns_slots || !self.nodes[me].db.is_empty())
+        {
+            return Err(err(
+                "ERR To set a master the node must be empty and without assigned slots.",
+            ));
+        }
+        for v in 0..self.nodes.len() {
+            self.nodes[v].view[me].role = Role::Replica { of: n };
+        }
+        Ok(Reply::ok())
+    }
+}
+
+/// `CLUSTER HELP` as Redis 7.0 prints it.
+const CLUSTER_HELP: &[&str] = &[
+    "CLUSTER <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "ADDSLOTS <slot> [<slot> ...]",
+    "    Assign slots to current node.",
+    "ADDSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
+    "    Assign slots which are between <start-slot> and <end-slot> to current node.",
+    "BUMPEPOCH",
+    "    Advance the cluster config epoch.",
+    "COUNT-FAILURE-REPORTS <node-id>",
+    "    Return number of failure reports for <node-id>.",
+    "COUNTKEYSINSLOT <slot>",
+    "    Return the number of keys in <slot>.",
+    "DELSLOTS <slot> [<slot> ...]",
+    "    Delete slots information from current node.",
+    "DELSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
+    "    Delete slots information which are between <start-slot> and <end-slot> from current node.",
+    "FAILOVER [FORCE|TAKEOVER]",
+    "    Promote current replica node to being a master.",
+    "FORGET <node-id>",
+    "    Remove a node from the cluster.",
+    "GETKEYSINSLOT <slot> <count>",
+    "    Return key names stored by current node in a slot.",
+    "FLUSHSLOTS",
+    "    Delete current node own slots information.",
+    "INFO",
+    "    Return information about the cluster.",
+    "KEYSLOT <key>",
+    "    Return the hash slot for <key>.",
+    "LINKS",
+    "    Return information about all network links between this node and its peers.",
+    "    Output format is an array where each array element is a map containing attributes of a link",
+    "MEET <ip> <port> [<bus-port>]",
+    "    Connect nodes into a working cluster.",
+    "MYID",
+    "    Return the node id.",
+    "NODES",
+    "    Return cluster configuration seen by node. Output format:",
+    "    <id> <ip:port> <flags> <master> <pings> <pongs> <epoch> <link> <slot> ...",
+    "REPLICATE <node-id>",
+    "    Configure current node as replica to <node-id>.",
+    "RESET [HARD|SOFT]",
+    "    Reset current node (default: soft).",
+    "SET-CONFIG-EPOCH <epoch>",
+    "    Set config epoch of current node.",
+    "SETSLOT <slot> (IMPORTING <node-id>|MIGRATING <node-id>|STABLE|NODE <node-id>)",
+    "    Set slot state.",
+    "REPLICAS <node-id>",
+    "    Return <node-id> replicas.",
+    "SAVECONFIG",
+    "    Force saving cluster configuration on disk.",
+    "SLOTS",
+    "    Return information about slots range mappings. Each range is made of:",
+    "    start, end, master and replicas IP addresses, ports and ids",
+    "SHARDS",
+    "    Return information about slot range mappings and the nodes associated with them.",
+    "HELP",
+    "    Prints this help.",
+];

@@ -1,0 +1,451 @@
+//! Executing a command on a connection, in the order of Redis's
+//! `processCommand()`: lookup, arity, cluster redirection, MULTI queueing,
+//! execution, then replication of writes to the master's replicas.
+
+pub mod cluster_cmd;
+pub mod data;
+pub mod parse;
+pub mod table;
+
+use crate::cluster::{Cluster, ConnId, NodeIdx, Role};
+use crate::reply::{Protocol, Reply};
+use crate::routing::{route, ClientFlags, Query};
+use table::{key_positions, lookup, CommandSpec, Lookup};
+
+/// Commands that run even inside MULTI instead of being queued.
+const NOT_QUEUED: &[&str] = &["exec", "discard", "multi", "watch", "quit", "reset"];
+
+/// `'a' 'b' ` as in the unknown-command error: each argument quoted and the
+/// whole cut at 128 bytes (`processCommand()`).
+fn args_beginning(argv: &[Vec<u8>]) -> String {
+    let mut args = String::new();
+    for a in &argv[1..] {
+        if args.len() >= 128 {
+            break;
+        }
+        let room = 128 - args.len();
+        // `%s` stops at a NUL byte; the reply cannot hold CR or LF.
+        let text: Vec<u8> = a
+            .iter()
+            .take_while(|&&b| b != 0)
+            .take(room)
+            .copied()
+            .collect();
+        args.push('\'');
+        args.push_str(&String::from_utf8_lossy(&text));
+        args.push_str("' ");
+    }
+    args
+}
+
+/// `%.128s`, with CR and LF mapped to spaces as `addReplyErrorFormat` does.
+fn clip(bytes: &[u8]) -> String {
+    let text: Vec<u8> = bytes
+        .iter()
+        .take_while(|&&b| b != 0)
+        .take(128)
+        .copied()
+        .collect();
+    String::from_utf8_lossy(&text).replace(['\r', '\n'], " ")
+}
+
+/// The error for a command that cannot be looked up, if any.
+pub fn lookup_error(argv: &[Vec<u8>]) -> Result<&'static CommandSpec, Reply> {
+    match lookup(argv) {
+        Lookup::Found(spec) => Ok(spec),
+        Lookup::UnknownCommand => Err(Reply::Error(
+            format!(
+                "ERR unknown command '{}', with args beginning with: {}",
+                clip(&argv[0]),
+                args_beginning(argv)
+            )
+            .replace(['\r', '\n'], " "),
+        )),
+        Lookup::UnknownSubcommand(container) => Err(Reply::Error(format!(
+            "ERR unknown subcommand '{}'. Try {} HELP.",
+            clip(&argv[1]),
+            container.name.to_ascii_uppercase()
+        ))),
+        Lookup::WrongArity(spec) => Err(Reply::Error(format!(
+            "ERR wrong number of arguments for '{}' command",
+            spec.name
+        ))),
+    }
+}
+
+impl Cluster {
+    /// Sends one command on connection `conn` and returns the node's reply.
+    /// An empty `argv` gets an empty reply-less error, as nothing was sent.
+    pub fn execute(&mut self, conn: ConnId, argv: &[Vec<u8>]) -> Reply {
+        if argv.is_empty() {
+            return Reply::Error("ERR empty command".into());
+        }
+        let reply = self.process(conn, argv);
+        // ASKING is one-shot: cleared after any command but ASKING itself,
+        // unless inside MULTI (then it lasts until EXEC).
+        let is_asking = argv[0].eq_ignore_ascii_case(b"asking");
+        let c = &mut self.conns[conn];
+        if !is_asking && c.multi.is_none() {
+            c.asking = false;
+        }
+        reply
+    }
+
+    fn process(&mut self, conn: ConnId, argv: &[Vec<u8>]) -> Reply {
+        let me = self.conns[conn].node;
+        let spec = match lookup_error(argv) {
+            Ok(spec) => spec,
+            Err(e) => {
+                self.flag_transaction(conn);
+                return e;
+            }
+        };
+
+        // Cluster redirection: for commands with keys, and for EXEC, whose
+        // queued commands are checked together.
+        let is_exec = spec.name == "exec";
+        let queued_keys: Vec<(Vec<Vec<u8>>, &'static CommandSpec)> = if is_exec {
+            self.conns[conn]
+                .multi
+                .iter()
+                .flatten()
+                .filter_map(|q| lookup_error(q).ok().map(|s| (q.clone(), s)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut query = Query {
+            is_migrate: spec.name == "migrate",
+            sharded_pubsub: spec.name == "spublish",
+            write: spec.write,
+            ..Query::default()
+        };
+        if is_exec {
+            for (q, s) in &queued_keys {
+                query.write |= s.write;
+                query
+                    .keys
+                    .extend(key_positions(s, q).into_iter().map(|i| q[i].as_slice()));
+            }
+        } else {
+            query.keys = key_positions(spec, argv)
+                .into_iter()
+                .map(|i| argv[i].as_slice())
+                .collect();
+        }
+        if !query.keys.is_empty() {
+            let flags = ClientFlags {
+                asking: self.conns[conn].asking,
+                readonly: self.conns[conn].readonly,
+            };
+            let r = route(self, me, &query, flags);
+            if let Some(error) = r.error(self) {
+                if is_exec {
+                    self.discard(conn);
+                } else {
+                    self.flag_transaction(conn);
+                }
+                return error;
+            }
+        }
+
+        if self.conns[conn].multi.is_some() && !NOT_QUEUED.contains(&spec.name) {
+            if let Some(q) = self.conns[conn].multi.as_mut() {
+                q.push(argv.to_vec());
+            }
+            return Reply::Status("QUEUED".into());
+        }
+        self.call(conn, spec, argv)
+    }
+
+    /// A refused command inside MULTI makes EXEC abort.
+    fn flag_transaction(&mut self, conn: ConnId) {
+        let c = &mut self.conns[conn];
+        if c.multi.is_some() {
+            c.multi_dirty = true;
+        }
+    }
+
+    fn discard(&mut self, conn: ConnId) {
+        let c = &mut self.conns[conn];
+        c.multi = None;
+        c.multi_dirty = false;
+        c.watched.clear();
+    }
+
+    /// Runs a command that has passed every check (`call()` in Redis).
+    fn call(&mut self, conn: ConnId, spec: &'static CommandSpec, argv: &[Vec<u8>]) -> Reply {
+        let me = self.conns[conn].node;
+        let proto = self.conns[conn].proto;
+        match spec.name {
+            "ping" => match argv.len() {
+                1 => Reply::Status("PONG".into()),
+                2 => Reply::bulk(argv[1].clone()),
+                _ => Reply::Error("ERR wrong number of arguments for 'ping' command".into()),
+            },
+            "echo" => Reply::bulk(argv[1].clone()),
+            "asking" => {
+                self.conns[conn].asking = true;
+                Reply::ok()
+            }
+            "readonly" => {
+                self.conns[conn].readonly = true;
+                Reply::ok()
+            }
+            "readwrite" => {
+                self.conns[conn].readonly = false;
+                Reply::ok()
+            }
+            "select" => match crate::keyspace::parse_i64(&argv[1]) {
+                None => Reply::Error(data::NOT_INTEGER.into()),
+                Some(0) => Reply::ok(),
+                Some(_) => Reply::Error("ERR SELECT is not allowed in cluster mode".into()),
+            },
+            "swapdb" => Reply::Error("ERR SWAPDB is not allowed in cluster mode".into()),
+            "move" => Reply::Error("ERR MOVE is not allowed in cluster mode".into()),
+            "publish" | "spublish" => Reply::Integer(0),
+            "hello" => self.hello(conn, argv),
+            "multi" => {
+                let c = &mut self.conns[conn];
+                if c.multi.is_some() {
+                    return Reply::Error("ERR MULTI calls can not be nested".into());
+                }
+                c.multi = Some(Vec::new());
+                Reply::ok()
+            }
+            "discard" => {
+                if self.conns[conn].multi.is_none() {
+                    return Reply::Error("ERR DISCARD without MULTI".into());
+                }
+                self.discard(conn);
+                Reply::ok()
+            }
+            "watch" => {
+                if self.conns[conn].multi.is_some() {
+                    return Reply::Error("ERR WATCH inside MULTI is not allowed".into());
+                }
+                for key in &argv[1..] {
+                    let version = self.nodes[me].db.version(key);
+                    self.conns[conn].watched.push((key.clone(), version));
+                }
+                Reply::ok()
+            }
+            "unwatch" => {
+                self.conns[conn].watched.clear();
+                Reply::ok()
+            }
+            "exec" => self.exec(conn),
+            "wait" => self.wait(me, argv),
+            "info" => self.info(me, argv),
+            "cluster" => Reply::Error("ERR unknown subcommand".into()),
+            name if name.starts_with("cluster|") => self.cluster_command(conn, spec, argv),
+            "eval" | "evalsha" | "migrate" | "dump" | "object|freq" | "object|idletime"
+            | "object|refcount" | "object|help" => Reply::Error(format!(
+                "ERR the Slotscope simulator does not implement '{}' yet",
+                spec.name
+            )),
+            name => {
+                let now = self.now;
+                let reply = data::run(name, &mut self.nodes[me].db, now, proto, argv);
+                if spec.write && !reply.is_error() {
+                    self.replicate(me, argv);
+                }
+                reply
+            }
+        }
+    }
+
+    fn exec(&mut self, conn: ConnId) -> Reply {
+        let me = self.conns[conn].node;
+        let Some(queued) = self.conns[conn].multi.take() else {
+            return Reply::Error("ERR EXEC without MULTI".into());
+        };
+        let dirty = self.conns[conn].multi_dirty;
+        let watched = std::mem::take(&mut self.conns[conn].watched);
+        self.conns[conn].multi_dirty = false;
+        if dirty {
+            return Reply::Error(
+                "EXECABORT Transaction discarded because of previous errors.".into(),
+            );
+        }
+        // Expired watched keys count as changed, as in Redis 7.0.
+        let now = self.now;
+        for (key, _) in &watched {
+            self.nodes[me].db.expire_if_needed(key, now);
+        }
+        if watched
+            .iter()
+            .any(|(k, v)| self.nodes[me].db.version(k) != *v)
+        {
+            return Reply::NilArray;
+        }
+        let replies = queued
+            .iter()
+            .map(|argv| match lookup_error(argv) {
+                Ok(spec) => self.call(conn, spec, argv),
+                Err(e) => e,
+            })
+            .collect();
+        Reply::Array(replies)
+    }
+
+    /// Applies a master's write to each of its replicas. Replication here is
+    /// synchronous; the offsets grow by the bytes of the command as sent on
+    /// the replication stream.
+    fn replicate(&mut self, master: NodeIdx, argv: &[Vec<u8>]) {
+        let bytes = Reply::Array(argv.iter().map(|a| Reply::bulk(a.clone())).collect())
+            .encode(Protocol::Resp2)
+            .len() as u64;
+        self.nodes[master].repl_offset += bytes;
+        let name = String::from_utf8_lossy(&argv[0]).to_ascii_lowercase();
+        let now = self.now;
+        for r in 0..self.nodes.len() {
+            if r != master
+                && self.nodes[r].alive
+                && self.nodes[r].role(r) == (Role::Replica { of: master })
+            {
+                data::run(&name, &mut self.nodes[r].db, now, Protocol::Resp2, argv);
+                self.nodes[r].repl_offset += bytes;
+            }
+        }
+    }
+
+    fn wait(&mut self, me: NodeIdx, argv: &[Vec<u8>]) -> Reply {
+        if matches!(self.nodes[me].role(me), Role::Replica { .. }) {
+            return Reply::Error("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.".into());
+        }
+        let (Some(_), Some(timeout)) = (
+            crate::keyspace::parse_i64(&argv[1]),
+            crate::keyspace::parse_i64(&argv[2]),
+        ) else {
+            return Reply::Error(data::NOT_INTEGER.into());
+        };
+        if timeout < 0 {
+            return Reply::Error("ERR timeout is negative".into());
+        }
+        let acked = (0..self.nodes.len())
+            .filter(|&r| {
+                self.nodes[r].alive
+                    && self.nodes[r].role(r) == (Role::Replica { of: me })
+                    && self.nodes[r].repl_offset >= self.nodes[me].repl_offset
+            })
+            .count();
+        Reply::Integer(acked as i64)
+    }
+
+    fn hello(&mut self, conn: ConnId, argv: &[Vec<u8>]) -> Reply {
+        let me = self.conns[conn].node;
+        if let Some(v) = argv.get(1) {
+            match crate::keyspace::parse_i64(v) {
+                Some(2) => self.conns[conn].proto = Protocol::Resp2,
+                Some(3) => self.conns[conn].proto = Protocol::Resp3,
+                Some(_) => return Reply::Error("NOPROTO unsupported protocol version".into()),
+                None => {
+                    return Reply::Error(
+                        "ERR Protocol version is not an integer or out of range".into(),
+                    )
+                }
+            }
+            if argv.len() > 2 {
+                return Reply::Error(
+                    "ERR the Slotscope simulator does not support HELLO options (AUTH, SETNAME)"
+                        .into(),
+                );
+            }
+        }
+        let role = match self.nodes[me].role(me) {
+            Role::Master => "master",
+            Role::Replica { .. } => "replica",
+        };
+        let field = |k: &str| Reply::bulk(k.to_string());
+        Reply::Map(vec![
+            (field("server"), field("redis")),
+            (field("version"), field(crate::REDIS_VERSION)),
+            (
+                field("proto"),
+                Reply::Integer(if self.conns[conn].proto == Protocol::Resp3 {
+                    3
+                } else {
+                    2
+                }),
+            ),
+            (field("id"), Reply::Integer(conn as i64 + 1)),
+            (field("mode"), field("cluster")),
+            (field("role"), field(role)),
+            (field("modules"), Reply::Array(Vec::new())),
+        ])
+    }
+
+    fn info(&mut self, me: NodeIdx, argv: &[Vec<u8>]) -> Reply {
+        let sections: Vec<String> = argv[1..]
+            .iter()
+            .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
+            .collect();
+        let all = sections.is_empty()
+            || sections
+                .iter()
+                .any(|s| matches!(s.as_str(), "all" | "everything" | "default"));
+        let wants = |name: &str| all || sections.iter().any(|s| s == name);
+        let mut parts: Vec<String> = Vec::new();
+        if wants("replication") {
+            parts.push(self.info_replication(me));
+        }
+        if wants("cluster") {
+            parts.push("# Cluster\r\ncluster_enabled:1\r\n".into());
+        }
+        if wants("keyspace") {
+            let now = self.now;
+            let db = &mut self.nodes[me].db;
+            db.expire_all(now);
+            let mut s = "# Keyspace\r\n".to_string();
+            if !db.is_empty() {
+                s.push_str(&format!(
+                    "db0:keys={},expires={},avg_ttl=0\r\n",
+                    db.len(),
+                    db.expires_count()
+                ));
+            }
+            parts.push(s);
+        }
+        Reply::Verbatim {
+            format: "txt".into(),
+            text: parts.join("\r\n").into_bytes(),
+        }
+    }
+
+    fn info_replication(&self, me: NodeIdx) -> String {
+        let node = &self.nodes[me];
+        let mut s = String::from("# Replication\r\n");
+        match node.role(me) {
+            Role::Master => {
+                let replicas: Vec<NodeIdx> = (0..self.nodes.len())
+                    .filter(|&r| {
+                        self.nodes[r].alive && self.nodes[r].role(r) == (Role::Replica { of: me })
+                    })
+                    .collect();
+                s.push_str("role:master\r\n");
+                s.push_str(&format!("connected_slaves:{}\r\n", replicas.len()));
+                for (i, r) in replicas.iter().enumerate() {
+                    let rn = &self.nodes[*r];
+                    s.push_str(&format!(
+                        "slave{i}:ip={},port={},state=online,offset={},lag=0\r\n",
+                        rn.addr.ip, rn.addr.port, rn.repl_offset
+                    ));
+                }
+            }
+            Role::Replica { of } => {
+                let m = &self.nodes[of];
+                s.push_str("role:slave\r\n");
+                s.push_str(&format!(
+                    "master_host:{}\r\nmaster_port:{}\r\n",
+                    m.addr.ip, m.addr.port
+                ));
+                let up = if m.alive { "up" } else { "down" };
+                s.push_str(&format!("master_link_status:{up}\r\n"));
+                s.push_str(&format!("slave_repl_offset:{}\r\n", node.repl_offset));
+            }
+        }
+        s.push_str(&format!("master_repl_offset:{}\r\n", node.repl_offset));
+        s
+    }
+}

@@ -1,0 +1,233 @@
+//! A node's db 0: keys, typed values, expiry in simulated milliseconds, and a
+//! version per key so WATCH can tell whether a key changed.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use crate::slot::{key_hash_slot, Slot};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Str(Vec<u8>),
+    List(VecDeque<Vec<u8>>),
+    /// Field/value pairs in insertion order, as a small Redis hash (listpack) keeps them.
+    Hash(Vec<(Vec<u8>, Vec<u8>)>),
+    /// Members in insertion order; SMEMBERS orders them (see `Keyspace::set_members`).
+    Set(Vec<Vec<u8>>),
+    /// Members sorted by (score, member), as Redis orders a sorted set.
+    ZSet(Vec<(f64, Vec<u8>)>),
+}
+
+impl Value {
+    /// The name TYPE prints.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Str(_) => "string",
+            Value::List(_) => "list",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
+        }
+    }
+
+    /// The encoding OBJECT ENCODING prints for small values (Redis 7.0 defaults).
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            Value::Str(s) => {
+                let is_int = std::str::from_utf8(s)
+                    .ok()
+                    .and_then(|t| t.parse::<i64>().ok())
+                    .is_some_and(|n| n.to_string().as_bytes() == s.as_slice());
+                if is_int {
+                    "int"
+                } else if s.len() <= 44 {
+                    "embstr"
+                } else {
+                    "raw"
+                }
+            }
+            Value::List(_) => "quicklist",
+            Value::Hash(h) if h.len() <= 128 => "listpack",
+            Value::Hash(_) => "hashtable",
+            Value::Set(m) if m.len() <= 512 && m.iter().all(|x| parse_i64(x).is_some()) => "intset",
+            Value::Set(_) => "hashtable",
+            Value::ZSet(z) if z.len() <= 128 => "listpack",
+            Value::ZSet(_) => "skiplist",
+        }
+    }
+}
+
+pub fn parse_i64(bytes: &[u8]) -> Option<i64> {
+    let s = std::str::from_utf8(bytes).ok()?;
+    // Redis's string2ll: no leading '+', no spaces, no leading zeros.
+    let n: i64 = s.parse().ok()?;
+    (n.to_string() == s).then_some(n)
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub value: Value,
+    /// Absolute simulated time in ms at which the key expires.
+    pub expire_at: Option<u64>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Keyspace {
+    entries: BTreeMap<Vec<u8>, Entry>,
+    /// Bumped on every change of a key (including deletion and expiry), for WATCH.
+    versions: HashMap<Vec<u8>, u64>,
+    next_version: u64,
+}
+
+impl Keyspace {
+    /// Drops `key` if its time has come, as Redis does lazily on access.
+    pub fn expire_if_needed(&mut self, key: &[u8], now: u64) {
+        let expired = self
+            .entries
+            .get(key)
+            .and_then(|e| e.expire_at)
+            .is_some_and(|at| at <= now);
+        if expired {
+            self.entries.remove(key);
+            self.touch(key);
+        }
+    }
+
+    pub fn get(&mut self, key: &[u8], now: u64) -> Option<&Entry> {
+        self.expire_if_needed(key, now);
+        self.entries.get(key)
+    }
+
+    /// The live entry for `key`, to change it; the caller must call `touch`.
+    pub fn get_mut(&mut self, key: &[u8], now: u64) -> Option<&mut Entry> {
+        self.expire_if_needed(key, now);
+        self.entries.get_mut(key)
+    }
+
+    /// Whether `key` exists at `now`, without expiring it (for routing checks).
+    pub fn peek(&self, key: &[u8], now: u64) -> bool {
+        self.entries
+            .get(key)
+            .is_some_and(|e| e.expire_at.is_none_or(|at| at > now))
+    }
+
+    pub fn contains(&mut self, key: &[u8], now: u64) -> bool {
+        self.get(key, now).is_some()
+    }
+
+    /// Sets a key, replacing any value and any expiry unless `keep_ttl`.
+    pub fn set(
+        &mut self,
+        key: &[u8],
+        value: Value,
+        expire_at: Option<u64>,
+        keep_ttl: bool,
+        now: u64,
+    ) {
+        self.expire_if_needed(key, now);
+        let expire_at = if keep_ttl {
+            self.entries.get(key).and_then(|e| e.expire_at)
+        } else {
+            expire_at
+        };
+        self.entries
+            .insert(key.to_vec(), Entry { value, expire_at });
+        self.touch(key);
+    }
+
+    pub fn remove(&mut self, key: &[u8], now: u64) -> Option<Entry> {
+        self.expire_if_needed(key, now);
+        let removed = self.entries.remove(key);
+        if removed.is_some() {
+            self.touch(key);
+        }
+        removed
+    }
+
+    /// Records that `key` changed.
+    pub fn touch(&mut self, key: &[u8]) {
+        self.next_version += 1;
+        self.versions.insert(key.to_vec(), self.next_version);
+    }
+
+    pub fn version(&self, key: &[u8]) -> u64 {
+        self.versions.get(key).copied().unwrap_or(0)
+    }
+
+    /// Removes every key; WATCHed keys that existed count as changed.
+    pub fn flush(&mut self) {
+        let keys: Vec<Vec<u8>> = self.entries.keys().cloned().collect();
+        for k in keys {
+            self.touch(&k);
+        }
+        self.entries.clear();
+    }
+
+    /// Drops every key whose expiry has passed (used before counting keys).
+    pub fn expire_all(&mut self, now: u64) {
+        let dead: Vec<Vec<u8>> = self
+            .entries
+            .iter()
+            .filter(|(_, e)| e.expire_at.is_some_and(|at| at <= now))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in dead {
+            self.entries.remove(&k);
+            self.touch(&k);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn expires_count(&self) -> usize {
+        self.entries
+            .values()
+            .filter(|e| e.expire_at.is_some())
+            .count()
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &Vec<u8>> {
+        self.entries.keys()
+    }
+
+    pub fn entries(&self) -> impl Iterator<Item = (&Vec<u8>, &Entry)> {
+        self.entries.iter()
+    }
+
+    pub fn keys_in_slot(&self, slot: Slot) -> impl Iterator<Item = &Vec<u8>> {
+        self.entries
+            .keys()
+            .filter(move |k| key_hash_slot(k) == slot)
+    }
+
+    pub fn count_in_slot(&self, slot: Slot) -> usize {
+        self.keys_in_slot(slot).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiry_is_lazy_and_bumps_the_version() {
+        let mut ks = Keyspace::default();
+        ks.set(b"k", Value::Str(b"v".to_vec()), Some(100), false, 0);
+        let v = ks.version(b"k");
+        assert!(ks.contains(b"k", 99));
+        assert!(!ks.contains(b"k", 100));
+        assert!(ks.version(b"k") > v);
+    }
+
+    #[test]
+    fn encodings() {
+        assert_eq!(Value::Str(b"123".to_vec()).encoding(), "int");
+        assert_eq!(Value::Str(b"0123".to_vec()).encoding(), "embstr");
+        assert_eq!(Value::Str(vec![b'x'; 45]).encoding(), "raw");
+    }
+}
