@@ -11,6 +11,8 @@
 //! `redis-cli -c` follows them: a note `-> Redirected to slot [S] located at
 //! IP:PORT`, a fresh connection to that node (ASKING first for ASK), and later
 //! lines go there. Blank lines and lines starting with `#` are skipped.
+//! `${id:PORT}` in a line stands for the ID of the node on PORT, so scripts
+//! can name nodes whose IDs depend on the seed.
 //! Input errors go to stderr with their line number.
 
 use std::collections::HashMap;
@@ -144,6 +146,31 @@ fn redirect(reply: &Reply) -> Option<(u16, u16, bool)> {
     Some((slot, port, ask))
 }
 
+/// Replaces each `${id:PORT}` with the ID of the node on PORT.
+fn expand_ids(text: &[u8], cluster: &Cluster) -> Result<Vec<u8>, String> {
+    const OPEN: &[u8] = b"${id:";
+    let mut out = Vec::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.windows(OPEN.len()).position(|w| w == OPEN) {
+        out.extend_from_slice(&rest[..at]);
+        let after = &rest[at + OPEN.len()..];
+        let close = after
+            .iter()
+            .position(|&b| b == b'}')
+            .ok_or("unclosed ${id:PORT}")?;
+        let port = String::from_utf8_lossy(&after[..close]).into_owned();
+        let node = port
+            .parse::<u16>()
+            .ok()
+            .and_then(|p| cluster.node_by_port(p))
+            .ok_or_else(|| format!("${{id:{port}}}: no node listens on that port"))?;
+        out.extend_from_slice(cluster.nodes[node].id.as_bytes());
+        rest = &after[close + 1..];
+    }
+    out.extend_from_slice(rest);
+    Ok(out)
+}
+
 fn main() -> ExitCode {
     let options = match parse_options() {
         Ok(o) => o,
@@ -215,7 +242,15 @@ fn main() -> ExitCode {
             }
             text = cmd;
         }
-        let argv = match split_args(text) {
+        let expanded = match expand_ids(text, &session.cluster) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("line {lineno}: {e}");
+                input_errors += 1;
+                continue;
+            }
+        };
+        let argv = match split_args(&expanded) {
             Ok(a) if a.is_empty() => continue,
             Ok(a) => a,
             Err(e) => {

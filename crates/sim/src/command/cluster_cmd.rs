@@ -402,7 +402,11 @@ impl Cluster {
                 if keys == 0 {
                     self.nodes[me].migrating.remove(&slot);
                 }
+                let slot_was_mine = owner == Some(me);
                 self.nodes[me].slots[usize::from(slot)] = Some(n);
+                if slot_was_mine && n != me && !self.nodes[me].slots.contains(&Some(me)) {
+                    self.become_replica(me, n);
+                }
                 if n == me && self.nodes[me].importing.remove(&slot).is_some() {
                     // A manually migrated slot needs a new config epoch so
                     // that the change wins everywhere (`clusterBumpConfigEpochWithoutConsensus`),
@@ -439,7 +443,9 @@ impl Cluster {
 
     /// What the others do on `claimant`'s PONG (`clusterUpdateSlotsConfigWith`):
     /// adopt its epochs and take its claimed slots wherever its config epoch
-    /// beats the current owner's. An importing slot is left alone. Without a
+    /// beats the current owner's. An importing slot is left alone. A slot
+    /// lost while still holding keys is "dirty": its keys are deleted. A
+    /// master left without slots becomes a replica of the claimant. Without a
     /// simulated bus yet, this happens at once.
     pub(crate) fn broadcast_slot_claims(&mut self, claimant: NodeIdx) {
         let claims: Vec<Slot> = (0..SLOT_COUNT)
@@ -447,10 +453,15 @@ impl Cluster {
             .collect();
         let epoch = self.nodes[claimant].view[claimant].config_epoch;
         let current = self.nodes[claimant].current_epoch;
+        let now = self.now;
         for v in 0..self.nodes.len() {
             if v == claimant || !self.nodes[v].alive {
                 continue;
             }
+            let was_master_with_slots =
+                self.nodes[v].role(v) == Role::Master && self.nodes[v].slots.contains(&Some(v));
+            let mut dirty: Vec<Slot> = Vec::new();
+            let mut lost_own = false;
             let node = &mut self.nodes[v];
             node.current_epoch = node.current_epoch.max(current);
             node.view[claimant].config_epoch = node.view[claimant].config_epoch.max(epoch);
@@ -464,13 +475,40 @@ impl Cluster {
                     Some(o) => o != claimant && node.view[o].config_epoch < epoch,
                 };
                 if beats {
+                    if node.slots[i] == Some(v) {
+                        lost_own = true;
+                        if node.db.count_in_slot(s) > 0 {
+                            dirty.push(s);
+                        }
+                    }
                     node.slots[i] = Some(claimant);
-                    if node.migrating.contains_key(&s) && node.db.count_in_slot(s) == 0 {
-                        node.migrating.remove(&s);
+                }
+            }
+            let left_without_slots = !node.slots.contains(&Some(v));
+            if was_master_with_slots && lost_own && left_without_slots {
+                self.become_replica(v, claimant);
+            } else {
+                for s in dirty {
+                    let keys: Vec<Vec<u8>> = self.nodes[v].db.keys_in_slot(s).cloned().collect();
+                    for k in keys {
+                        self.nodes[v].db.remove(&k, now);
                     }
                 }
             }
         }
+    }
+
+    /// `clusterSetMaster()`: `node` follows `master`, everywhere at once for
+    /// now, and its data becomes a copy of the master's (a full sync).
+    pub(crate) fn become_replica(&mut self, node: NodeIdx, master: NodeIdx) {
+        for v in 0..self.nodes.len() {
+            self.nodes[v].view[node].role = Role::Replica { of: master };
+        }
+        let n = &mut self.nodes[node];
+        n.migrating.clear();
+        n.importing.clear();
+        self.nodes[node].db = self.nodes[master].db.clone();
+        self.nodes[node].repl_offset = self.nodes[master].repl_offset;
     }
 
     fn add_or_del_slots(&mut self, me: NodeIdx, add: bool, slots: &[Slot]) -> Result<Reply, Reply> {

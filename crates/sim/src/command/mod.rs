@@ -4,6 +4,7 @@
 
 pub mod cluster_cmd;
 pub mod data;
+pub mod migrate;
 pub mod parse;
 pub mod table;
 
@@ -239,8 +240,9 @@ impl Cluster {
             "info" => self.info(me, argv),
             "cluster" => Reply::Error("ERR unknown subcommand".into()),
             name if name.starts_with("cluster|") => self.cluster_command(conn, spec, argv),
-            "eval" | "evalsha" | "migrate" | "dump" | "object|freq" | "object|idletime"
-            | "object|refcount" | "object|help" => Reply::Error(format!(
+            "migrate" => self.migrate(me, argv),
+            "eval" | "evalsha" | "dump" | "object|freq" | "object|idletime" | "object|refcount"
+            | "object|help" => Reply::Error(format!(
                 "ERR the Slotscope simulator does not implement '{}' yet",
                 spec.name
             )),
