@@ -68,6 +68,10 @@ pub struct Entry {
     pub value: Value,
     /// Absolute simulated time in ms at which the key expires.
     pub expire_at: Option<u64>,
+    /// When the key was created (not when last overwritten): Redis keeps
+    /// each slot's keys in a list with the newest first, which is the order
+    /// CLUSTER GETKEYSINSLOT answers in.
+    pub created: u64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -124,13 +128,25 @@ impl Keyspace {
         now: u64,
     ) {
         self.expire_if_needed(key, now);
+        let old = self.entries.get(key);
         let expire_at = if keep_ttl {
-            self.entries.get(key).and_then(|e| e.expire_at)
+            old.and_then(|e| e.expire_at)
         } else {
             expire_at
         };
-        self.entries
-            .insert(key.to_vec(), Entry { value, expire_at });
+        let created = match old {
+            Some(e) => e.created,
+            None => {
+                self.next_version += 1;
+                self.next_version
+            }
+        };
+        let entry = Entry {
+            value,
+            expire_at,
+            created,
+        };
+        self.entries.insert(key.to_vec(), entry);
         self.touch(key);
     }
 
@@ -199,10 +215,16 @@ impl Keyspace {
         self.entries.iter()
     }
 
+    /// The keys of `slot`, newest first, as Redis lists them.
     pub fn keys_in_slot(&self, slot: Slot) -> impl Iterator<Item = &Vec<u8>> {
-        self.entries
-            .keys()
-            .filter(move |k| key_hash_slot(k) == slot)
+        let mut keys: Vec<(&Vec<u8>, u64)> = self
+            .entries
+            .iter()
+            .filter(|(k, _)| key_hash_slot(k) == slot)
+            .map(|(k, e)| (k, e.created))
+            .collect();
+        keys.sort_by(|a, b| b.1.cmp(&a.1));
+        keys.into_iter().map(|(k, _)| k)
     }
 
     pub fn count_in_slot(&self, slot: Slot) -> usize {

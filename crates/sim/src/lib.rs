@@ -7,6 +7,7 @@
 //! command execution (`command`), replies on the wire (`reply`) and as
 //! redis-cli prints them (`render`).
 
+pub mod client;
 pub mod cluster;
 pub mod command;
 pub mod keyspace;

@@ -15,16 +15,12 @@
 //! can name nodes whose IDs depend on the seed.
 //! Input errors go to stderr with their line number.
 
-use std::collections::HashMap;
 use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
 
+use slotscope_sim::client::RedisCli;
 use slotscope_sim::command::parse::split_args;
-use slotscope_sim::render::render_for;
-use slotscope_sim::{Cluster, ConnId, NodeIdx, Reply};
-
-/// redis-cli -c gives up after this many redirects of one command.
-const MAX_REDIRECTS: usize = 16;
+use slotscope_sim::Cluster;
 
 struct Options {
     seed: u64,
@@ -71,79 +67,6 @@ fn parse_options() -> Result<Options, String> {
         ));
     }
     Ok(o)
-}
-
-struct Session {
-    cluster: Cluster,
-    conns: HashMap<NodeIdx, ConnId>,
-    current: NodeIdx,
-    follow: bool,
-}
-
-impl Session {
-    fn conn(&mut self, node: NodeIdx) -> ConnId {
-        match self.conns.get(&node) {
-            Some(&c) => c,
-            None => {
-                let c = self.cluster.connect(node);
-                self.conns.insert(node, c);
-                c
-            }
-        }
-    }
-
-    /// Sends `argv` and returns what redis-cli would print.
-    fn run(&mut self, argv: &[Vec<u8>]) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut asking = false;
-        for _ in 0..=MAX_REDIRECTS {
-            let conn = self.conn(self.current);
-            if asking {
-                self.cluster.execute(conn, &[b"ASKING".to_vec()]);
-            }
-            let reply = self.cluster.execute(conn, argv);
-            // A loopback round trip: about a millisecond of simulated time.
-            self.cluster.advance(1);
-            if self.follow {
-                if let Some((slot, port, ask)) = redirect(&reply) {
-                    if let Some(target) = self.cluster.node_by_port(port) {
-                        out.push(format!(
-                            "-> Redirected to slot [{slot}] located at 127.0.0.1:{port}"
-                        ));
-                        // redis-cli reconnects on a redirect: the new connection
-                        // starts in the default state.
-                        let fresh = self.cluster.connect(target);
-                        self.conns.insert(target, fresh);
-                        self.current = target;
-                        asking = ask;
-                        continue;
-                    }
-                }
-            }
-            let proto = self.cluster.conns[conn].proto;
-            out.push(render_for(argv, &reply, proto));
-            return out;
-        }
-        out.push("(error) Too many redirects".into());
-        out
-    }
-}
-
-/// `(slot, port, is_ask)` of a MOVED or ASK error.
-fn redirect(reply: &Reply) -> Option<(u16, u16, bool)> {
-    let Reply::Error(text) = reply else {
-        return None;
-    };
-    let mut words = text.split(' ');
-    let kind = words.next()?;
-    let ask = match kind {
-        "MOVED" => false,
-        "ASK" => true,
-        _ => return None,
-    };
-    let slot = words.next()?.parse().ok()?;
-    let port = words.next()?.rsplit(':').next()?.parse().ok()?;
-    Some((slot, port, ask))
 }
 
 /// Replaces each `${id:PORT}` with the ID of the node on PORT.
@@ -196,12 +119,8 @@ fn main() -> ExitCode {
             }
         },
     };
-    let mut session = Session {
-        cluster,
-        conns: HashMap::new(),
-        current: 0,
-        follow: options.follow,
-    };
+    let mut cluster = cluster;
+    let mut cli = RedisCli::new(0, options.follow);
     let stdout = io::stdout();
     let mut out = stdout.lock();
     let mut input_errors = 0;
@@ -228,9 +147,9 @@ fn main() -> ExitCode {
             let node = std::str::from_utf8(port)
                 .ok()
                 .and_then(|p| p.parse::<u16>().ok())
-                .and_then(|p| session.cluster.node_by_port(p));
+                .and_then(|p| cluster.node_by_port(p));
             match node {
-                Some(node) => session.current = node,
+                Some(node) => cli.current = node,
                 None => {
                     eprintln!(
                         "line {lineno}: no node listens on port '{}'",
@@ -242,7 +161,7 @@ fn main() -> ExitCode {
             }
             text = cmd;
         }
-        let expanded = match expand_ids(text, &session.cluster) {
+        let expanded = match expand_ids(text, &cluster) {
             Ok(t) => t,
             Err(e) => {
                 eprintln!("line {lineno}: {e}");
@@ -259,7 +178,10 @@ fn main() -> ExitCode {
                 continue;
             }
         };
-        for printed in session.run(&argv) {
+        let outcome = cli.send(&mut cluster, &argv);
+        // A loopback round trip: about a millisecond of simulated time.
+        cluster.advance(1);
+        for printed in outcome.printed {
             if writeln!(out, "{printed}").is_err() {
                 return ExitCode::from(1);
             }

@@ -238,6 +238,7 @@ impl Cluster {
             "exec" => self.exec(conn),
             "wait" => self.wait(me, argv),
             "info" => self.info(me, argv),
+            "role" => self.role(me),
             "cluster" => Reply::Error("ERR unknown subcommand".into()),
             name if name.starts_with("cluster|") => self.cluster_command(conn, spec, argv),
             "migrate" => self.migrate(me, argv),
@@ -412,6 +413,44 @@ impl Cluster {
         Reply::Verbatim {
             format: "txt".into(),
             text: parts.join("\r\n").into_bytes(),
+        }
+    }
+
+    /// ROLE: `[master, offset, [[ip, port, offset]...]]` or
+    /// `[slave, master ip, master port, state, offset]`.
+    fn role(&self, me: NodeIdx) -> Reply {
+        let node = &self.nodes[me];
+        match node.role(me) {
+            Role::Master => Reply::Array(vec![
+                Reply::bulk("master"),
+                Reply::Integer(node.repl_offset as i64),
+                Reply::Array(
+                    (0..self.nodes.len())
+                        .filter(|&r| {
+                            self.nodes[r].alive
+                                && self.nodes[r].role(r) == (Role::Replica { of: me })
+                        })
+                        .map(|r| {
+                            let rn = &self.nodes[r];
+                            Reply::Array(vec![
+                                Reply::bulk(rn.addr.ip.clone()),
+                                Reply::bulk(rn.addr.port.to_string()),
+                                Reply::bulk(rn.repl_offset.to_string()),
+                            ])
+                        })
+                        .collect(),
+                ),
+            ]),
+            Role::Replica { of } => {
+                let m = &self.nodes[of];
+                Reply::Array(vec![
+                    Reply::bulk("slave"),
+                    Reply::bulk(m.addr.ip.clone()),
+                    Reply::Integer(i64::from(m.addr.port)),
+                    Reply::bulk(if m.alive { "connected" } else { "connect" }),
+                    Reply::Integer(node.repl_offset as i64),
+                ])
+            }
         }
     }
 

@@ -172,6 +172,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     cmd("readwrite", 1, R, NONE),
     cmd("rename", 3, W, K12),
     cmd("renamenx", 3, W, K12),
+    cmd("role", 1, R, NONE),
     cmd("rpop", -2, W, K1),
     cmd("rpush", -3, W, K1),
     cmd("sadd", -3, W, K1),
