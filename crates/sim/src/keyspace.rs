@@ -223,7 +223,7 @@ impl Keyspace {
             .filter(|(k, _)| key_hash_slot(k) == slot)
             .map(|(k, e)| (k, e.created))
             .collect();
-        keys.sort_by(|a, b| b.1.cmp(&a.1));
+        keys.sort_by_key(|k| std::cmp::Reverse(k.1));
         keys.into_iter().map(|(k, _)| k)
     }
 
