@@ -251,7 +251,7 @@ fn replay(file: &str, text: &str) -> Vec<String> {
     };
     // One connection per port for the whole transcript, like its capture tool.
     let mut session = RedisCli::new(0, false);
-    let mut run = |cluster: &mut Cluster, session: &mut RedisCli, port: u16, command: &str| {
+    let run = |cluster: &mut Cluster, session: &mut RedisCli, port: u16, command: &str| {
         session.current = cluster.node_by_port(port).unwrap();
         let argv = split_args(to_sim(command).as_bytes()).unwrap();
         let out = session.send(cluster, &argv);
