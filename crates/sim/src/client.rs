@@ -188,3 +188,240 @@ mod tests {
         assert_eq!(cli.prompt(&c), "127.0.0.1:7002(TX)>");
     }
 }
+
+/// A cluster-aware client library, like redis-py's `RedisCluster` or Jedis's
+/// `JedisCluster`: it loads the slot map with CLUSTER SLOTS, sends each
+/// command straight to the owner of its slot, and handles redirects itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SmartClient {
+    /// The client's own slot map: slot → node, as last learned.
+    pub slots: Vec<Option<NodeIdx>>,
+    conns: HashMap<NodeIdx, ConnId>,
+    /// Where keyless commands go, and where the map is loaded from first.
+    pub seed: NodeIdx,
+    /// Redirects (MOVED, ASK, TRYAGAIN) tolerated per command before giving
+    /// up; redis-py and Jedis both default to 5 attempts.
+    pub max_redirects: usize,
+    /// Simulated ms to wait before retrying after TRYAGAIN, doubled each time.
+    pub tryagain_backoff_ms: u64,
+    /// How many times the whole slot map was reloaded.
+    pub refreshes: u64,
+}
+
+impl SmartClient {
+    /// Connects to `seed` and loads the slot map from it.
+    pub fn connect(cluster: &mut Cluster, seed: NodeIdx) -> (SmartClient, Vec<Hop>) {
+        let mut client = SmartClient {
+            slots: vec![None; usize::from(crate::slot::SLOT_COUNT)],
+            conns: HashMap::new(),
+            seed,
+            max_redirects: 5,
+            tryagain_backoff_ms: 25,
+            refreshes: 0,
+        };
+        let hop = client.refresh(cluster, seed);
+        (client, vec![hop])
+    }
+
+    fn conn(&mut self, cluster: &mut Cluster, node: NodeIdx) -> ConnId {
+        *self
+            .conns
+            .entry(node)
+            .or_insert_with(|| cluster.connect(node))
+    }
+
+    /// Reloads the whole slot map with CLUSTER SLOTS sent to `from`.
+    fn refresh(&mut self, cluster: &mut Cluster, from: NodeIdx) -> Hop {
+        let argv = vec![b"CLUSTER".to_vec(), b"SLOTS".to_vec()];
+        let conn = self.conn(cluster, from);
+        let reply = cluster.execute(conn, &argv);
+        if let Reply::Array(ranges) = &reply {
+            self.slots.iter_mut().for_each(|s| *s = None);
+            for range in ranges {
+                let Reply::Array(parts) = range else { continue };
+                let (Some(Reply::Integer(a)), Some(Reply::Integer(b)), Some(Reply::Array(master))) =
+                    (parts.first(), parts.get(1), parts.get(2))
+                else {
+                    continue;
+                };
+                let owner = match master.get(1) {
+                    Some(Reply::Integer(port)) => u16::try_from(*port)
+                        .ok()
+                        .and_then(|p| cluster.node_by_port(p)),
+                    _ => None,
+                };
+                for s in (*a).max(0)..=(*b).min(16383) {
+                    self.slots[s as usize] = owner;
+                }
+            }
+            self.refreshes += 1;
+        }
+        Hop {
+            node: from,
+            argv,
+            reply,
+        }
+    }
+
+    /// The node the client's map says should serve `argv`.
+    pub fn target(&self, argv: &[Vec<u8>]) -> NodeIdx {
+        let key = crate::command::table::lookup(argv);
+        let slot = match key {
+            crate::command::table::Lookup::Found(spec) => {
+                crate::command::table::key_positions(spec, argv)
+                    .first()
+                    .map(|&i| crate::slot::key_hash_slot(&argv[i]))
+            }
+            _ => None,
+        };
+        slot.and_then(|s| self.slots[usize::from(s)])
+            .unwrap_or(self.seed)
+    }
+
+    /// Sends `argv`, handling MOVED, ASK and TRYAGAIN as a smart client does.
+    pub fn send(&mut self, cluster: &mut Cluster, argv: &[Vec<u8>]) -> Outcome {
+        let mut hops = Vec::new();
+        let mut node = self.target(argv);
+        let mut asking = false;
+        let mut backoff = self.tryagain_backoff_ms;
+        let mut last = Reply::Nil;
+        for _ in 0..=self.max_redirects {
+            let conn = self.conn(cluster, node);
+            if asking {
+                let asking_argv = vec![b"ASKING".to_vec()];
+                let reply = cluster.execute(conn, &asking_argv);
+                hops.push(Hop {
+                    node,
+                    argv: asking_argv,
+                    reply,
+                });
+                asking = false;
+            }
+            let reply = cluster.execute(conn, argv);
+            hops.push(Hop {
+                node,
+                argv: argv.to_vec(),
+                reply: reply.clone(),
+            });
+            if let Some(r) = Redirect::of(&reply) {
+                let Some(to) = cluster.node_by_port(r.port) else {
+                    break;
+                };
+                if r.ask {
+                    // ASK is about one key, for one command: the map stays.
+                    asking = true;
+                } else {
+                    // MOVED: the map is stale. Fix this slot at once and
+                    // reload the map from the node that knew better.
+                    self.slots[usize::from(r.slot)] = Some(to);
+                    hops.push(self.refresh(cluster, to));
+                }
+                node = to;
+                last = reply;
+                continue;
+            }
+            if matches!(&reply, Reply::Error(e) if e.starts_with("TRYAGAIN")) {
+                cluster.advance(backoff);
+                backoff *= 2;
+                last = reply;
+                continue;
+            }
+            let proto = cluster.conns[conn].proto;
+            return Outcome {
+                printed: vec![render_for(argv, &reply, proto)],
+                hops,
+            };
+        }
+        let why = match &last {
+            Reply::Error(e) => e.clone(),
+            _ => "no answer".to_string(),
+        };
+        Outcome {
+            printed: vec![format!(
+                "(error) The smart client gave up after {} redirects (last: {why})",
+                self.max_redirects
+            )],
+            hops,
+        }
+    }
+}
+
+#[cfg(test)]
+mod smart_tests {
+    use super::*;
+
+    fn argv(s: &str) -> Vec<Vec<u8>> {
+        s.split(' ').map(|a| a.as_bytes().to_vec()).collect()
+    }
+
+    #[test]
+    fn one_hop_when_the_map_is_right() {
+        let mut c = Cluster::create(3, 1, 1).unwrap();
+        let (mut sc, hops) = SmartClient::connect(&mut c, 0);
+        assert_eq!(hops.len(), 1);
+        let out = sc.send(&mut c, &argv("SET foo bar"));
+        assert_eq!(out.printed, ["OK"]);
+        assert_eq!(out.hops.len(), 1);
+        assert_eq!(out.hops[0].node, 2);
+    }
+
+    #[test]
+    fn moved_refreshes_the_map_and_ask_does_not() {
+        let mut c = Cluster::create(3, 1, 1).unwrap();
+        let (mut sc, _) = SmartClient::connect(&mut c, 0);
+        // Move slot 12182 (foo) from 7002 to 7001 behind the client's back.
+        let id1 = c.nodes[1].id.clone();
+        let id2 = c.nodes[2].id.clone();
+        let mut admin = RedisCli::new(1, false);
+        admin.send(
+            &mut c,
+            &argv(&format!("CLUSTER SETSLOT 12182 IMPORTING {id2}")),
+        );
+        admin.current = 2;
+        admin.send(
+            &mut c,
+            &argv(&format!("CLUSTER SETSLOT 12182 MIGRATING {id1}")),
+        );
+        // A missing key on the migrating source: ASK, then ASKING + retry on 7001.
+        let out = sc.send(&mut c, &argv("SET foo bar"));
+        assert_eq!(out.printed, ["OK"]);
+        let nodes: Vec<NodeIdx> = out.hops.iter().map(|h| h.node).collect();
+        assert_eq!(nodes, [2, 1, 1]);
+        assert_eq!(out.hops[1].argv, [b"ASKING".to_vec()]);
+        assert_eq!(sc.slots[12182], Some(2), "ASK leaves the map alone");
+        // Close the migration: now 7002 answers MOVED and the map is refreshed.
+        admin.current = 1;
+        admin.send(&mut c, &argv(&format!("CLUSTER SETSLOT 12182 NODE {id1}")));
+        admin.current = 2;
+        admin.send(&mut c, &argv(&format!("CLUSTER SETSLOT 12182 NODE {id1}")));
+        let refreshes = sc.refreshes;
+        let out = sc.send(&mut c, &argv("GET foo"));
+        assert_eq!(out.printed, ["\"bar\""]);
+        assert_eq!(sc.refreshes, refreshes + 1);
+        assert_eq!(sc.slots[12182], Some(1));
+        let out = sc.send(&mut c, &argv("GET foo"));
+        assert_eq!(out.hops.len(), 1, "one hop once the map is right");
+    }
+
+    #[test]
+    fn tryagain_backs_off_then_gives_up_clearly() {
+        let mut c = Cluster::create(3, 1, 1).unwrap();
+        let (mut sc, _) = SmartClient::connect(&mut c, 0);
+        sc.send(&mut c, &argv("SET {foo}a 1"));
+        let id1 = c.nodes[1].id.clone();
+        let mut admin = RedisCli::new(2, false);
+        admin.send(
+            &mut c,
+            &argv(&format!("CLUSTER SETSLOT 12182 MIGRATING {id1}")),
+        );
+        let before = c.now;
+        let out = sc.send(&mut c, &argv("MGET {foo}a {foo}b"));
+        assert!(
+            out.printed[0]
+                .starts_with("(error) The smart client gave up after 5 redirects (last: TRYAGAIN"),
+            "{:?}",
+            out.printed
+        );
+        assert!(c.now > before, "back-off lets simulated time pass");
+    }
+}
