@@ -14,6 +14,7 @@ pub mod keyspace;
 pub mod layout;
 pub mod render;
 pub mod reply;
+pub mod resharding;
 pub mod rng;
 pub mod routing;
 pub mod slot;

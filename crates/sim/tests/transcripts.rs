@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use slotscope_sim::client::RedisCli;
 use slotscope_sim::command::parse::split_args;
 use slotscope_sim::reply::repr;
+use slotscope_sim::resharding::check;
 use slotscope_sim::slot::key_hash_slot;
 use slotscope_sim::Cluster;
 
@@ -33,6 +34,12 @@ enum Step {
         port: u16,
         follow: bool,
         commands: Vec<String>,
+        printed: Vec<String>,
+    },
+    /// `$ redis-cli --cluster check HOST:PORT` and what it printed.
+    Check {
+        line: usize,
+        port: u16,
         printed: Vec<String>,
     },
     /// A comment describing commands the transcript does not show.
@@ -94,11 +101,18 @@ fn parse(text: &str) -> (HashMap<String, u16>, Vec<Step>) {
         if let Some(shell) = line.strip_prefix("$ redis-cli ") {
             let words: Vec<&str> = shell.split(' ').collect();
             let start = i;
-            if !shell.contains("<<'EOF'") {
-                // `redis-cli --cluster check`: not simulated yet; skip its output.
+            if let Some(addr) = shell.strip_prefix("--cluster check ") {
+                let port = addr.rsplit(':').next().unwrap().parse().unwrap();
+                let mut printed = Vec::new();
                 while i < lines.len() && !lines[i].is_empty() {
+                    printed.push(lines[i].to_string());
                     i += 1;
                 }
+                steps.push(Step::Check {
+                    line: start,
+                    port,
+                    printed,
+                });
                 continue;
             }
             let port = words
@@ -246,6 +260,8 @@ fn replay(file: &str, text: &str) -> Vec<String> {
         let mut s = s.to_string();
         for (real, sim) in &id_map {
             s = s.replace(real.as_str(), sim);
+            // redis-cli --cluster check shortens IDs to 8 characters.
+            s = s.replace(&format!("({}...)", &real[..8]), &format!("({}...)", &sim[..8]));
         }
         s
     };
@@ -292,6 +308,25 @@ fn replay(file: &str, text: &str) -> Vec<String> {
                     );
                 }
                 run(&mut cluster, &mut session, 7001, "SET user:1001 u");
+            }
+            Step::Check {
+                line,
+                port,
+                printed,
+            } => {
+                // redis-cli lists nodes in CLUSTER NODES (hash-table) order:
+                // compare the lines as a set.
+                let node = cluster.node_by_port(*port).unwrap();
+                let mut ours = check(&mut cluster, node);
+                let mut expected: Vec<String> = printed.iter().map(|l| to_sim(l)).collect();
+                ours.sort();
+                expected.sort();
+                compared += 1;
+                if ours != expected {
+                    failures.push(format!(
+                        "{file}:{line} $ redis-cli --cluster check\n  expected: {expected:?}\n  simulator: {ours:?}"
+                    ));
+                }
             }
             Step::Shell {
                 line,
