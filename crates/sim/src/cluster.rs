@@ -76,6 +76,8 @@ pub struct Node {
     /// Bytes of replication stream produced (master) or applied (replica).
     pub repl_offset: u64,
     pub db: Keyspace,
+    /// Scripts this node has seen (EVAL) by SHA1, for EVALSHA.
+    pub scripts: std::collections::HashMap<String, Vec<u8>>,
 }
 
 impl Node {
@@ -166,6 +168,7 @@ impl Cluster {
                     // gone through, as in the transcripts taken after creation.
                     repl_offset: INITIAL_REPL_OFFSET,
                     db: Keyspace::default(),
+                    scripts: std::collections::HashMap::new(),
                 }
             })
             .collect();

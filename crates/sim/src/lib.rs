@@ -17,6 +17,7 @@ pub mod reply;
 pub mod resharding;
 pub mod rng;
 pub mod routing;
+pub mod script;
 pub mod slot;
 
 /// The Redis version whose behaviour the simulator reproduces.

@@ -56,8 +56,6 @@ enum Hidden {
 /// (file, command prefix, why the exchange is not compared).
 const SKIP: &[(&str, &str, &str)] = &[
     ("redirects.txt", "RANDOMKEY", "a random key: not comparable"),
-    ("redirects.txt", "EVAL", "Lua scripts are not simulated yet"),
-    ("migration.txt", "EVAL", "Lua scripts are not simulated yet"),
     ("redirects.txt", "DUMP", "DUMP payloads are not simulated"),
     ("redirects.txt", "INFO", "INFO carries run-specific fields"),
     (
@@ -261,7 +259,10 @@ fn replay(file: &str, text: &str) -> Vec<String> {
         for (real, sim) in &id_map {
             s = s.replace(real.as_str(), sim);
             // redis-cli --cluster check shortens IDs to 8 characters.
-            s = s.replace(&format!("({}...)", &real[..8]), &format!("({}...)", &sim[..8]));
+            s = s.replace(
+                &format!("({}...)", &real[..8]),
+                &format!("({}...)", &sim[..8]),
+            );
         }
         s
     };

@@ -175,7 +175,12 @@ impl Cluster {
     }
 
     /// Runs a command that has passed every check (`call()` in Redis).
-    fn call(&mut self, conn: ConnId, spec: &'static CommandSpec, argv: &[Vec<u8>]) -> Reply {
+    pub(crate) fn call(
+        &mut self,
+        conn: ConnId,
+        spec: &'static CommandSpec,
+        argv: &[Vec<u8>],
+    ) -> Reply {
         let me = self.conns[conn].node;
         let proto = self.conns[conn].proto;
         match spec.name {
@@ -242,11 +247,13 @@ impl Cluster {
             "cluster" => Reply::Error("ERR unknown subcommand".into()),
             name if name.starts_with("cluster|") => self.cluster_command(conn, spec, argv),
             "migrate" => self.migrate(me, argv),
-            "eval" | "evalsha" | "dump" | "object|freq" | "object|idletime" | "object|refcount"
-            | "object|help" => Reply::Error(format!(
-                "ERR the Slotscope simulator does not implement '{}' yet",
-                spec.name
-            )),
+            "eval" | "evalsha" => self.eval(conn, spec.name == "evalsha", argv),
+            "dump" | "object|freq" | "object|idletime" | "object|refcount" | "object|help" => {
+                Reply::Error(format!(
+                    "ERR the Slotscope simulator does not implement '{}' yet",
+                    spec.name
+                ))
+            }
             name => {
                 let now = self.now;
                 let reply = data::run(name, &mut self.nodes[me].db, now, proto, argv);
