@@ -210,7 +210,6 @@ fn to_reply(v: Value) -> Reply {
 
 /// How a script ended early.
 enum Stop {
-    Return(Value),
     /// An error raised by `redis.call`, reported with the script's name and line.
     Raise(String, usize),
     /// Outside the simulated subset.
@@ -531,7 +530,7 @@ impl Cluster {
             pos: 0,
         };
         match run.script() {
-            Ok(v) | Err(Stop::Return(v)) => to_reply(v),
+            Ok(v) => to_reply(v),
             Err(Stop::Raise(e, line)) => {
                 Reply::Error(format!("{e} script: {sha}, on @user_script:{line}."))
             }
