@@ -70,38 +70,48 @@ impl Cluster {
                 Some(s) => {
                     let now = self.now;
                     self.nodes[me].db.expire_all(now);
-                    Ok(Reply::Integer(self.nodes[me].db.count_in_slot(s as Slot) as i64))
+                    Ok(Reply::Integer(
+                        self.nodes[me].db.count_in_slot(s as Slot) as i64
+                    ))
                 }
             },
             "cluster|getkeysinslot" => self.get_keys_in_slot(me, argv),
             "cluster|setslot" => self.setslot(me, argv),
             "cluster|addslots" | "cluster|delslots" => {
-                let slots: Result<Vec<Slot>, Reply> = argv[2..].iter().map(|a| slot_arg(a)).collect();
+                let slots: Result<Vec<Slot>, Reply> =
+                    argv[2..].iter().map(|a| slot_arg(a)).collect();
                 slots.and_then(|s| self.add_or_del_slots(me, spec.name == "cluster|addslots", &s))
             }
-            "cluster|addslotsrange" | "cluster|delslotsrange" => self.slot_ranges_command(me, spec.name, argv),
+            "cluster|addslotsrange" | "cluster|delslotsrange" => {
+                self.slot_ranges_command(me, spec.name, argv)
+            }
             "cluster|forget" => self.forget(me, &argv[2]),
             "cluster|replicate" => self.replicate_command(me, &argv[2]),
-            "cluster|failover" => match self.nodes[me].role(me) {
-                Role::Master => Err(err("ERR You should send CLUSTER FAILOVER to a replica")),
-                Role::Replica { .. } => Err(err(
-                    "ERR the Slotscope simulator runs failovers in a later version (no cluster bus yet)",
-                )),
-            },
+            "cluster|failover" => self.failover_command(me, argv),
             "cluster|count-failure-reports" => match self.node_by_id(&argv[2]) {
-                None => Err(err(format!("ERR Unknown node {}", String::from_utf8_lossy(&argv[2])))),
+                None => Err(err(format!(
+                    "ERR Unknown node {}",
+                    String::from_utf8_lossy(&argv[2])
+                ))),
                 Some(_) => Ok(Reply::Integer(0)),
             },
             "cluster|reset" => {
                 let has_keys = !self.nodes[me].db.is_empty();
                 if matches!(self.nodes[me].role(me), Role::Master) && has_keys {
-                    Err(err("ERR CLUSTER RESET can't be called with master nodes containing keys"))
+                    Err(err(
+                        "ERR CLUSTER RESET can't be called with master nodes containing keys",
+                    ))
                 } else {
-                    Err(err("ERR the Slotscope simulator does not implement CLUSTER RESET yet"))
+                    Err(err(
+                        "ERR the Slotscope simulator does not implement CLUSTER RESET yet",
+                    ))
                 }
             }
             "cluster|help" => Ok(Reply::Array(
-                CLUSTER_HELP.iter().map(|l| Reply::Status((*l).to_string())).collect(),
+                CLUSTER_HELP
+                    .iter()
+                    .map(|l| Reply::Status((*l).to_string()))
+                    .collect(),
             )),
             other => Err(err(format!(
                 "ERR the Slotscope simulator does not implement '{other}' yet"
@@ -561,6 +571,75 @@ impl Cluster {
         self.add_or_del_slots(me, name == "cluster|addslotsrange", &slots)
     }
 
+    /// `CLUSTER FAILOVER [FORCE|TAKEOVER]`. Until the simulated cluster bus
+    /// exists, the failover completes at once: the replica takes a new epoch
+    /// (`currentEpoch + 1`), claims its master's slots, and the old master and
+    /// its other replicas follow it, as the transcripts end up.
+    fn failover_command(&mut self, me: NodeIdx, argv: &[Vec<u8>]) -> Result<Reply, Reply> {
+        let (force, takeover) = match argv.get(2).map(|a| a.to_ascii_lowercase()) {
+            None => (false, false),
+            Some(o) if argv.len() == 3 && o == b"force" => (true, false),
+            Some(o) if argv.len() == 3 && o == b"takeover" => (false, true),
+            Some(_) => return Err(err("ERR syntax error")),
+        };
+        let Role::Replica { of: master } = self.nodes[me].role(me) else {
+            return Err(err("ERR You should send CLUSTER FAILOVER to a replica"));
+        };
+        let master_down = self.nodes[me].view[master].fail || !self.nodes[master].alive;
+        if !force && !takeover && master_down {
+            return Err(err(
+                "ERR Master is down or failed, please use CLUSTER FAILOVER FORCE",
+            ));
+        }
+        self.promote(me, master);
+        Ok(Reply::ok())
+    }
+
+    /// `replica` replaces `master`: new config epoch, the master's slots,
+    /// and every follower of the old master (itself included) follows it.
+    pub(crate) fn promote(&mut self, replica: NodeIdx, master: NodeIdx) {
+        let epoch = self
+            .nodes
+            .iter()
+            .map(|n| n.current_epoch)
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let followers: Vec<NodeIdx> = (0..self.nodes.len())
+            .filter(|&n| {
+                n != replica && self.nodes[replica].view[n].role == (Role::Replica { of: master })
+            })
+            .chain(std::iter::once(master))
+            .collect();
+        for v in 0..self.nodes.len() {
+            if !self.nodes[v].alive {
+                continue;
+            }
+            let node = &mut self.nodes[v];
+            node.current_epoch = node.current_epoch.max(epoch);
+            node.view[replica].role = Role::Master;
+            node.view[replica].config_epoch = epoch;
+            for &f in &followers {
+                node.view[f].role = Role::Replica { of: replica };
+            }
+            for owner in node.slots.iter_mut() {
+                if *owner == Some(master) {
+                    *owner = Some(replica);
+                }
+            }
+        }
+        let data = self.nodes[replica].db.clone();
+        let offset = self.nodes[replica].repl_offset;
+        for &f in &followers {
+            if self.nodes[f].alive {
+                self.nodes[f].db = data.clone();
+                self.nodes[f].repl_offset = offset;
+                self.nodes[f].migrating.clear();
+                self.nodes[f].importing.clear();
+            }
+        }
+    }
+
     fn forget(&mut self, me: NodeIdx, id: &[u8]) -> Result<Reply, Reply> {
         let Some(n) = self.node_by_id(id) else {
             return Err(err(format!(
@@ -665,3 +744,53 @@ const CLUSTER_HELP: &[&str] = &[
     "HELP",
     "    Prints this help.",
 ];
+
+#[cfg(test)]
+mod tests {
+    use crate::client::RedisCli;
+    use crate::cluster::{Cluster, Role};
+
+    fn send(c: &mut Cluster, cli: &mut RedisCli, port: u16, line: &str) -> String {
+        cli.current = c.node_by_port(port).unwrap();
+        let argv = crate::command::parse::split_args(line.as_bytes()).unwrap();
+        cli.send(c, &argv).printed.join("\n")
+    }
+
+    #[test]
+    fn failover_variants_end_as_in_the_transcript() {
+        let mut c = Cluster::create(3, 1, 1).unwrap();
+        let mut cli = RedisCli::new(0, false);
+        send(&mut c, &mut cli, 7000, "SET bar value-of-bar");
+        assert_eq!(
+            send(&mut c, &mut cli, 7000, "CLUSTER FAILOVER"),
+            "(error) ERR You should send CLUSTER FAILOVER to a replica"
+        );
+        assert_eq!(
+            send(&mut c, &mut cli, 7003, "CLUSTER FAILOVER BOGUS"),
+            "(error) ERR syntax error"
+        );
+        assert_eq!(send(&mut c, &mut cli, 7003, "CLUSTER FAILOVER"), "OK");
+        // 7003 is the master now, with epoch 7; 7000 follows it.
+        for v in 0..6 {
+            assert_eq!(c.nodes[v].view[3].role, Role::Master);
+            assert_eq!(c.nodes[v].view[0].role, Role::Replica { of: 3 });
+            assert_eq!(c.nodes[v].current_epoch, 7);
+        }
+        assert_eq!(c.shown_config_epoch(1, 0), 7);
+        assert_eq!(
+            send(&mut c, &mut cli, 7000, "GET bar"),
+            "(error) MOVED 5061 127.0.0.1:7003"
+        );
+        assert_eq!(send(&mut c, &mut cli, 7003, "GET bar"), "\"value-of-bar\"");
+        assert_eq!(send(&mut c, &mut cli, 7004, "CLUSTER FAILOVER FORCE"), "OK");
+        assert_eq!(
+            send(&mut c, &mut cli, 7005, "CLUSTER FAILOVER TAKEOVER"),
+            "OK"
+        );
+        assert_eq!(c.nodes[0].current_epoch, 9);
+        assert_eq!(
+            send(&mut c, &mut cli, 7002, "GET foo"),
+            "(error) MOVED 12182 127.0.0.1:7005"
+        );
+    }
+}
