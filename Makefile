@@ -7,7 +7,7 @@ SHELL := bash
 # wasm-opt comes from npm's binaryen (see tools/binaryen); cargo-installed tools from ~/.cargo/bin.
 export PATH := $(CURDIR)/tools/binaryen/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: serve test dist build-dist setup lint unit e2e size clean
+.PHONY: serve test dist build-dist setup lint unit e2e size bench clean
 
 ## make serve: build and serve the app on http://127.0.0.1:8080/ with live reload
 serve:
@@ -40,6 +40,10 @@ size:
 
 e2e:
 	node --test --test-reporter=spec e2e/
+
+## make bench: throughput report of the simulation core (not part of make test: timings vary)
+bench:
+	cargo run --release --locked -p slotscope-sim --example bench
 
 clean:
 	cargo clean

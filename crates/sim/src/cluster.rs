@@ -18,6 +18,102 @@ pub type NodeIdx = usize;
 /// Index of a client connection in `Cluster::conns`.
 pub type ConnId = usize;
 
+/// A node's slot table: the owner of each of the 16384 slots, with a count
+/// of slots per owner kept alongside (as Redis keeps `numslots`), so that
+/// `cluster_state` and `cluster_size` cost O(nodes), not O(slots).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SlotTable {
+    owners: Vec<Option<NodeIdx>>,
+    /// Slots owned, per node index.
+    counts: Vec<u32>,
+    unassigned: usize,
+}
+
+impl SlotTable {
+    pub fn empty() -> SlotTable {
+        SlotTable {
+            owners: vec![None; usize::from(SLOT_COUNT)],
+            counts: Vec::new(),
+            unassigned: usize::from(SLOT_COUNT),
+        }
+    }
+
+    pub fn set(&mut self, slot: usize, owner: Option<NodeIdx>) {
+        let old = std::mem::replace(&mut self.owners[slot], owner);
+        match old {
+            Some(o) => self.counts[o] -= 1,
+            None => self.unassigned -= 1,
+        }
+        match owner {
+            Some(o) => {
+                if self.counts.len() <= o {
+                    self.counts.resize(o + 1, 0);
+                }
+                self.counts[o] += 1;
+            }
+            None => self.unassigned += 1,
+        }
+    }
+
+    /// Number of slots `node` owns.
+    pub fn count_of(&self, node: NodeIdx) -> usize {
+        self.counts.get(node).map_or(0, |&c| c as usize)
+    }
+
+    pub fn contains(&self, owner: &Option<NodeIdx>) -> bool {
+        match owner {
+            Some(n) => self.count_of(*n) > 0,
+            None => self.unassigned > 0,
+        }
+    }
+
+    pub fn unassigned(&self) -> usize {
+        self.unassigned
+    }
+
+    /// Nodes that own at least one slot.
+    pub fn owners(&self) -> impl Iterator<Item = NodeIdx> + '_ {
+        self.counts
+            .iter()
+            .enumerate()
+            .filter(|(_, &c)| c > 0)
+            .map(|(n, _)| n)
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, Option<NodeIdx>> {
+        self.owners.iter()
+    }
+
+    pub fn as_slice(&self) -> &[Option<NodeIdx>] {
+        &self.owners
+    }
+
+    pub fn len(&self) -> usize {
+        self.owners.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.owners.is_empty()
+    }
+
+    /// Gives every slot of `from` to `to`.
+    pub fn replace_owner(&mut self, from: NodeIdx, to: NodeIdx) {
+        for slot in 0..self.owners.len() {
+            if self.owners[slot] == Some(from) {
+                self.set(slot, Some(to));
+            }
+        }
+    }
+}
+
+impl std::ops::Index<usize> for SlotTable {
+    type Output = Option<NodeIdx>;
+
+    fn index(&self, slot: usize) -> &Option<NodeIdx> {
+        &self.owners[slot]
+    }
+}
+
 /// The settings of `redis.conf` that change what clients see.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -66,7 +162,7 @@ pub struct Node {
     pub alive: bool,
     pub current_epoch: u64,
     /// This node's slot table: who it believes owns each slot.
-    pub slots: Vec<Option<NodeIdx>>,
+    pub slots: SlotTable,
     /// Slots this node is migrating away, and to whom (`migrating_slots_to`).
     pub migrating: BTreeMap<Slot, NodeIdx>,
     /// Slots this node is importing, and from whom (`importing_slots_from`).
@@ -133,10 +229,10 @@ impl Cluster {
             return Err(LayoutError::MasterCount(masters));
         }
         let mut rng = Rng::new(seed);
-        let mut table = vec![None; usize::from(SLOT_COUNT)];
+        let mut table = SlotTable::empty();
         for (m, r) in ranges.iter().enumerate() {
             for s in r.first..=r.last {
-                table[usize::from(s)] = Some(m);
+                table.set(usize::from(s), Some(m));
             }
         }
         let view: Vec<PeerView> = (0..total)
@@ -214,38 +310,27 @@ impl Cluster {
 
     /// Masters that own at least one slot, in `viewer`'s view (`cluster_size`).
     pub fn cluster_size(&self, viewer: NodeIdx) -> usize {
-        let mut owners: Vec<NodeIdx> = self.nodes[viewer].slots.iter().flatten().copied().collect();
-        owners.sort_unstable();
-        owners.dedup();
-        owners.len()
+        self.nodes[viewer].slots.owners().count()
     }
 
     /// `cluster_state:ok` as `viewer` computes it (`clusterUpdateState`): with
     /// full coverage required, every slot must have an owner that is not FAIL.
     pub fn state_ok(&self, viewer: NodeIdx) -> bool {
         let node = &self.nodes[viewer];
-        if self.config.require_full_coverage {
-            let covered = node
-                .slots
-                .iter()
-                .all(|owner| owner.is_some_and(|o| !node.view[o].fail));
-            if !covered {
-                return false;
-            }
+        if self.config.require_full_coverage
+            && (node.slots.unassigned() > 0 || node.slots.owners().any(|o| node.view[o].fail))
+        {
+            return false;
         }
         // The minority rule: a master that cannot reach a majority of the
         // slot-owning masters declares the state down. Without a bus yet,
         // reachability is the FAIL/PFAIL flags of the view.
         let size = self.cluster_size(viewer);
-        let reachable = {
-            let mut owners: Vec<NodeIdx> = node.slots.iter().flatten().copied().collect();
-            owners.sort_unstable();
-            owners.dedup();
-            owners
-                .iter()
-                .filter(|&&o| o == viewer || !(node.view[o].fail || node.view[o].pfail))
-                .count()
-        };
+        let reachable = node
+            .slots
+            .owners()
+            .filter(|&o| o == viewer || !(node.view[o].fail || node.view[o].pfail))
+            .count();
         reachable > size / 2
     }
 }

@@ -154,7 +154,7 @@ impl Cluster {
             pong,
             self.shown_config_epoch(viewer, node)
         );
-        for (a, b) in ranges(&v.slots, |o| o == Some(node)) {
+        for (a, b) in ranges(v.slots.as_slice(), |o| o == Some(node)) {
             if a == b {
                 line.push_str(&format!(" {a}"));
             } else {
@@ -299,7 +299,7 @@ impl Cluster {
             masters
                 .iter()
                 .map(|&m| {
-                    let slots = ranges(&v.slots, |o| o == Some(m))
+                    let slots = ranges(v.slots.as_slice(), |o| o == Some(m))
                         .into_iter()
                         .flat_map(|(a, b)| {
                             [Reply::Integer(i64::from(a)), Reply::Integer(i64::from(b))]
@@ -413,7 +413,7 @@ impl Cluster {
                     self.nodes[me].migrating.remove(&slot);
                 }
                 let slot_was_mine = owner == Some(me);
-                self.nodes[me].slots[usize::from(slot)] = Some(n);
+                self.nodes[me].slots.set(usize::from(slot), Some(n));
                 if slot_was_mine && n != me && !self.nodes[me].slots.contains(&Some(me)) {
                     self.become_replica(me, n);
                 }
@@ -491,7 +491,7 @@ impl Cluster {
                             dirty.push(s);
                         }
                     }
-                    node.slots[i] = Some(claimant);
+                    node.slots.set(i, Some(claimant));
                 }
             }
             let left_without_slots = !node.slots.contains(&Some(v));
@@ -536,7 +536,8 @@ impl Cluster {
         }
         for &s in slots {
             let node = &mut self.nodes[me];
-            node.slots[usize::from(s)] = if add { Some(me) } else { None };
+            node.slots
+                .set(usize::from(s), if add { Some(me) } else { None });
             if add {
                 node.importing.remove(&s);
             }
@@ -622,11 +623,7 @@ impl Cluster {
             for &f in &followers {
                 node.view[f].role = Role::Replica { of: replica };
             }
-            for owner in node.slots.iter_mut() {
-                if *owner == Some(master) {
-                    *owner = Some(replica);
-                }
-            }
+            node.slots.replace_owner(master, replica);
         }
         let data = self.nodes[replica].db.clone();
         let offset = self.nodes[replica].repl_offset;

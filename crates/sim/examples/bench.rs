@@ -1,0 +1,100 @@
+//! Throughput report (not a test: timings vary with the machine).
+//!
+//!     cargo run --release -p slotscope-sim --example bench
+//!
+//! - key → slot: MB/s of key bytes hashed, for short keys and for 4 KiB keys;
+//! - commands executed per second on a 6-node cluster (3 masters, 3
+//!   replicas), each command sent straight to its owner (one hop), with
+//!   replication to the replica included; a mix of SET, GET, INCR, HSET,
+//!   LPUSH and MGET on hash-tagged keys.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use slotscope_sim::slot::key_hash_slot;
+use slotscope_sim::Cluster;
+
+fn keyslot_mb_per_s(keys: &[Vec<u8>], rounds: usize) -> f64 {
+    let bytes: usize = keys.iter().map(Vec::len).sum::<usize>() * rounds;
+    let start = Instant::now();
+    let mut acc = 0u64;
+    for _ in 0..rounds {
+        for k in keys {
+            acc = acc.wrapping_add(u64::from(key_hash_slot(black_box(k))));
+        }
+    }
+    black_box(acc);
+    bytes as f64 / start.elapsed().as_secs_f64() / 1e6
+}
+
+fn main() {
+    let short: Vec<Vec<u8>> = (0..100_000)
+        .map(|i| format!("user:{i}:profile").into_bytes())
+        .collect();
+    let tagged: Vec<Vec<u8>> = (0..100_000)
+        .map(|i| format!("{{user:{i}}}:orders").into_bytes())
+        .collect();
+    let long: Vec<Vec<u8>> = (0..1_000)
+        .map(|i| vec![b'a' + (i % 26) as u8; 4096])
+        .collect();
+    println!("key -> slot");
+    println!(
+        "  short keys (~16 B):      {:8.1} MB/s",
+        keyslot_mb_per_s(&short, 20)
+    );
+    println!(
+        "  hash-tagged keys:        {:8.1} MB/s (only the tag is hashed)",
+        keyslot_mb_per_s(&tagged, 20)
+    );
+    println!(
+        "  4 KiB keys:              {:8.1} MB/s",
+        keyslot_mb_per_s(&long, 20)
+    );
+
+    let mut cluster = Cluster::create(3, 1, 1).expect("3 masters");
+    let conns: Vec<usize> = (0..3).map(|m| cluster.connect(m)).collect();
+    let owner = |slot: u16| match slot {
+        0..=5460 => 0,
+        5461..=10922 => 1,
+        _ => 2,
+    };
+    let n = 300_000;
+    let commands: Vec<(usize, Vec<Vec<u8>>)> = (0..n)
+        .map(|i| {
+            let tag = format!("{{u{}}}", i % 5000);
+            let key = format!("{tag}:k").into_bytes();
+            let slot = key_hash_slot(&key);
+            let argv: Vec<Vec<u8>> = match i % 6 {
+                0 => vec![b"SET".to_vec(), key, b"value".to_vec()],
+                1 => vec![b"GET".to_vec(), key],
+                2 => vec![b"INCR".to_vec(), format!("{tag}:n").into_bytes()],
+                3 => vec![
+                    b"HSET".to_vec(),
+                    format!("{tag}:h").into_bytes(),
+                    b"f".to_vec(),
+                    b"v".to_vec(),
+                ],
+                4 => vec![
+                    b"LPUSH".to_vec(),
+                    format!("{tag}:l").into_bytes(),
+                    b"x".to_vec(),
+                ],
+                _ => vec![b"MGET".to_vec(), key, format!("{tag}:n").into_bytes()],
+            };
+            (conns[owner(slot)], argv)
+        })
+        .collect();
+    let start = Instant::now();
+    let mut errors = 0;
+    for (conn, argv) in &commands {
+        if cluster.execute(*conn, argv).is_error() {
+            errors += 1;
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!("6-node cluster (3 masters + 3 replicas), owner-routed command mix");
+    println!(
+        "  {n} commands in {secs:.3} s: {:.0} commands/s ({errors} errors)",
+        n as f64 / secs
+    );
+}
