@@ -108,7 +108,8 @@ case "$what" in
     ensure_components
     # The e2e test drives Debian's Chromium; no tool may download a browser here.
     # The emoji font only makes the screenshots show 🚀 instead of a box.
-    ensure_debian chromium chromium-driver fonts-noto-color-emoji
+    # redis-server and redis-tools: the differential test runs a real cluster.
+    ensure_debian chromium chromium-driver fonts-noto-color-emoji redis-server redis-tools
     ensure_npm e2e
     ;;
   *) die "usage: scripts/setup.sh build|test" ;;
