@@ -223,10 +223,10 @@ impl RealCluster {
         // (bar, user:1001 and foo live on the first, second and third master.)
         let keys = ["bar", "user:1001", "foo"];
         for (i, key) in keys.iter().enumerate() {
-            assert_eq!(
-                cluster.command(base + i as u16, &["SET", key, "x"]),
-                Reply::ok()
-            );
+            // Right after CLUSTER REPLICATE the state may be down for a moment.
+            cluster.wait_until(base + i as u16, |c, p| {
+                c.command(p, &["SET", key, "x"]) == Reply::ok()
+            });
         }
         cluster.wait_until_settled();
         for (i, key) in keys.iter().enumerate() {
@@ -247,9 +247,11 @@ impl RealCluster {
     }
 
     /// Every node agrees on the 6 nodes and their roles, the state is ok,
-    /// and every replica has synced (health online in CLUSTER SHARDS).
+    /// every replica has synced (health online in CLUSTER SHARDS) and is
+    /// advertised in CLUSTER SLOTS — on all nodes in the same pass, since
+    /// replica offsets reach the other nodes by gossip.
     fn wait_until_settled(&mut self) {
-        let expected: Vec<String> = (0..NODES)
+        let mut expected: Vec<String> = (0..NODES)
             .map(|i| {
                 let role = if i < 3 {
                     "master".to_string()
@@ -259,32 +261,49 @@ impl RealCluster {
                 format!("{} {role}", self.ids[usize::from(i)])
             })
             .collect();
-        for port in self.base..self.base + NODES {
-            self.wait_until(port, |c, p| {
-                let info = c.text(p, &["CLUSTER", "INFO"]);
-                let nodes = c.text(p, &["CLUSTER", "NODES"]);
-                let mut seen: Vec<String> = nodes
-                    .lines()
-                    .map(|l| {
-                        let cols: Vec<&str> = l.split(' ').collect();
-                        let role = if cols[2].contains("slave") {
-                            format!("slave {}", cols[3])
-                        } else {
-                            "master".into()
-                        };
-                        format!("{} {role}", cols[0])
-                    })
-                    .collect();
-                seen.sort();
-                let mut want = expected.clone();
-                want.sort();
-                let shards = c.command(p, &["CLUSTER", "SHARDS"]);
-                info.contains("cluster_state:ok")
-                    && seen == want
-                    && !format!("{shards:?}").contains("loading")
-                    && !nodes.contains("handshake")
-            });
+        expected.sort();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let settled = (self.base..self.base + NODES).all(|p| self.settled_on(p, &expected));
+            if settled {
+                return;
+            }
+            assert!(Instant::now() < deadline, "real cluster did not settle");
+            std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    fn settled_on(&mut self, port: u16, expected: &[String]) -> bool {
+        let info = self.text(port, &["CLUSTER", "INFO"]);
+        let nodes = self.text(port, &["CLUSTER", "NODES"]);
+        let mut seen: Vec<String> = nodes
+            .lines()
+            .map(|l| {
+                let cols: Vec<&str> = l.split(' ').collect();
+                let role = if cols[2].contains("slave") {
+                    format!("slave {}", cols[3])
+                } else {
+                    "master".into()
+                };
+                format!("{} {role}", cols[0])
+            })
+            .collect();
+        seen.sort();
+        let shards = self.command(port, &["CLUSTER", "SHARDS"]);
+        let slots_ok = match self.command(port, &["CLUSTER", "SLOTS"]) {
+            Reply::Array(ranges) => {
+                ranges.len() == 3
+                    && ranges
+                        .iter()
+                        .all(|r| matches!(r, Reply::Array(x) if x.len() == 4))
+            }
+            _ => false,
+        };
+        info.contains("cluster_state:ok")
+            && seen == expected
+            && slots_ok
+            && !format!("{shards:?}").contains("loading")
+            && !nodes.contains("handshake")
     }
 
     fn real_port(&self, sim_port: u16) -> u16 {
@@ -546,6 +565,35 @@ fn normalise(argv: &[Vec<u8>], r: Reply) -> Reply {
             }
             other => other,
         },
+        // The client id depends on how many connections the server has seen.
+        ("HELLO", _) => match r {
+            Reply::Map(pairs) => Reply::Map(
+                pairs
+                    .into_iter()
+                    .map(|(k, v)| {
+                        if k == Reply::bulk("id") {
+                            (k, Reply::Integer(0))
+                        } else {
+                            (k, v)
+                        }
+                    })
+                    .collect(),
+            ),
+            Reply::Array(mut items) => {
+                if let Some(i) = items.iter().position(|x| *x == Reply::bulk("id")) {
+                    if i + 1 < items.len() {
+                        items[i + 1] = Reply::Integer(0);
+                    }
+                }
+                Reply::Array(items)
+            }
+            other => other,
+        },
+        // Milliseconds left depend on when the reply was made: 10 ms resolution.
+        ("PTTL", _) => match r {
+            Reply::Integer(ms) if ms > 0 => Reply::Integer((ms + 5) / 10 * 10),
+            other => other,
+        },
         ("KEYS", _) | ("SMEMBERS", _) | ("SINTER", _) | ("SUNION", _) => sort_items(r),
         ("SCAN", _) => match r {
             Reply::Array(mut items) if items.len() == 2 => {
@@ -611,6 +659,7 @@ fn play(name: &str, text: &str, real: &mut RealCluster) -> (usize, Vec<String>) 
     let mut protos: HashMap<u16, Protocol> = HashMap::new();
     let mut diffs = Vec::new();
     let mut compared = 0;
+    let started = Instant::now();
     for (n, raw_line) in text.lines().enumerate() {
         let mut line = raw_line.trim_start();
         if line.is_empty() || line.starts_with('#') {
@@ -638,16 +687,22 @@ fn play(name: &str, text: &str, real: &mut RealCluster) -> (usize, Vec<String>) 
         if sim_argv.is_empty() {
             continue;
         }
+        // Simulated time follows the real run, so expiry and TTLs compare.
+        let elapsed = started.elapsed().as_millis() as u64;
+        if elapsed > sim.now {
+            sim.advance(elapsed - sim.now);
+        }
         cli.current = sim.node_by_port(port).unwrap();
         let ours = cli.send(&mut sim, &sim_argv).hops.pop().unwrap().reply;
-        sim.advance(1);
         let real_bytes = real.send_raw(real.real_port(port), &real_argv);
         if settles(&real_argv) {
             std::thread::sleep(Duration::from_millis(300));
         }
-        if upper_words(&sim_argv, 2) == "HELLO 3" {
-            protos.insert(port, Protocol::Resp3);
-        }
+        match upper_words(&sim_argv, 2).as_str() {
+            "HELLO 3" => protos.insert(port, Protocol::Resp3),
+            "HELLO 2" => protos.insert(port, Protocol::Resp2),
+            _ => None,
+        };
         let proto = *protos.get(&port).unwrap_or(&Protocol::Resp2);
         let (theirs, _) = parse(&real_bytes).unwrap().unwrap();
         let one = upper_words(&sim_argv, 1);

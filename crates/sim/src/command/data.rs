@@ -394,9 +394,10 @@ fn expire(db: &mut Keyspace, now: u64, argv: &Argv, unit_ms: i64) -> Result<Repl
     let n = int_arg(&argv[2])?;
     let mut flag: Option<String> = None;
     for a in &argv[3..] {
-        let a = String::from_utf8_lossy(a).to_ascii_lowercase();
+        let typed = String::from_utf8_lossy(a);
+        let a = typed.to_ascii_lowercase();
         if !matches!(a.as_str(), "nx" | "xx" | "gt" | "lt") {
-            return Err(Reply::Error(format!("ERR Unsupported option {a}")));
+            return Err(Reply::Error(format!("ERR Unsupported option {typed}")));
         }
         if flag.as_ref().is_some_and(|f| f != &a) {
             return Err(err(
