@@ -15,6 +15,16 @@ fn err(text: impl Into<String>) -> Reply {
     Reply::Error(text.into())
 }
 
+/// `addReplySubcommandSyntaxError()`: a known subcommand with arguments its
+/// handler does not accept.
+fn syntax_error(argv: &[Vec<u8>]) -> Reply {
+    let sub: Vec<u8> = argv[1].iter().take(128).copied().collect();
+    err(format!(
+        "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLUSTER HELP.",
+        String::from_utf8_lossy(&sub)
+    ))
+}
+
 /// `getSlotOrReply()`.
 fn slot_arg(arg: &[u8]) -> Result<Slot, Reply> {
     match parse_i64(arg) {
@@ -87,7 +97,37 @@ impl Cluster {
             }
             "cluster|forget" => self.forget(me, &argv[2]),
             "cluster|replicate" => self.replicate_command(me, &argv[2]),
+            "cluster|failover" | "cluster|reset" if argv.len() > 3 => Err(syntax_error(argv)),
+            "cluster|meet" if argv.len() > 5 => Err(syntax_error(argv)),
             "cluster|failover" => self.failover_command(me, argv),
+            "cluster|saveconfig" => Ok(Reply::ok()),
+            "cluster|flushslots" => {
+                if !self.nodes[me].db.is_empty() {
+                    Err(err("ERR DB must be empty to perform CLUSTER FLUSHSLOTS."))
+                } else {
+                    for slot in 0..usize::from(SLOT_COUNT) {
+                        if self.nodes[me].slots[slot] == Some(me) {
+                            self.nodes[me].slots.set(slot, None);
+                        }
+                    }
+                    Ok(Reply::ok())
+                }
+            }
+            "cluster|set-config-epoch" => match parse_i64(&argv[2]) {
+                None => Err(err(NOT_INTEGER)),
+                Some(e) if e < 0 => Err(err(format!("ERR Invalid config epoch specified: {e}"))),
+                // Everyone in a running cluster knows other nodes.
+                Some(_) if self.nodes.len() > 1 => Err(err(
+                    "ERR The user can assign a config epoch only when the node does not know any other node.",
+                )),
+                Some(_) if self.nodes[me].view[me].config_epoch != 0 => {
+                    Err(err("ERR Node config epoch is already non-zero"))
+                }
+                Some(e) => {
+                    self.nodes[me].view[me].config_epoch = e as u64;
+                    Ok(Reply::ok())
+                }
+            },
             "cluster|count-failure-reports" => match self.node_by_id(&argv[2]) {
                 None => Err(err(format!(
                     "ERR Unknown node {}",
@@ -682,7 +722,7 @@ impl Cluster {
     }
 }
 
-/// `CLUSTER HELP` as Redis 7.0 prints it.
+/// `CLUSTER HELP` exactly as Redis 7.0.15 answers it.
 const CLUSTER_HELP: &[&str] = &[
     "CLUSTER <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     "ADDSLOTS <slot> [<slot> ...]",
@@ -711,9 +751,6 @@ const CLUSTER_HELP: &[&str] = &[
     "    Return information about the cluster.",
     "KEYSLOT <key>",
     "    Return the hash slot for <key>.",
-    "LINKS",
-    "    Return information about all network links between this node and its peers.",
-    "    Output format is an array where each array element is a map containing attributes of a link",
     "MEET <ip> <port> [<bus-port>]",
     "    Connect nodes into a working cluster.",
     "MYID",
@@ -738,6 +775,9 @@ const CLUSTER_HELP: &[&str] = &[
     "    start, end, master and replicas IP addresses, ports and ids",
     "SHARDS",
     "    Return information about slot range mappings and the nodes associated with them.",
+    "LINKS",
+    "    Return information about all network links between this node and its peers.",
+    "    Output format is an array where each array element is a map containing attributes of a link",
     "HELP",
     "    Prints this help.",
 ];

@@ -89,7 +89,6 @@ pub static CLUSTER_SUBCOMMANDS: &[CommandSpec] = &[
     cmd("cluster|links", 2, R, NONE),
     cmd("cluster|meet", -4, R, NONE),
     cmd("cluster|myid", 2, R, NONE),
-    cmd("cluster|myshardid", 2, R, NONE),
     cmd("cluster|nodes", 2, R, NONE),
     cmd("cluster|replicas", 3, R, NONE),
     cmd("cluster|replicate", 3, R, NONE),
