@@ -144,6 +144,8 @@ pub enum Role {
 /// What one node believes about another (or about itself).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PeerView {
+    /// Whether this node knows the peer at all (met it, or heard of it).
+    pub known: bool,
     pub role: Role,
     pub config_epoch: u64,
     /// `fail?`: this node has not heard from the peer for node_timeout.
@@ -237,6 +239,7 @@ impl Cluster {
         }
         let view: Vec<PeerView> = (0..total)
             .map(|i| PeerView {
+                known: true,
                 role: if i < masters {
                     Role::Master
                 } else {
@@ -283,6 +286,55 @@ impl Cluster {
 
     pub fn node_by_id(&self, id: &[u8]) -> Option<NodeIdx> {
         self.nodes.iter().position(|n| n.id.as_bytes() == id)
+    }
+
+    /// The node with this ID, if `viewer` knows it (`clusterLookupNode`).
+    pub fn known_by(&self, viewer: NodeIdx, id: &[u8]) -> Option<NodeIdx> {
+        self.node_by_id(id)
+            .filter(|&n| self.nodes[viewer].view[n].known)
+    }
+
+    /// The nodes `viewer` knows, itself included, in index order.
+    pub fn known(&self, viewer: NodeIdx) -> impl Iterator<Item = NodeIdx> + '_ {
+        let view = &self.nodes[viewer].view;
+        (0..view.len()).filter(move |&n| view[n].known)
+    }
+
+    /// Starts a new, empty Redis node on 127.0.0.1:`port` that knows only
+    /// itself (as `redis-server --cluster-enabled yes` starts), ready for
+    /// CLUSTER MEET or `redis-cli --cluster add-node`.
+    pub fn spawn_node(&mut self, port: u16) -> Result<NodeIdx, String> {
+        if port > u16::MAX - 10_000 || self.node_by_port(port).is_some() {
+            return Err(format!("port {port} is taken or out of range"));
+        }
+        let me = self.nodes.len();
+        let stranger = PeerView {
+            known: false,
+            role: Role::Master,
+            config_epoch: 0,
+            pfail: false,
+            fail: false,
+        };
+        for node in &mut self.nodes {
+            node.view.push(stranger.clone());
+        }
+        let mut view = vec![stranger; me + 1];
+        view[me].known = true;
+        self.nodes.push(Node {
+            id: self.rng.node_id(),
+            addr: Addr::loopback(port),
+            cport: port + 10_000,
+            alive: true,
+            current_epoch: 0,
+            slots: SlotTable::empty(),
+            migrating: BTreeMap::new(),
+            importing: BTreeMap::new(),
+            view,
+            repl_offset: 0,
+            db: Keyspace::default(),
+            scripts: std::collections::HashMap::new(),
+        });
+        Ok(me)
     }
 
     /// Opens a new client connection to `node`, in the default state.

@@ -40,23 +40,6 @@ enum Phase {
     NodeOnOthers(usize),
 }
 
-/// `redis-cli --cluster reshard`, in progress.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Reshard {
-    pub moves: Vec<SlotMove>,
-    /// Index in `moves` of the slot being moved.
-    pub current: usize,
-    phase: Phase,
-    /// `--cluster-replace`: overwrite keys that already exist on the target.
-    pub replace: bool,
-    /// The operator's connection to each node.
-    conns: Vec<Option<ConnId>>,
-    /// Every command sent so far, with its reply.
-    pub log: Vec<(Step, Reply)>,
-    /// Set when a step failed; the reshard stops there, as redis-cli does.
-    pub error: Option<String>,
-}
-
 fn arg(s: impl Into<String>) -> Vec<u8> {
     s.into().into_bytes()
 }
@@ -125,15 +108,88 @@ pub fn open_slots(cluster: &Cluster) -> Vec<Slot> {
     open
 }
 
-impl Reshard {
-    /// Plans moving `count` slots to `target` from `sources` (all other
-    /// masters when empty), refusing as redis-cli does.
-    pub fn plan(
+/// One thing an operation still has to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Task {
+    /// A single command.
+    Command(Step),
+    /// Moving one slot, `clusterManagerMoveSlot`'s steps.
+    MoveSlot(SlotMove, Phase),
+}
+
+/// A `redis-cli --cluster` operation in progress: `reshard`, `add-node`,
+/// `del-node`, `rebalance` or `fix`. `step` sends one command.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Operation {
+    /// What redis-cli calls it, e.g. `reshard`.
+    pub name: &'static str,
+    tasks: std::collections::VecDeque<Task>,
+    /// The slot moves planned, for showing the plan.
+    pub moves: Vec<SlotMove>,
+    /// `--cluster-replace`: overwrite keys that already exist on the target.
+    pub replace: bool,
+    /// The operator's connection to each node.
+    conns: Vec<Option<ConnId>>,
+    /// Every command sent so far, with its reply.
+    pub log: Vec<(Step, Reply)>,
+    /// Set when a step failed; the operation stops there, as redis-cli does.
+    pub error: Option<String>,
+}
+
+fn command(node: NodeIdx, words: &[&str]) -> Task {
+    Task::Command(Step {
+        node,
+        argv: words.iter().map(|w| arg(*w)).collect(),
+    })
+}
+
+/// The master with the fewest replicas (`clusterManagerNodeWithLeastReplicas`).
+fn least_replicated_master(cluster: &Cluster, viewer: NodeIdx, except: NodeIdx) -> Option<NodeIdx> {
+    masters(cluster, viewer)
+        .into_iter()
+        .filter(|&m| m != except)
+        .min_by_key(|&m| {
+            cluster
+                .known(viewer)
+                .filter(|&r| cluster.nodes[viewer].view[r].role == (Role::Replica { of: m }))
+                .count()
+        })
+}
+
+impl Operation {
+    fn new(
+        name: &'static str,
+        cluster: &Cluster,
+        tasks: Vec<Task>,
+        moves: Vec<SlotMove>,
+    ) -> Operation {
+        Operation {
+            name,
+            tasks: tasks.into(),
+            moves,
+            replace: false,
+            conns: vec![None; cluster.nodes.len()],
+            log: Vec::new(),
+            error: None,
+        }
+    }
+
+    fn moving(name: &'static str, cluster: &Cluster, moves: Vec<SlotMove>) -> Operation {
+        let tasks = moves
+            .iter()
+            .map(|&m| Task::MoveSlot(m, Phase::Importing))
+            .collect();
+        Operation::new(name, cluster, tasks, moves)
+    }
+
+    /// `redis-cli --cluster reshard`: `count` slots to `target` from `sources`
+    /// (all other masters when empty), refusing as redis-cli does.
+    pub fn reshard(
         cluster: &Cluster,
         sources: &[NodeIdx],
         target: NodeIdx,
         count: usize,
-    ) -> Result<Reshard, String> {
+    ) -> Result<Operation, String> {
         if target >= cluster.nodes.len() || cluster.nodes[target].view[target].role != Role::Master
         {
             return Err(
@@ -170,19 +226,215 @@ impl Reshard {
         if moves.is_empty() {
             return Err("*** No slots to move: the sources hold none".into());
         }
-        Ok(Reshard {
-            moves,
-            current: 0,
-            phase: Phase::Importing,
-            replace: false,
-            conns: vec![None; cluster.nodes.len()],
-            log: Vec::new(),
-            error: None,
-        })
+        Ok(Operation::moving("reshard", cluster, moves))
+    }
+
+    /// `redis-cli --cluster add-node NEW EXISTING [--cluster-slave [--cluster-master-id ID]]`:
+    /// CLUSTER MEET on the new node, then CLUSTER REPLICATE for a replica
+    /// (of `master`, or of the master with the fewest replicas).
+    pub fn add_node(
+        cluster: &Cluster,
+        new: NodeIdx,
+        existing: NodeIdx,
+        replica: bool,
+        master: Option<NodeIdx>,
+    ) -> Result<Operation, String> {
+        let n = &cluster.nodes[new];
+        if cluster.known(new).count() > 1 || !n.db.is_empty() {
+            return Err(format!(
+                "[ERR] Node {} is not empty. Either the node already knows other nodes (check with CLUSTER NODES) or contains some key in database 0.",
+                n.addr
+            ));
+        }
+        let e = &cluster.nodes[existing].addr;
+        let mut tasks = vec![command(
+            new,
+            &["CLUSTER", "MEET", &e.ip, &e.port.to_string()],
+        )];
+        if replica {
+            let m = match master {
+                Some(m) => m,
+                None => least_replicated_master(cluster, existing, new)
+                    .ok_or("[ERR] No master to replicate: the cluster has no master")?,
+            };
+            tasks.push(command(
+                new,
+                &["CLUSTER", "REPLICATE", &cluster.nodes[m].id],
+            ));
+        }
+        Ok(Operation::new("add-node", cluster, tasks, Vec::new()))
+    }
+
+    /// `redis-cli --cluster del-node ENTRY ID`: refuses a node with slots;
+    /// re-points its replicas to the master with the fewest replicas, sends
+    /// CLUSTER FORGET to every other node, then CLUSTER RESET SOFT to it.
+    pub fn del_node(cluster: &Cluster, entry: NodeIdx, node: NodeIdx) -> Result<Operation, String> {
+        if !cluster.nodes[entry].view.get(node).is_some_and(|p| p.known) {
+            return Err(format!(
+                "[ERR] No such node ID {}",
+                cluster.nodes.get(node).map_or("?", |n| n.id.as_str())
+            ));
+        }
+        if cluster.nodes[entry].slots.count_of(node) > 0 {
+            return Err(format!(
+                "[ERR] Node {} is not empty! Reshard data away and try again.",
+                cluster.nodes[node].addr
+            ));
+        }
+        let id = cluster.nodes[node].id.clone();
+        let mut tasks = Vec::new();
+        for other in cluster
+            .known(entry)
+            .filter(|&o| o != node)
+            .collect::<Vec<_>>()
+        {
+            if cluster.nodes[entry].view[other].role == (Role::Replica { of: node }) {
+                if let Some(m) = least_replicated_master(cluster, entry, node) {
+                    tasks.push(command(
+                        other,
+                        &["CLUSTER", "REPLICATE", &cluster.nodes[m].id],
+                    ));
+                }
+            }
+            tasks.push(command(other, &["CLUSTER", "FORGET", &id]));
+        }
+        tasks.push(command(node, &["CLUSTER", "RESET", "SOFT"]));
+        Ok(Operation::new("del-node", cluster, tasks, Vec::new()))
+    }
+
+    /// `redis-cli --cluster rebalance` with equal weights
+    /// (`clusterManagerCommandRebalance`): nodes more than `threshold`
+    /// percent away from their share give slots, lowest first, to the most
+    /// starved ones. Empty masters take part with `use_empty_masters`.
+    pub fn rebalance(
+        cluster: &Cluster,
+        entry: NodeIdx,
+        threshold: f32,
+        use_empty_masters: bool,
+    ) -> Result<Operation, String> {
+        if !open_slots(cluster).is_empty() {
+            return Err("*** Please fix your cluster problems before rebalancing".into());
+        }
+        let nodes: Vec<NodeIdx> = masters(cluster, entry)
+            .into_iter()
+            .filter(|&m| use_empty_masters || cluster.nodes[entry].slots.count_of(m) > 0)
+            .collect();
+        if nodes.is_empty() {
+            return Err("*** No masters to rebalance".into());
+        }
+        let expected = (f32::from(SLOT_COUNT) / nodes.len() as f32) as i64;
+        let mut balance: Vec<(NodeIdx, i64)> = Vec::new();
+        let mut threshold_reached = false;
+        for &n in &nodes {
+            let count = cluster.nodes[entry].slots.count_of(n) as i64;
+            let err_perc = (100.0 - 100.0 * expected as f32 / count as f32).abs();
+            if count == 0 || err_perc > threshold {
+                threshold_reached = true;
+            }
+            balance.push((n, count - expected));
+        }
+        if !threshold_reached {
+            return Err(format!(
+                "*** No rebalancing needed! All nodes are within the {threshold:.2}% threshold."
+            ));
+        }
+        // Rounding can leave a surplus: the receivers absorb it.
+        let mut total: i64 = balance.iter().map(|(_, b)| b).sum();
+        while total > 0 {
+            for (_, b) in balance.iter_mut().filter(|(_, b)| *b < 0) {
+                if total > 0 {
+                    *b -= 1;
+                    total -= 1;
+                }
+            }
+        }
+        balance.sort_by_key(|(_, b)| *b);
+        let mut owned: std::collections::HashMap<NodeIdx, std::collections::VecDeque<Slot>> = nodes
+            .iter()
+            .map(|&n| (n, slots_of(cluster, entry, n).into()))
+            .collect();
+        let mut moves = Vec::new();
+        let (mut dst, mut src) = (0usize, balance.len() - 1);
+        while dst < src {
+            let n = balance[dst]
+                .1
+                .unsigned_abs()
+                .min(balance[src].1.unsigned_abs()) as usize;
+            let (to, from) = (balance[dst].0, balance[src].0);
+            for _ in 0..n {
+                if let Some(slot) = owned.get_mut(&from).and_then(|q| q.pop_front()) {
+                    moves.push(SlotMove {
+                        slot,
+                        source: from,
+                        target: to,
+                    });
+                }
+            }
+            balance[dst].1 += n as i64;
+            balance[src].1 -= n as i64;
+            if balance[dst].1 == 0 {
+                dst += 1;
+            }
+            if balance[src].1 == 0 {
+                src = src.saturating_sub(1);
+            }
+        }
+        Ok(Operation::moving("rebalance", cluster, moves))
+    }
+
+    /// `redis-cli --cluster fix`, for the common cases: a slot half way
+    /// through a migration is finished (keys moved, ownership closed); a slot
+    /// open on one side only is closed with SETSLOT STABLE; an unassigned slot
+    /// is given to the first master.
+    pub fn fix(cluster: &Cluster, entry: NodeIdx) -> Result<Operation, String> {
+        let mut tasks = Vec::new();
+        let mut moves = Vec::new();
+        for slot in open_slots(cluster) {
+            let with = |f: &dyn Fn(&crate::cluster::Node) -> bool| -> Vec<NodeIdx> {
+                (0..cluster.nodes.len())
+                    .filter(|&n| cluster.nodes[n].alive && f(&cluster.nodes[n]))
+                    .collect()
+            };
+            let migrating = with(&|n| n.migrating.contains_key(&slot));
+            let importing = with(&|n| n.importing.contains_key(&slot));
+            let s = slot.to_string();
+            match (migrating.as_slice(), importing.as_slice()) {
+                ([source], [target]) => {
+                    let m = SlotMove { slot, source: *source, target: *target };
+                    moves.push(m);
+                    tasks.push(Task::MoveSlot(m, Phase::GetKeys));
+                }
+                (ms, is) if ms.len() + is.len() > 0 && (ms.is_empty() || is.is_empty()) => {
+                    for &n in ms.iter().chain(is) {
+                        tasks.push(command(n, &["CLUSTER", "SETSLOT", &s, "STABLE"]));
+                    }
+                }
+                _ => {
+                    return Err(format!(
+                        "[ERR] Sorry, the simulator can't fix slot {slot}: it is migrating on {} nodes and importing on {}",
+                        migrating.len(),
+                        importing.len()
+                    ))
+                }
+            }
+        }
+        let uncovered: Vec<Slot> = (0..SLOT_COUNT)
+            .filter(|&s| cluster.nodes[entry].slots[usize::from(s)].is_none())
+            .collect();
+        if let (false, Some(&first)) = (uncovered.is_empty(), masters(cluster, entry).first()) {
+            let mut words = vec!["CLUSTER".to_string(), "ADDSLOTS".to_string()];
+            words.extend(uncovered.iter().map(|s| s.to_string()));
+            let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+            tasks.push(command(first, &refs));
+        }
+        if tasks.is_empty() {
+            return Err("[OK] Nothing to fix: no open slots and all 16384 slots covered.".into());
+        }
+        Ok(Operation::new("fix", cluster, tasks, moves))
     }
 
     pub fn is_done(&self) -> bool {
-        self.current >= self.moves.len() || self.error.is_some()
+        self.tasks.is_empty() || self.error.is_some()
     }
 
     /// Other masters to tell about the new owner (not source, not target).
@@ -195,10 +447,13 @@ impl Reshard {
 
     /// The command the next `step` will send, for showing it beforehand.
     pub fn next_step(&self, cluster: &Cluster) -> Option<Step> {
-        if self.is_done() {
+        if self.error.is_some() {
             return None;
         }
-        let m = self.moves[self.current];
+        let (m, phase) = match self.tasks.front()? {
+            Task::Command(step) => return Some(step.clone()),
+            Task::MoveSlot(m, phase) => (*m, phase),
+        };
         let id = |n: NodeIdx| cluster.nodes[n].id.clone();
         let setslot = |node: NodeIdx, action: &str, who: NodeIdx| Step {
             node,
@@ -210,7 +465,7 @@ impl Reshard {
                 arg(id(who)),
             ],
         };
-        Some(match &self.phase {
+        Some(match phase {
             Phase::Importing => setslot(m.target, "IMPORTING", m.source),
             Phase::Migrating => setslot(m.source, "MIGRATING", m.target),
             Phase::GetKeys => Step {
@@ -256,60 +511,56 @@ impl Reshard {
         }
         let conn = *self.conns[step.node].get_or_insert_with(|| cluster.connect(step.node));
         let reply = cluster.execute(conn, &step.argv);
-        let m = self.moves[self.current];
-        let failed = |r: &Reply| matches!(r, Reply::Error(_));
-        self.phase = match (&self.phase, &reply) {
+        let task = self.tasks.pop_front().expect("next_step saw a task");
+        let next = match (task, &reply) {
             // The source may have become a replica after giving away its last slot.
-            (Phase::NodeOnSource, Reply::Error(e))
+            (Task::MoveSlot(m, Phase::NodeOnSource), Reply::Error(e))
                 if e.contains("Please use SETSLOT only with masters") =>
             {
-                self.after_source(cluster, m)
+                Self::after_source(cluster, m)
             }
-            (_, r) if failed(r) => {
-                let Reply::Error(e) = r else { unreachable!() };
-                self.error = Some(format!(
-                    "[ERR] Calling {}: {e}",
-                    String::from_utf8_lossy(&step.argv.join(&b' '))
-                ));
-                self.phase.clone()
+            (_, Reply::Error(e)) => {
+                let words = String::from_utf8_lossy(&step.argv.join(&b' ')).into_owned();
+                self.error = Some(format!("[ERR] Calling {words}: {e}"));
+                None
             }
-            (Phase::Importing, _) => Phase::Migrating,
-            (Phase::Migrating, _) => Phase::GetKeys,
-            (Phase::GetKeys, Reply::Array(keys)) if !keys.is_empty() => Phase::Migrate(
-                keys.iter()
-                    .filter_map(|k| match k {
-                        Reply::Bulk(b) => Some(b.clone()),
-                        _ => None,
-                    })
-                    .collect(),
-            ),
-            (Phase::GetKeys, _) => Phase::NodeOnTarget,
-            (Phase::Migrate(_), _) => Phase::GetKeys,
-            (Phase::NodeOnTarget, _) => Phase::NodeOnSource,
-            (Phase::NodeOnSource, _) => self.after_source(cluster, m),
-            (Phase::NodeOnOthers(i), _) => {
-                if i + 1 < Self::others(cluster, m).len() {
-                    Phase::NodeOnOthers(i + 1)
-                } else {
-                    self.next_slot()
+            (Task::Command(_), _) => None,
+            (Task::MoveSlot(m, phase), reply) => match (phase, reply) {
+                (Phase::Importing, _) => Some(Task::MoveSlot(m, Phase::Migrating)),
+                (Phase::Migrating, _) => Some(Task::MoveSlot(m, Phase::GetKeys)),
+                (Phase::GetKeys, Reply::Array(keys)) if !keys.is_empty() => {
+                    let keys = keys
+                        .iter()
+                        .filter_map(|k| match k {
+                            Reply::Bulk(b) => Some(b.clone()),
+                            _ => None,
+                        })
+                        .collect();
+                    Some(Task::MoveSlot(m, Phase::Migrate(keys)))
                 }
-            }
+                (Phase::GetKeys, _) => Some(Task::MoveSlot(m, Phase::NodeOnTarget)),
+                (Phase::Migrate(_), _) => Some(Task::MoveSlot(m, Phase::GetKeys)),
+                (Phase::NodeOnTarget, _) => Some(Task::MoveSlot(m, Phase::NodeOnSource)),
+                (Phase::NodeOnSource, _) => Self::after_source(cluster, m),
+                (Phase::NodeOnOthers(i), _) if i + 1 < Self::others(cluster, m).len() => {
+                    Some(Task::MoveSlot(m, Phase::NodeOnOthers(i + 1)))
+                }
+                (Phase::NodeOnOthers(_), _) => None,
+            },
         };
+        if let Some(task) = next {
+            self.tasks.push_front(task);
+        }
         self.log.push((step.clone(), reply.clone()));
         Some((step, reply))
     }
 
-    fn after_source(&mut self, cluster: &Cluster, m: SlotMove) -> Phase {
+    fn after_source(cluster: &Cluster, m: SlotMove) -> Option<Task> {
         if Self::others(cluster, m).is_empty() {
-            self.next_slot()
+            None
         } else {
-            Phase::NodeOnOthers(0)
+            Some(Task::MoveSlot(m, Phase::NodeOnOthers(0)))
         }
-    }
-
-    fn next_slot(&mut self) -> Phase {
-        self.current += 1;
-        Phase::Importing
     }
 
     /// Runs every remaining step.
@@ -333,7 +584,7 @@ pub fn check(cluster: &mut Cluster, entry: NodeIdx) -> Vec<String> {
     let short = |n: NodeIdx| format!("{}...", &c.nodes[n].id[..8]);
     let ms = masters(c, entry);
     let replicas_of = |m: NodeIdx| {
-        (0..c.nodes.len())
+        c.known(entry)
             .filter(|&r| view.view[r].role == (Role::Replica { of: m }))
             .count()
     };
@@ -359,7 +610,7 @@ pub fn check(cluster: &mut Cluster, entry: NodeIdx) -> Vec<String> {
         ">>> Performing Cluster Check (using node {})",
         c.nodes[entry].addr
     ));
-    for n in 0..c.nodes.len() {
+    for n in c.known(entry).collect::<Vec<_>>() {
         if !c.nodes[n].alive {
             continue;
         }
@@ -485,10 +736,15 @@ mod tests {
             set(&mut c, &mut cli, &format!("{{06S}}k{i}"));
         }
         let slot = crate::slot::key_hash_slot(b"{06S}");
-        let mut r = Reshard::plan(&c, &[0], 1, 1).unwrap();
+        let mut r = Operation::reshard(&c, &[0], 1, 1).unwrap();
         assert_eq!(r.moves[0].slot, 0);
         // The plan starts at 7000's lowest slot; aim it at the slot of the keys.
-        r.moves[0].slot = slot;
+        let mv = SlotMove {
+            slot,
+            source: 0,
+            target: 1,
+        };
+        r = Operation::moving("reshard", &c, vec![mv]);
         let mut kinds = Vec::new();
         while let Some((step, reply)) = r.step(&mut c) {
             assert!(!reply.is_error(), "{step:?} -> {reply:?}");
@@ -523,10 +779,10 @@ mod tests {
     #[test]
     fn refuses_with_open_slots_and_check_reports_them() {
         let mut c = Cluster::create(3, 1, 1).unwrap();
-        let mut r = Reshard::plan(&c, &[0], 1, 1).unwrap();
+        let mut r = Operation::reshard(&c, &[0], 1, 1).unwrap();
         r.step(&mut c);
         assert_eq!(
-            Reshard::plan(&c, &[], 1, 5).unwrap_err(),
+            Operation::reshard(&c, &[], 1, 5).unwrap_err(),
             "*** Please fix your cluster problems before resharding"
         );
         let report = check(&mut c, 0);
@@ -535,5 +791,141 @@ mod tests {
         ));
         assert!(report.contains(&"[WARNING] The following slots are open: 0.".to_string()));
         assert!(report.contains(&"[OK] All 16384 slots covered.".to_string()));
+    }
+
+    fn all_views_agree(c: &Cluster) -> bool {
+        c.nodes
+            .iter()
+            .filter(|n| n.alive)
+            .all(|n| n.slots == c.nodes[0].slots)
+    }
+
+    #[test]
+    fn add_node_then_rebalance_onto_it() {
+        let mut c = Cluster::create(3, 1, 1).unwrap();
+        let mut cli = RedisCli::new(0, true);
+        for i in 0..200 {
+            cli.send(
+                &mut c,
+                &[
+                    b"SET".to_vec(),
+                    format!("key:{i}").into_bytes(),
+                    b"v".to_vec(),
+                ],
+            );
+        }
+        let new = c.spawn_node(7006).unwrap();
+        assert_eq!(c.known(0).count(), 6, "not met yet");
+        Operation::add_node(&c, new, 0, false, None)
+            .unwrap()
+            .run(&mut c)
+            .unwrap();
+        assert_eq!(c.known(0).count(), 7);
+        assert_eq!(c.known(new).count(), 7);
+        assert_eq!(c.nodes[new].current_epoch, 6);
+        assert_eq!(
+            c.nodes[new].slots, c.nodes[0].slots,
+            "the new node learned the slot map"
+        );
+        assert!(Operation::add_node(&c, new, 0, false, None)
+            .unwrap_err()
+            .contains("is not empty"));
+        // Without --cluster-use-empty-masters the empty master is left alone.
+        assert!(Operation::rebalance(&c, 0, 2.0, false)
+            .unwrap_err()
+            .contains("No rebalancing needed"));
+        let mut op = Operation::rebalance(&c, 0, 2.0, true).unwrap();
+        op.run(&mut c).unwrap();
+        let counts: Vec<usize> = (0..4)
+            .map(|m| c.nodes[0].slots.count_of(if m == 3 { new } else { m }))
+            .collect();
+        assert_eq!(counts.iter().sum::<usize>(), 16384);
+        assert!(
+            counts.iter().all(|&n| (4095..=4097).contains(&n)),
+            "{counts:?}"
+        );
+        assert!(all_views_agree(&c) && open_slots(&c).is_empty());
+        // Every key is still reachable, now through the new layout.
+        for i in 0..200 {
+            let out = cli.send(&mut c, &[b"GET".to_vec(), format!("key:{i}").into_bytes()]);
+            assert_eq!(out.printed.last().unwrap(), "\"v\"");
+        }
+        assert!(Operation::rebalance(&c, 0, 2.0, true)
+            .unwrap_err()
+            .contains("No rebalancing needed"));
+    }
+
+    #[test]
+    fn add_replica_and_del_node() {
+        let mut c = Cluster::create(3, 1, 1).unwrap();
+        let new = c.spawn_node(7006).unwrap();
+        Operation::add_node(&c, new, 0, true, Some(2))
+            .unwrap()
+            .run(&mut c)
+            .unwrap();
+        assert_eq!(c.nodes[0].view[new].role, Role::Replica { of: 2 });
+        // A master with slots cannot be deleted.
+        assert!(Operation::del_node(&c, 0, 1)
+            .unwrap_err()
+            .contains("is not empty! Reshard data away"));
+        let mut op = Operation::del_node(&c, 0, new).unwrap();
+        op.run(&mut c).unwrap();
+        assert!((0..6).all(|n| !c.nodes[n].view[new].known));
+        assert_eq!(c.known(new).count(), 1, "the deleted node was reset");
+        assert_eq!(c.cluster_nodes(0).lines().count(), 6);
+    }
+
+    #[test]
+    fn fix_finishes_a_half_done_migration() {
+        let mut c = Cluster::create(3, 1, 1).unwrap();
+        let mut cli = RedisCli::new(0, true);
+        for i in 0..15 {
+            cli.send(
+                &mut c,
+                &[
+                    b"SET".to_vec(),
+                    format!("{{bar}}{i}").into_bytes(),
+                    b"v".to_vec(),
+                ],
+            );
+        }
+        let slot = crate::slot::key_hash_slot(b"bar");
+        let mut op = Operation::moving(
+            "reshard",
+            &c,
+            vec![SlotMove {
+                slot,
+                source: 0,
+                target: 1,
+            }],
+        );
+        for _ in 0..4 {
+            op.step(&mut c); // IMPORTING, MIGRATING, GETKEYSINSLOT, MIGRATE of 10 keys
+        }
+        assert_eq!(open_slots(&c), [slot]);
+        assert_eq!(c.nodes[0].db.count_in_slot(slot), 5);
+        let mut fix = Operation::fix(&c, 0).unwrap();
+        fix.run(&mut c).unwrap();
+        assert!(open_slots(&c).is_empty());
+        assert_eq!(c.nodes[1].db.count_in_slot(slot), 15);
+        assert!(all_views_agree(&c));
+        assert!(Operation::fix(&c, 0)
+            .unwrap_err()
+            .starts_with("[OK] Nothing to fix"));
+        // One-sided open slots are closed with STABLE.
+        let id1 = c.nodes[1].id.clone();
+        cli.current = 0;
+        cli.send(
+            &mut c,
+            &[
+                b"CLUSTER".to_vec(),
+                b"SETSLOT".to_vec(),
+                b"1".to_vec(),
+                b"MIGRATING".to_vec(),
+                id1.into_bytes(),
+            ],
+        );
+        Operation::fix(&c, 0).unwrap().run(&mut c).unwrap();
+        assert!(open_slots(&c).is_empty());
     }
 }

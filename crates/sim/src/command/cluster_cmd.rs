@@ -3,7 +3,7 @@
 //! `clusterCommandSlots`, `clusterCommandShards`, `genClusterInfoString`)
 //! and error texts (`clusterCommand`, `clusterCommandSetSlot` in cluster.c).
 
-use crate::cluster::{Cluster, ConnId, NodeIdx, Role};
+use crate::cluster::{Cluster, ConnId, NodeIdx, PeerView, Role, SlotTable};
 use crate::keyspace::parse_i64;
 use crate::reply::{Protocol, Reply};
 use crate::slot::{key_hash_slot, Slot, SLOT_COUNT};
@@ -101,6 +101,7 @@ impl Cluster {
             "cluster|meet" if argv.len() > 5 => Err(syntax_error(argv)),
             "cluster|failover" => self.failover_command(me, argv),
             "cluster|saveconfig" => Ok(Reply::ok()),
+            "cluster|meet" => self.meet_command(me, argv),
             "cluster|flushslots" => {
                 if !self.nodes[me].db.is_empty() {
                     Err(err("ERR DB must be empty to perform CLUSTER FLUSHSLOTS."))
@@ -128,7 +129,7 @@ impl Cluster {
                     Ok(Reply::ok())
                 }
             },
-            "cluster|count-failure-reports" => match self.node_by_id(&argv[2]) {
+            "cluster|count-failure-reports" => match self.known_by(me, &argv[2]) {
                 None => Err(err(format!(
                     "ERR Unknown node {}",
                     String::from_utf8_lossy(&argv[2])
@@ -136,15 +137,23 @@ impl Cluster {
                 Some(_) => Ok(Reply::Integer(0)),
             },
             "cluster|reset" => {
-                let has_keys = !self.nodes[me].db.is_empty();
-                if matches!(self.nodes[me].role(me), Role::Master) && has_keys {
-                    Err(err(
+                let hard = match argv.get(2).map(|a| a.to_ascii_lowercase()) {
+                    None => Ok(false),
+                    Some(a) if a == b"hard" => Ok(true),
+                    Some(a) if a == b"soft" => Ok(false),
+                    Some(_) => Err(err("ERR syntax error")),
+                };
+                let master_with_keys = matches!(self.nodes[me].role(me), Role::Master)
+                    && !self.nodes[me].db.is_empty();
+                match hard {
+                    Err(e) => Err(e),
+                    Ok(_) if master_with_keys => Err(err(
                         "ERR CLUSTER RESET can't be called with master nodes containing keys",
-                    ))
-                } else {
-                    Err(err(
-                        "ERR the Slotscope simulator does not implement CLUSTER RESET yet",
-                    ))
+                    )),
+                    Ok(hard) => {
+                        self.reset(me, hard);
+                        Ok(Reply::ok())
+                    }
                 }
             }
             "cluster|help" => Ok(Reply::Array(
@@ -213,7 +222,7 @@ impl Cluster {
     }
 
     pub fn cluster_nodes(&self, viewer: NodeIdx) -> String {
-        (0..self.nodes.len())
+        self.known(viewer)
             .map(|n| self.node_line(viewer, n) + "\n")
             .collect()
     }
@@ -243,7 +252,7 @@ impl Cluster {
             format!("cluster_slots_ok:{}", assigned - pfail - fail),
             format!("cluster_slots_pfail:{pfail}"),
             format!("cluster_slots_fail:{fail}"),
-            format!("cluster_known_nodes:{}", self.nodes.len()),
+            format!("cluster_known_nodes:{}", self.known(viewer).count()),
             format!("cluster_size:{}", self.cluster_size(viewer)),
             format!("cluster_current_epoch:{}", v.current_epoch),
             format!("cluster_my_epoch:{my_epoch}"),
@@ -257,7 +266,7 @@ impl Cluster {
 
     /// Replicas of `master` as `viewer` sees them.
     fn replicas_of(&self, viewer: NodeIdx, master: NodeIdx) -> Vec<NodeIdx> {
-        (0..self.nodes.len())
+        self.known(viewer)
             .filter(|&r| self.nodes[viewer].view[r].role == (Role::Replica { of: master }))
             .collect()
     }
@@ -305,7 +314,8 @@ impl Cluster {
 
     pub fn cluster_shards(&self, viewer: NodeIdx, _proto: Protocol) -> Reply {
         let v = &self.nodes[viewer];
-        let masters: Vec<NodeIdx> = (0..self.nodes.len())
+        let masters: Vec<NodeIdx> = self
+            .known(viewer)
             .filter(|&n| v.view[n].role == Role::Master)
             .collect();
         let field = |s: &str| Reply::bulk(s.to_string());
@@ -357,7 +367,7 @@ impl Cluster {
     }
 
     fn cluster_replicas(&self, me: NodeIdx, id: &[u8]) -> Result<Reply, Reply> {
-        let Some(n) = self.node_by_id(id) else {
+        let Some(n) = self.known_by(me, id) else {
             return Err(err(format!(
                 "ERR Unknown node {}",
                 String::from_utf8_lossy(id)
@@ -406,7 +416,7 @@ impl Cluster {
                 .unwrap_or_default()
         };
         let owner = self.nodes[me].slots[usize::from(slot)];
-        let target = || argv.get(4).and_then(|id| self.node_by_id(id));
+        let target = || argv.get(4).and_then(|id| self.known_by(me, id));
         match (action.as_slice(), argv.len()) {
             (b"migrating", 5) => {
                 if owner != Some(me) {
@@ -505,7 +515,7 @@ impl Cluster {
         let current = self.nodes[claimant].current_epoch;
         let now = self.now;
         for v in 0..self.nodes.len() {
-            if v == claimant || !self.nodes[v].alive {
+            if v == claimant || !self.nodes[v].alive || !self.nodes[v].view[claimant].known {
                 continue;
             }
             let was_master_with_slots =
@@ -677,8 +687,112 @@ impl Cluster {
         }
     }
 
+    /// `CLUSTER MEET ip port [cport]`. Without a bus, the handshake and the
+    /// gossip that follows complete at once: everyone the two nodes know
+    /// comes to know everyone, with their roles, epochs and slots.
+    fn meet_command(&mut self, me: NodeIdx, argv: &[Vec<u8>]) -> Result<Reply, Reply> {
+        let text = |a: &[u8]| String::from_utf8_lossy(a).into_owned();
+        let Some(port) = parse_i64(&argv[3]) else {
+            return Err(err(format!(
+                "ERR Invalid TCP base port specified: {}",
+                text(&argv[3])
+            )));
+        };
+        let cport = match argv.get(4) {
+            None => port + 10_000,
+            Some(c) => parse_i64(c)
+                .ok_or_else(|| err(format!("ERR Invalid TCP bus port specified: {}", text(c))))?,
+        };
+        let ip = text(&argv[2]);
+        let valid_ip = ip.parse::<std::net::IpAddr>().is_ok();
+        let valid_ports = (1..=65535).contains(&port) && (1..=65535).contains(&cport);
+        if !valid_ip || !valid_ports {
+            return Err(err(format!(
+                "ERR Invalid node address specified: {ip}:{}",
+                text(&argv[3])
+            )));
+        }
+        // A node nobody listens on: Redis says OK and keeps trying to connect.
+        let target = self
+            .nodes
+            .iter()
+            .position(|n| n.alive && n.addr.ip == ip && i64::from(n.addr.port) == port);
+        if let Some(t) = target {
+            self.meet(me, t);
+        }
+        Ok(Reply::ok())
+    }
+
+    /// Makes every node known to `a` or `b` know every other one.
+    pub fn meet(&mut self, a: NodeIdx, b: NodeIdx) {
+        let mut group: Vec<NodeIdx> = self.known(a).chain(self.known(b)).collect();
+        group.sort_unstable();
+        group.dedup();
+        group.retain(|&n| self.nodes[n].alive);
+        let epoch = group
+            .iter()
+            .map(|&n| self.nodes[n].current_epoch)
+            .max()
+            .unwrap_or(0);
+        let selves: Vec<(NodeIdx, Role, u64)> = group
+            .iter()
+            .map(|&n| {
+                (
+                    n,
+                    self.nodes[n].view[n].role,
+                    self.nodes[n].view[n].config_epoch,
+                )
+            })
+            .collect();
+        for &v in &group {
+            let node = &mut self.nodes[v];
+            node.current_epoch = epoch;
+            for &(n, role, config_epoch) in &selves {
+                if n != v && !node.view[n].known {
+                    node.view[n] = PeerView {
+                        known: true,
+                        role,
+                        config_epoch,
+                        pfail: false,
+                        fail: false,
+                    };
+                }
+            }
+        }
+        for &(n, role, _) in &selves {
+            if role == Role::Master {
+                self.broadcast_slot_claims(n);
+            }
+        }
+    }
+
+    /// `CLUSTER RESET [SOFT|HARD]` (`clusterReset`): forget every other node,
+    /// drop all slots, become an empty master; HARD also takes a new ID and
+    /// zeroes the epochs.
+    fn reset(&mut self, me: NodeIdx, hard: bool) {
+        if matches!(self.nodes[me].role(me), Role::Replica { .. }) {
+            self.nodes[me].db.flush();
+        }
+        let new_id = hard.then(|| self.rng.node_id());
+        let node = &mut self.nodes[me];
+        node.view[me].role = Role::Master;
+        node.migrating.clear();
+        node.importing.clear();
+        node.slots = SlotTable::empty();
+        for (n, peer) in node.view.iter_mut().enumerate() {
+            if n != me {
+                peer.known = false;
+            }
+        }
+        if let Some(id) = new_id {
+            node.id = id;
+            node.current_epoch = 0;
+            node.view[me].config_epoch = 0;
+        }
+    }
+
     fn forget(&mut self, me: NodeIdx, id: &[u8]) -> Result<Reply, Reply> {
-        let Some(n) = self.node_by_id(id) else {
+        let Some(n) = self.known_by(me, id) else {
             return Err(err(format!(
                 "ERR Unknown node {}",
                 String::from_utf8_lossy(id)
@@ -690,13 +804,19 @@ impl Cluster {
         if self.nodes[me].role(me) == (Role::Replica { of: n }) {
             return Err(err("ERR Can't forget my master!"));
         }
-        Err(err(
-            "ERR the Slotscope simulator does not implement CLUSTER FORGET yet",
-        ))
+        // `clusterDelNode`: its slots become unassigned in this view.
+        let node = &mut self.nodes[me];
+        node.view[n].known = false;
+        for slot in 0..usize::from(SLOT_COUNT) {
+            if node.slots[slot] == Some(n) {
+                node.slots.set(slot, None);
+            }
+        }
+        Ok(Reply::ok())
     }
 
     fn replicate_command(&mut self, me: NodeIdx, id: &[u8]) -> Result<Reply, Reply> {
-        let Some(n) = self.node_by_id(id) else {
+        let Some(n) = self.known_by(me, id) else {
             return Err(err(format!(
                 "ERR Unknown node {}",
                 String::from_utf8_lossy(id)
