@@ -174,6 +174,8 @@ pub struct Node {
     /// Bytes of replication stream produced (master) or applied (replica).
     pub repl_offset: u64,
     pub db: Keyspace,
+    /// Replication ID (`master_replid`), 40 hex characters.
+    pub replid: String,
     /// Scripts this node has seen (EVAL) by SHA1, for EVALSHA.
     pub scripts: std::collections::HashMap<String, Vec<u8>>,
 }
@@ -267,10 +269,15 @@ impl Cluster {
                     // gone through, as in the transcripts taken after creation.
                     repl_offset: INITIAL_REPL_OFFSET,
                     db: Keyspace::default(),
+                    replid: String::new(),
                     scripts: std::collections::HashMap::new(),
                 }
             })
             .collect();
+        let mut nodes: Vec<Node> = nodes;
+        for n in &mut nodes {
+            n.replid = rng.node_id();
+        }
         Ok(Cluster {
             nodes,
             config: Config::default(),
@@ -332,6 +339,7 @@ impl Cluster {
             view,
             repl_offset: 0,
             db: Keyspace::default(),
+            replid: self.rng.node_id(),
             scripts: std::collections::HashMap::new(),
         });
         Ok(me)

@@ -57,7 +57,6 @@ enum Hidden {
 const SKIP: &[(&str, &str, &str)] = &[
     ("redirects.txt", "RANDOMKEY", "a random key: not comparable"),
     ("redirects.txt", "DUMP", "DUMP payloads are not simulated"),
-    ("redirects.txt", "INFO", "INFO carries run-specific fields"),
     (
         "redirects.txt",
         "CLUSTER SHARDS",

@@ -461,39 +461,66 @@ impl Cluster {
         }
     }
 
+    /// `# Replication` with the fields of Redis 7.0, in its order. A
+    /// replica shares its master's replication ID, as after a full sync.
     fn info_replication(&self, me: NodeIdx) -> String {
         let node = &self.nodes[me];
-        let mut s = String::from("# Replication\r\n");
-        match node.role(me) {
+        let replicas_of = |m: NodeIdx| -> Vec<NodeIdx> {
+            (0..self.nodes.len())
+                .filter(|&r| {
+                    self.nodes[r].alive && self.nodes[r].role(r) == (Role::Replica { of: m })
+                })
+                .collect()
+        };
+        let mut lines: Vec<String> = Vec::new();
+        let replid_owner = match node.role(me) {
             Role::Master => {
-                let replicas: Vec<NodeIdx> = (0..self.nodes.len())
-                    .filter(|&r| {
-                        self.nodes[r].alive && self.nodes[r].role(r) == (Role::Replica { of: me })
-                    })
-                    .collect();
-                s.push_str("role:master\r\n");
-                s.push_str(&format!("connected_slaves:{}\r\n", replicas.len()));
+                let replicas = replicas_of(me);
+                lines.push("role:master".into());
+                lines.push(format!("connected_slaves:{}", replicas.len()));
                 for (i, r) in replicas.iter().enumerate() {
                     let rn = &self.nodes[*r];
-                    s.push_str(&format!(
-                        "slave{i}:ip={},port={},state=online,offset={},lag=0\r\n",
+                    lines.push(format!(
+                        "slave{i}:ip={},port={},state=online,offset={},lag=0",
                         rn.addr.ip, rn.addr.port, rn.repl_offset
                     ));
                 }
+                me
             }
             Role::Replica { of } => {
                 let m = &self.nodes[of];
-                s.push_str("role:slave\r\n");
-                s.push_str(&format!(
-                    "master_host:{}\r\nmaster_port:{}\r\n",
-                    m.addr.ip, m.addr.port
+                lines.push("role:slave".into());
+                lines.push(format!("master_host:{}", m.addr.ip));
+                lines.push(format!("master_port:{}", m.addr.port));
+                lines.push(format!(
+                    "master_link_status:{}",
+                    if m.alive { "up" } else { "down" }
                 ));
-                let up = if m.alive { "up" } else { "down" };
-                s.push_str(&format!("master_link_status:{up}\r\n"));
-                s.push_str(&format!("slave_repl_offset:{}\r\n", node.repl_offset));
+                lines.push("master_last_io_seconds_ago:0".into());
+                lines.push("master_sync_in_progress:0".into());
+                lines.push(format!("slave_read_repl_offset:{}", node.repl_offset));
+                lines.push(format!("slave_repl_offset:{}", node.repl_offset));
+                lines.push("slave_priority:100".into());
+                lines.push("slave_read_only:1".into());
+                lines.push("replica_announced:1".into());
+                lines.push("connected_slaves:0".into());
+                of
             }
+        };
+        lines.push("master_failover_state:no-failover".into());
+        lines.push(format!("master_replid:{}", self.nodes[replid_owner].replid));
+        lines.push("master_replid2:0000000000000000000000000000000000000000".into());
+        lines.push(format!("master_repl_offset:{}", node.repl_offset));
+        lines.push("second_repl_offset:-1".into());
+        lines.push("repl_backlog_active:1".into());
+        lines.push("repl_backlog_size:1048576".into());
+        lines.push("repl_backlog_first_byte_offset:1".into());
+        lines.push(format!("repl_backlog_histlen:{}", node.repl_offset));
+        let mut s = String::from("# Replication\r\n");
+        for l in lines {
+            s.push_str(&l);
+            s.push_str("\r\n");
         }
-        s.push_str(&format!("master_repl_offset:{}\r\n", node.repl_offset));
         s
     }
 }
