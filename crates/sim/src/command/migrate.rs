@@ -65,7 +65,9 @@ impl Cluster {
                 self.nodes[t].alive && self.nodes[t].addr.ip.as_bytes() == argv[1].as_slice()
             });
         let Some(target) = target else {
-            return err("IOERR error or timeout connecting to the client");
+            // The connect is non-blocking: a refused connection shows up as a
+            // failed write (what Redis 7.0.15 answers for a closed port).
+            return err("IOERR error or timeout writing to target instance");
         };
         let mut moved: Vec<Vec<u8>> = Vec::new();
         let mut failure: Option<String> = None;
