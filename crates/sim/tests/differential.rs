@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use slotscope_sim::client::RedisCli;
 use slotscope_sim::command::parse::split_args;
 use slotscope_sim::reply::{repr, Protocol, Reply};
+use slotscope_sim::resharding::Operation;
 use slotscope_sim::Cluster;
 
 const NODES: u16 = 6;
@@ -304,6 +305,49 @@ impl RealCluster {
             && slots_ok
             && !format!("{shards:?}").contains("loading")
             && !nodes.contains("handshake")
+    }
+
+    /// Waits until every node shows the same roles, masters, config epochs
+    /// and slots for every node, and says `cluster_state:ok`.
+    fn wait_until_agreed(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let mut views = Vec::new();
+            let mut ok = true;
+            for p in self.base..self.base + NODES {
+                ok &= self
+                    .text(p, &["CLUSTER", "INFO"])
+                    .contains("cluster_state:ok");
+                let mut lines: Vec<String> = self
+                    .text(p, &["CLUSTER", "NODES"])
+                    .lines()
+                    .map(|l| {
+                        let c: Vec<&str> = l.split(' ').collect();
+                        let role = if c[2].contains("slave") {
+                            "slave"
+                        } else {
+                            "master"
+                        };
+                        let slots: Vec<&str> = c[8..]
+                            .iter()
+                            .copied()
+                            .filter(|s| !s.starts_with('['))
+                            .collect();
+                        format!("{} {role} {} {} {}", c[0], c[3], c[6], slots.join(" "))
+                    })
+                    .collect();
+                lines.sort();
+                views.push(lines);
+            }
+            if ok && views.windows(2).all(|w| w[0] == w[1]) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the real cluster did not agree on its configuration"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     fn real_port(&self, sim_port: u16) -> u16 {
@@ -660,6 +704,94 @@ fn expand(line: &str, ids: &[String], base: u16) -> Result<String, String> {
     Ok(out)
 }
 
+/// `!reshard FROM TO COUNT`, `!rebalance`, `!failover PORT [FORCE|TAKEOVER]`,
+/// `!settle`: the same operation on both sides — real `redis-cli --cluster`
+/// against the real cluster, `Operation` against the simulator — after which
+/// the real cluster is given time to agree with itself.
+fn run_directive(
+    name: &str,
+    line: usize,
+    directive: &str,
+    real: &mut RealCluster,
+    sim: &mut Cluster,
+) {
+    let words: Vec<&str> = directive.split_whitespace().collect();
+    let sim_node = |port: &str| -> usize {
+        let p: u16 = port
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}:{line}: bad port {port}"));
+        sim.node_by_port(p)
+            .unwrap_or_else(|| panic!("{name}:{line}: no node {port}"))
+    };
+    let real_id = |real: &RealCluster, port: &str| -> String {
+        let p: u16 = port.parse().unwrap();
+        real.ids[usize::from(p - SIM_BASE)].clone()
+    };
+    let entry = format!("127.0.0.1:{}", real.base);
+    let redis_cli = |args: &[String]| {
+        let out = Command::new("redis-cli")
+            .args(args)
+            .output()
+            .expect("redis-cli");
+        assert!(
+            out.status.success(),
+            "{name}:{line}: redis-cli {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    };
+    match words.as_slice() {
+        ["reshard", from, to, count] => {
+            let count: usize = count.parse().unwrap();
+            redis_cli(&[
+                "--cluster".into(),
+                "reshard".into(),
+                entry.clone(),
+                "--cluster-from".into(),
+                real_id(real, from),
+                "--cluster-to".into(),
+                real_id(real, to),
+                "--cluster-slots".into(),
+                count.to_string(),
+                "--cluster-yes".into(),
+            ]);
+            let (from, to) = (sim_node(from), sim_node(to));
+            Operation::reshard(sim, &[from], to, count)
+                .and_then(|mut op| op.run(sim))
+                .unwrap_or_else(|e| panic!("{name}:{line}: {e}"));
+        }
+        ["rebalance"] => {
+            redis_cli(&["--cluster".into(), "rebalance".into(), entry.clone()]);
+            match Operation::rebalance(sim, 0, 2.0, false) {
+                Ok(mut op) => op.run(sim).unwrap_or_else(|e| panic!("{name}:{line}: {e}")),
+                Err(e) if e.contains("No rebalancing needed") => {}
+                Err(e) => panic!("{name}:{line}: {e}"),
+            }
+        }
+        ["failover", port, opts @ ..] => {
+            let mut args = vec![b"CLUSTER".to_vec(), b"FAILOVER".to_vec()];
+            args.extend(opts.iter().map(|o| o.as_bytes().to_vec()));
+            let p: u16 = port.parse().unwrap();
+            let raw = real.send_raw(real.real_port(p), &args);
+            assert_eq!(raw, b"+OK\r\n", "{name}:{line}: real CLUSTER FAILOVER");
+            // The failover itself is asynchronous (FORCE waits for the next cron
+            // tick): wait for the replica to call itself master first.
+            let rp = real.real_port(p);
+            real.wait_until(rp, |c, p| {
+                matches!(c.command(p, &["ROLE"]), Reply::Array(r) if r.first() == Some(&Reply::bulk("master")))
+            });
+            let conn = sim.connect(sim_node(port));
+            assert_eq!(
+                sim.execute(conn, &args),
+                Reply::ok(),
+                "{name}:{line}: simulated CLUSTER FAILOVER"
+            );
+        }
+        ["settle"] => {}
+        _ => panic!("{name}:{line}: unknown directive !{directive}"),
+    }
+    real.wait_until_agreed();
+}
+
 /// Plays one scenario on both sides; returns the differences.
 fn play(name: &str, text: &str, real: &mut RealCluster) -> (usize, Vec<String>) {
     let mut sim = Cluster::create(3, 1, 1).unwrap();
@@ -698,6 +830,16 @@ fn play(name: &str, text: &str, real: &mut RealCluster) -> (usize, Vec<String>) 
     for (n, raw_line) in text.lines().enumerate() {
         let mut line = raw_line.trim_start();
         if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(directive) = line.strip_prefix('!') {
+            let elapsed = started.elapsed().as_millis() as u64;
+            run_directive(name, n + 1, directive, real, &mut sim);
+            // The real operation took real time; keep the clocks together.
+            let now = elapsed.max(started.elapsed().as_millis() as u64);
+            if now > sim.now {
+                sim.advance(now - sim.now);
+            }
             continue;
         }
         if let Some(rest) = line.strip_prefix('@') {
