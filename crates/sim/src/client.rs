@@ -156,7 +156,7 @@ impl RedisCli {
 mod tests {
     use super::*;
 
-    fn argv(s: &str) -> Vec<Vec<u8>> {
+    pub(super) fn argv(s: &str) -> Vec<Vec<u8>> {
         s.split(' ').map(|a| a.as_bytes().to_vec()).collect()
     }
 
@@ -348,11 +348,8 @@ impl SmartClient {
 
 #[cfg(test)]
 mod smart_tests {
+    use super::tests::argv;
     use super::*;
-
-    fn argv(s: &str) -> Vec<Vec<u8>> {
-        s.split(' ').map(|a| a.as_bytes().to_vec()).collect()
-    }
 
     #[test]
     fn one_hop_when_the_map_is_right() {

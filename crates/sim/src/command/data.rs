@@ -624,6 +624,48 @@ fn flush(db: &mut Keyspace, argv: &Argv) -> Result<Reply, Reply> {
     Ok(Reply::ok())
 }
 
+/// The value at `key` if `pick` accepts its type, `None` if the key is
+/// missing, WRONGTYPE if it holds another type.
+fn typed<'a, T: ?Sized>(
+    db: &'a mut Keyspace,
+    now: u64,
+    key: &[u8],
+    pick: fn(&Value) -> Option<&T>,
+) -> Result<Option<&'a T>, Reply> {
+    match db.get(key, now) {
+        None => Ok(None),
+        Some(e) => pick(&e.value).map(Some).ok_or_else(|| err(WRONGTYPE)),
+    }
+}
+
+fn as_hash(v: &Value) -> Option<&[(Vec<u8>, Vec<u8>)]> {
+    match v {
+        Value::Hash(h) => Some(h),
+        _ => None,
+    }
+}
+
+fn as_list(v: &Value) -> Option<&VecDeque<Vec<u8>>> {
+    match v {
+        Value::List(l) => Some(l),
+        _ => None,
+    }
+}
+
+fn as_set(v: &Value) -> Option<&[Vec<u8>]> {
+    match v {
+        Value::Set(s) => Some(s),
+        _ => None,
+    }
+}
+
+fn as_zset(v: &Value) -> Option<&[(f64, Vec<u8>)]> {
+    match v {
+        Value::ZSet(z) => Some(z),
+        _ => None,
+    }
+}
+
 /// Runs `f` on the hash at `key` (empty if missing), or WRONGTYPE.
 fn with_hash(
     db: &mut Keyspace,
@@ -631,13 +673,7 @@ fn with_hash(
     key: &[u8],
     f: impl FnOnce(&[(Vec<u8>, Vec<u8>)]) -> Reply,
 ) -> Result<Reply, Reply> {
-    match db.get(key, now) {
-        None => Ok(f(&[])),
-        Some(e) => match &e.value {
-            Value::Hash(h) => Ok(f(h)),
-            _ => Err(err(WRONGTYPE)),
-        },
-    }
+    Ok(f(typed(db, now, key, as_hash)?.unwrap_or(&[])))
 }
 
 fn with_list(
@@ -646,28 +682,16 @@ fn with_list(
     key: &[u8],
     f: impl FnOnce(&VecDeque<Vec<u8>>) -> Reply,
 ) -> Result<Reply, Reply> {
-    match db.get(key, now) {
-        None => Ok(f(&VecDeque::new())),
-        Some(e) => match &e.value {
-            Value::List(l) => Ok(f(l)),
-            _ => Err(err(WRONGTYPE)),
-        },
-    }
+    Ok(f(typed(db, now, key, as_list)?.unwrap_or(&VecDeque::new())))
 }
 
 fn with_set(
     db: &mut Keyspace,
     now: u64,
     key: &[u8],
-    f: impl FnOnce(&Vec<Vec<u8>>) -> Reply,
+    f: impl FnOnce(&[Vec<u8>]) -> Reply,
 ) -> Result<Reply, Reply> {
-    match db.get(key, now) {
-        None => Ok(f(&Vec::new())),
-        Some(e) => match &e.value {
-            Value::Set(s) => Ok(f(s)),
-            _ => Err(err(WRONGTYPE)),
-        },
-    }
+    Ok(f(typed(db, now, key, as_set)?.unwrap_or(&[])))
 }
 
 fn with_zset(
@@ -676,13 +700,7 @@ fn with_zset(
     key: &[u8],
     f: impl FnOnce(&[(f64, Vec<u8>)]) -> Reply,
 ) -> Result<Reply, Reply> {
-    match db.get(key, now) {
-        None => Ok(f(&[])),
-        Some(e) => match &e.value {
-            Value::ZSet(z) => Ok(f(z)),
-            _ => Err(err(WRONGTYPE)),
-        },
-    }
+    Ok(f(typed(db, now, key, as_zset)?.unwrap_or(&[])))
 }
 
 /// Gets the value at `key` for changing it, creating it with `empty` if
@@ -720,12 +738,6 @@ fn drop_if_empty(db: &mut Keyspace, now: u64, key: &[u8]) {
 fn hset(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
     if !argv.len().is_multiple_of(2) {
         return Err(err("ERR wrong number of arguments for 'hset' command"));
-    }
-    if !matches!(
-        db.get(&argv[1], now).map(|e| &e.value),
-        None | Some(Value::Hash(_))
-    ) {
-        return Err(err(WRONGTYPE));
     }
     let Value::Hash(h) = value_mut(db, now, &argv[1], Value::Hash(Vec::new()), |v| {
         matches!(v, Value::Hash(_))
@@ -767,12 +779,6 @@ fn hdel(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
 }
 
 fn push(left: bool, db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
-    if !matches!(
-        db.get(&argv[1], now).map(|e| &e.value),
-        None | Some(Value::List(_))
-    ) {
-        return Err(err(WRONGTYPE));
-    }
     let Value::List(l) = value_mut(db, now, &argv[1], Value::List(VecDeque::new()), |v| {
         matches!(v, Value::List(_))
     })?
@@ -857,12 +863,6 @@ fn lrange(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
 }
 
 fn sadd(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
-    if !matches!(
-        db.get(&argv[1], now).map(|e| &e.value),
-        None | Some(Value::Set(_))
-    ) {
-        return Err(err(WRONGTYPE));
-    }
     let Value::Set(s) = value_mut(db, now, &argv[1], Value::Set(Vec::new()), |v| {
         matches!(v, Value::Set(_))
     })?
@@ -989,13 +989,8 @@ fn zadd(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
             p[1].clone(),
         ));
     }
-    if !matches!(
-        db.get(&argv[1], now).map(|e| &e.value),
-        None | Some(Value::ZSet(_))
-    ) {
-        return Err(err(WRONGTYPE));
-    }
-    if xx && db.get(&argv[1], now).is_none() {
+    // WRONGTYPE comes before XX's early return on a missing key.
+    if xx && typed(db, now, &argv[1], as_zset)?.is_none() {
         return Ok(if incr { Reply::Nil } else { Reply::Integer(0) });
     }
     let Value::ZSet(z) = value_mut(db, now, &argv[1], Value::ZSet(Vec::new()), |v| {
