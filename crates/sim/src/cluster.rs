@@ -21,13 +21,25 @@ pub type ConnId = usize;
 /// A node's slot table: the owner of each of the 16384 slots, with a count
 /// of slots per owner kept alongside (as Redis keeps `numslots`), so that
 /// `cluster_state` and `cluster_size` cost O(nodes), not O(slots).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct SlotTable {
     owners: Vec<Option<NodeIdx>>,
     /// Slots owned, per node index.
     counts: Vec<u32>,
     unassigned: usize,
+    /// Bumped on every change, so a claim bitmap can be reused until then.
+    version: u64,
+    /// The last claim bitmap built: (owner, version, bitmap).
+    claims_cache: std::cell::RefCell<Option<(NodeIdx, u64, std::rc::Rc<crate::bus::SlotBits>)>>,
 }
+
+impl PartialEq for SlotTable {
+    fn eq(&self, other: &SlotTable) -> bool {
+        self.owners == other.owners
+    }
+}
+
+impl Eq for SlotTable {}
 
 impl SlotTable {
     pub fn empty() -> SlotTable {
@@ -35,10 +47,31 @@ impl SlotTable {
             owners: vec![None; usize::from(SLOT_COUNT)],
             counts: Vec::new(),
             unassigned: usize::from(SLOT_COUNT),
+            version: 0,
+            claims_cache: std::cell::RefCell::new(None),
         }
     }
 
+    /// The slots `owner` holds, as the bitmap a message header carries.
+    pub fn claims(&self, owner: NodeIdx) -> std::rc::Rc<crate::bus::SlotBits> {
+        if let Some((o, v, bits)) = &*self.claims_cache.borrow() {
+            if *o == owner && *v == self.version {
+                return std::rc::Rc::clone(bits);
+            }
+        }
+        let mut bits = crate::bus::SlotBits::empty();
+        for (slot, o) in self.owners.iter().enumerate() {
+            if *o == Some(owner) {
+                bits.set(slot as Slot);
+            }
+        }
+        let bits = std::rc::Rc::new(bits);
+        *self.claims_cache.borrow_mut() = Some((owner, self.version, std::rc::Rc::clone(&bits)));
+        bits
+    }
+
     pub fn set(&mut self, slot: usize, owner: Option<NodeIdx>) {
+        self.version += 1;
         let old = std::mem::replace(&mut self.owners[slot], owner);
         match old {
             Some(o) => self.counts[o] -= 1,
@@ -152,6 +185,77 @@ pub struct PeerView {
     pub pfail: bool,
     /// `fail`: a majority of masters agreed the peer is down.
     pub fail: bool,
+    /// When our outstanding PING to it was sent (0: none outstanding).
+    pub ping_sent: u64,
+    /// When its last PONG reached us.
+    pub pong_received: u64,
+    /// When anything from it last reached us (any traffic is liveness).
+    pub data_received: u64,
+    /// When we flagged it FAIL.
+    pub fail_time: u64,
+    /// Failure reports about it: (reporting master, when).
+    pub fail_reports: Vec<(NodeIdx, u64)>,
+    /// When we last voted for a replica of it (it being a master).
+    pub voted_time: Option<u64>,
+    /// Its replication offset, as it last told us.
+    pub repl_offset: u64,
+}
+
+impl PeerView {
+    /// What a node knows of a peer before any traffic: healthy, as if it had
+    /// just answered (so nothing times out at once).
+    pub fn new(known: bool, role: Role, config_epoch: u64, now: u64) -> PeerView {
+        PeerView {
+            known,
+            role,
+            config_epoch,
+            pfail: false,
+            fail: false,
+            ping_sent: 0,
+            pong_received: now,
+            data_received: now,
+            fail_time: 0,
+            fail_reports: Vec::new(),
+            voted_time: None,
+            repl_offset: INITIAL_REPL_OFFSET,
+        }
+    }
+}
+
+/// A node's own failure-detection and election state (`clusterState` fields).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NodeBus {
+    /// `clusterCron` ticks so far.
+    pub cron_iter: u64,
+    /// The cached `cluster_state` (what CLUSTER INFO shows and routing uses).
+    pub state_ok: bool,
+    /// When the node process started (None: part of the initial cluster).
+    pub started_at: Option<u64>,
+    /// Last time this master found itself in a minority partition.
+    pub among_minority_time: Option<u64>,
+    /// Election: when the (next) attempt starts, and its bookkeeping.
+    pub failover_auth_time: Option<u64>,
+    pub failover_auth_sent: bool,
+    pub failover_auth_count: usize,
+    pub failover_auth_epoch: u64,
+    pub failover_auth_rank: usize,
+    /// The epoch this master last voted in.
+    pub last_vote_epoch: u64,
+    /// Manual failover: deadline, and (replica side) whether to go now.
+    pub mf_end: Option<u64>,
+    pub mf_can_start: bool,
+    /// The master's offset when it paused (replica side), if told.
+    pub mf_master_offset: Option<u64>,
+    /// The replica running a manual failover with me (master side).
+    pub mf_replica: Option<NodeIdx>,
+    /// FORCE / TAKEOVER of the pending manual failover.
+    pub mf_force: bool,
+    /// Until when client writes are held (a master during manual failover).
+    pub clients_paused_until: Option<u64>,
+    /// Until when the whole process is stopped (SIGSTOP / `:pause`).
+    pub paused_until: Option<u64>,
+    /// Replica: last time anything arrived from the master (data age).
+    pub master_last_io: u64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -178,6 +282,9 @@ pub struct Node {
     pub replid: String,
     /// Scripts this node has seen (EVAL) by SHA1, for EVALSHA.
     pub scripts: std::collections::HashMap<String, Vec<u8>>,
+    pub bus: NodeBus,
+    /// Recent replication stream entries: (offset at their end, is a write).
+    pub repl_history: std::collections::VecDeque<(u64, bool)>,
 }
 
 impl Node {
@@ -207,7 +314,7 @@ pub struct Conn {
 /// `*1\r\n$4\r\nPING\r\n`: the replication stream of a fresh shard.
 pub const INITIAL_REPL_OFFSET: u64 = 14;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Cluster {
     pub nodes: Vec<Node>,
     pub config: Config,
@@ -215,6 +322,14 @@ pub struct Cluster {
     pub now: u64,
     pub rng: Rng,
     pub conns: Vec<Conn>,
+    /// Events to come (cron ticks, messages in flight), in time order.
+    pub(crate) queue: std::collections::BinaryHeap<crate::bus::Scheduled>,
+    /// Tie-break for events at the same millisecond: scheduling order.
+    pub(crate) seq: u64,
+    pub network: crate::network::Network,
+    pub trace: crate::trace::Trace,
+    /// Writes acknowledged by a master and lost when a replica took over.
+    pub lost_writes: u64,
 }
 
 impl Cluster {
@@ -240,16 +355,13 @@ impl Cluster {
             }
         }
         let view: Vec<PeerView> = (0..total)
-            .map(|i| PeerView {
-                known: true,
-                role: if i < masters {
+            .map(|i| {
+                let role = if i < masters {
                     Role::Master
                 } else {
                     Role::Replica { of: i % masters }
-                },
-                config_epoch: i as u64 + 1,
-                pfail: false,
-                fail: false,
+                };
+                PeerView::new(true, role, i as u64 + 1, 0)
             })
             .collect();
         let nodes = (0..total)
@@ -271,6 +383,11 @@ impl Cluster {
                     db: Keyspace::default(),
                     replid: String::new(),
                     scripts: std::collections::HashMap::new(),
+                    bus: NodeBus {
+                        state_ok: true,
+                        ..NodeBus::default()
+                    },
+                    repl_history: std::collections::VecDeque::new(),
                 }
             })
             .collect();
@@ -278,13 +395,22 @@ impl Cluster {
         for n in &mut nodes {
             n.replid = rng.node_id();
         }
-        Ok(Cluster {
+        let mut cluster = Cluster {
             nodes,
             config: Config::default(),
             now: 0,
             rng,
             conns: Vec::new(),
-        })
+            queue: std::collections::BinaryHeap::new(),
+            seq: 0,
+            network: crate::network::Network::default(),
+            trace: crate::trace::Trace::default(),
+            lost_writes: 0,
+        };
+        for n in 0..cluster.nodes.len() {
+            cluster.schedule_first_cron(n);
+        }
+        Ok(cluster)
     }
 
     pub fn node_by_port(&self, port: u16) -> Option<NodeIdx> {
@@ -315,13 +441,7 @@ impl Cluster {
             return Err(format!("port {port} is taken or out of range"));
         }
         let me = self.nodes.len();
-        let stranger = PeerView {
-            known: false,
-            role: Role::Master,
-            config_epoch: 0,
-            pfail: false,
-            fail: false,
-        };
+        let stranger = PeerView::new(false, Role::Master, 0, self.now);
         for node in &mut self.nodes {
             node.view.push(stranger.clone());
         }
@@ -341,7 +461,13 @@ impl Cluster {
             db: Keyspace::default(),
             replid: self.rng.node_id(),
             scripts: std::collections::HashMap::new(),
+            bus: NodeBus {
+                started_at: Some(self.now),
+                ..NodeBus::default()
+            },
+            repl_history: std::collections::VecDeque::new(),
         });
+        self.schedule_first_cron(me);
         Ok(me)
     }
 
@@ -352,11 +478,6 @@ impl Cluster {
             ..Conn::default()
         });
         self.conns.len() - 1
-    }
-
-    /// Lets simulated time pass (keys expire lazily when next touched).
-    pub fn advance(&mut self, ms: u64) {
-        self.now = self.now.saturating_add(ms);
     }
 
     /// The config epoch `viewer` shows for `node`: a replica shows its master's.
@@ -373,25 +494,10 @@ impl Cluster {
         self.nodes[viewer].slots.owners().count()
     }
 
-    /// `cluster_state:ok` as `viewer` computes it (`clusterUpdateState`): with
-    /// full coverage required, every slot must have an owner that is not FAIL.
+    /// `cluster_state:ok` as `viewer` last computed it (`clusterUpdateState`,
+    /// run on every cron tick and after every message and command).
     pub fn state_ok(&self, viewer: NodeIdx) -> bool {
-        let node = &self.nodes[viewer];
-        if self.config.require_full_coverage
-            && (node.slots.unassigned() > 0 || node.slots.owners().any(|o| node.view[o].fail))
-        {
-            return false;
-        }
-        // The minority rule: a master that cannot reach a majority of the
-        // slot-owning masters declares the state down. Without a bus yet,
-        // reachability is the FAIL/PFAIL flags of the view.
-        let size = self.cluster_size(viewer);
-        let reachable = node
-            .slots
-            .owners()
-            .filter(|&o| o == viewer || !(node.view[o].fail || node.view[o].pfail))
-            .count();
-        reachable > size / 2
+        self.nodes[viewer].bus.state_ok
     }
 }
 

@@ -7,11 +7,13 @@
 //! command execution (`command`), replies on the wire (`reply`) and as
 //! redis-cli prints them (`render`).
 
+pub mod bus;
 pub mod client;
 pub mod cluster;
 pub mod command;
 pub mod keyspace;
 pub mod layout;
+pub mod network;
 pub mod render;
 pub mod reply;
 pub mod resharding;
@@ -19,6 +21,7 @@ pub mod rng;
 pub mod routing;
 pub mod script;
 pub mod slot;
+pub mod trace;
 
 /// The Redis version whose behaviour the simulator reproduces.
 pub const REDIS_VERSION: &str = "7.0.15";

@@ -766,6 +766,8 @@ mod tests {
             ]
         );
         assert_eq!(c.nodes[1].db.count_in_slot(slot), 12);
+        // The replicas hear of it from the target's PONG broadcast.
+        c.advance(10);
         for n in 0..6 {
             assert_eq!(
                 c.nodes[n].slots[usize::from(slot)],
@@ -822,6 +824,11 @@ mod tests {
             .unwrap();
         assert_eq!(c.known(0).count(), 7);
         assert_eq!(c.known(new).count(), 7);
+        // A freshly started master waits CLUSTER_WRITABLE_DELAY (2 s) before
+        // its cluster state can turn ok, as a real one does.
+        assert!(!c.state_ok(new));
+        c.advance(2_500);
+        assert!(c.state_ok(new));
         assert_eq!(c.nodes[new].current_epoch, 6);
         assert_eq!(
             c.nodes[new].slots, c.nodes[0].slots,
@@ -836,6 +843,7 @@ mod tests {
             .contains("No rebalancing needed"));
         let mut op = Operation::rebalance(&c, 0, 2.0, true).unwrap();
         op.run(&mut c).unwrap();
+        c.advance(10);
         let counts: Vec<usize> = (0..4)
             .map(|m| c.nodes[0].slots.count_of(if m == 3 { new } else { m }))
             .collect();
@@ -863,6 +871,8 @@ mod tests {
             .unwrap()
             .run(&mut c)
             .unwrap();
+        // Others learn that it replicates 7002 from its next PINGs.
+        c.advance(3_000);
         assert_eq!(c.nodes[0].view[new].role, Role::Replica { of: 2 });
         // A master with slots cannot be deleted.
         assert!(Operation::del_node(&c, 0, 1)
@@ -906,6 +916,7 @@ mod tests {
         assert_eq!(c.nodes[0].db.count_in_slot(slot), 5);
         let mut fix = Operation::fix(&c, 0).unwrap();
         fix.run(&mut c).unwrap();
+        c.advance(10);
         assert!(open_slots(&c).is_empty());
         assert_eq!(c.nodes[1].db.count_in_slot(slot), 15);
         assert!(all_views_agree(&c));

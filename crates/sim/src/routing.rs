@@ -233,6 +233,7 @@ mod tests {
     fn down_comes_after_crossslot() {
         let mut c = Cluster::create(3, 1, 1).unwrap();
         c.nodes[1].view[0].fail = true;
+        c.update_state(1);
         let f = ClientFlags::default();
         assert_eq!(
             route(&c, 1, &q(&["foo", "bar"], false), f),

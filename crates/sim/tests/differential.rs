@@ -795,6 +795,8 @@ fn run_directive(
 /// Plays one scenario on both sides; returns the differences.
 fn play(name: &str, text: &str, real: &mut RealCluster) -> (usize, Vec<String>) {
     let mut sim = Cluster::create(3, 1, 1).unwrap();
+    // The same configuration as the real nodes (--cluster-node-timeout 2000).
+    sim.config.node_timeout = 2_000;
     let sim_ids: Vec<String> = sim.nodes.iter().map(|n| n.id.clone()).collect();
     let mut mapping = Mapping {
         pairs: Vec::new(),

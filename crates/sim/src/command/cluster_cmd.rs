@@ -472,7 +472,7 @@ impl Cluster {
                     // that the change wins everywhere (`clusterBumpConfigEpochWithoutConsensus`),
                     // and a PONG to everyone at once.
                     self.bump_config_epoch_without_consensus(me);
-                    self.broadcast_slot_claims(me);
+                    self.broadcast_pong(me);
                 }
             }
             _ => {
@@ -485,7 +485,7 @@ impl Cluster {
     }
 
     /// Takes a fresh epoch if mine is not already the unique maximum.
-    fn bump_config_epoch_without_consensus(&mut self, me: NodeIdx) {
+    pub(crate) fn bump_config_epoch_without_consensus(&mut self, me: NodeIdx) {
         let max_epoch = self.nodes[me]
             .view
             .iter()
@@ -501,74 +501,20 @@ impl Cluster {
         }
     }
 
-    /// What the others do on `claimant`'s PONG (`clusterUpdateSlotsConfigWith`):
-    /// adopt its epochs and take its claimed slots wherever its config epoch
-    /// beats the current owner's. An importing slot is left alone. A slot
-    /// lost while still holding keys is "dirty": its keys are deleted. A
-    /// master left without slots becomes a replica of the claimant. Without a
-    /// simulated bus yet, this happens at once.
-    pub(crate) fn broadcast_slot_claims(&mut self, claimant: NodeIdx) {
-        let claims: Vec<Slot> = (0..SLOT_COUNT)
-            .filter(|&s| self.nodes[claimant].slots[usize::from(s)] == Some(claimant))
-            .collect();
-        let epoch = self.nodes[claimant].view[claimant].config_epoch;
-        let current = self.nodes[claimant].current_epoch;
-        let now = self.now;
-        for v in 0..self.nodes.len() {
-            if v == claimant || !self.nodes[v].alive || !self.nodes[v].view[claimant].known {
-                continue;
-            }
-            let was_master_with_slots =
-                self.nodes[v].role(v) == Role::Master && self.nodes[v].slots.contains(&Some(v));
-            let mut dirty: Vec<Slot> = Vec::new();
-            let mut lost_own = false;
-            let node = &mut self.nodes[v];
-            node.current_epoch = node.current_epoch.max(current);
-            node.view[claimant].config_epoch = node.view[claimant].config_epoch.max(epoch);
-            for &s in &claims {
-                let i = usize::from(s);
-                if node.importing.contains_key(&s) {
-                    continue;
-                }
-                let beats = match node.slots[i] {
-                    None => true,
-                    Some(o) => o != claimant && node.view[o].config_epoch < epoch,
-                };
-                if beats {
-                    if node.slots[i] == Some(v) {
-                        lost_own = true;
-                        if node.db.count_in_slot(s) > 0 {
-                            dirty.push(s);
-                        }
-                    }
-                    node.slots.set(i, Some(claimant));
-                }
-            }
-            let left_without_slots = !node.slots.contains(&Some(v));
-            if was_master_with_slots && lost_own && left_without_slots {
-                self.become_replica(v, claimant);
-            } else {
-                for s in dirty {
-                    let keys: Vec<Vec<u8>> = self.nodes[v].db.keys_in_slot(s).cloned().collect();
-                    for k in keys {
-                        self.nodes[v].db.remove(&k, now);
-                    }
-                }
-            }
-        }
-    }
-
-    /// `clusterSetMaster()`: `node` follows `master`, everywhere at once for
-    /// now, and its data becomes a copy of the master's (a full sync).
+    /// `clusterSetMaster()`: `node` follows `master`. Others learn it from
+    /// its next messages; its data becomes a copy of the master's (a full
+    /// sync).
     pub(crate) fn become_replica(&mut self, node: NodeIdx, master: NodeIdx) {
-        for v in 0..self.nodes.len() {
-            self.nodes[v].view[node].role = Role::Replica { of: master };
-        }
+        self.set_role(node, node, Role::Replica { of: master });
         let n = &mut self.nodes[node];
         n.migrating.clear();
         n.importing.clear();
-        self.nodes[node].db = self.nodes[master].db.clone();
-        self.nodes[node].repl_offset = self.nodes[master].repl_offset;
+        n.bus.master_last_io = self.now;
+        self.full_sync(node, master);
+        // A master in manual failover resumes its clients once demoted.
+        self.nodes[node].bus.clients_paused_until = None;
+        self.nodes[node].bus.mf_end = None;
+        self.nodes[node].bus.mf_replica = None;
     }
 
     fn add_or_del_slots(&mut self, me: NodeIdx, add: bool, slots: &[Slot]) -> Result<Reply, Reply> {
@@ -593,7 +539,7 @@ impl Cluster {
             }
         }
         if add {
-            self.broadcast_slot_claims(me);
+            self.broadcast_pong(me);
         }
         Ok(Reply::ok())
     }
@@ -642,49 +588,8 @@ impl Cluster {
                 "ERR Master is down or failed, please use CLUSTER FAILOVER FORCE",
             ));
         }
-        self.promote(me, master);
+        self.start_manual_failover(me, master, force, takeover);
         Ok(Reply::ok())
-    }
-
-    /// `replica` replaces `master`: new config epoch, the master's slots,
-    /// and every follower of the old master (itself included) follows it.
-    pub(crate) fn promote(&mut self, replica: NodeIdx, master: NodeIdx) {
-        let epoch = self
-            .nodes
-            .iter()
-            .map(|n| n.current_epoch)
-            .max()
-            .unwrap_or(0)
-            + 1;
-        let followers: Vec<NodeIdx> = (0..self.nodes.len())
-            .filter(|&n| {
-                n != replica && self.nodes[replica].view[n].role == (Role::Replica { of: master })
-            })
-            .chain(std::iter::once(master))
-            .collect();
-        for v in 0..self.nodes.len() {
-            if !self.nodes[v].alive {
-                continue;
-            }
-            let node = &mut self.nodes[v];
-            node.current_epoch = node.current_epoch.max(epoch);
-            node.view[replica].role = Role::Master;
-            node.view[replica].config_epoch = epoch;
-            for &f in &followers {
-                node.view[f].role = Role::Replica { of: replica };
-            }
-            node.slots.replace_owner(master, replica);
-        }
-        let data = self.nodes[replica].db.clone();
-        let offset = self.nodes[replica].repl_offset;
-        for &f in &followers {
-            if self.nodes[f].alive {
-                self.nodes[f].db = data.clone();
-                self.nodes[f].repl_offset = offset;
-                self.nodes[f].migrating.clear();
-                self.nodes[f].importing.clear();
-            }
-        }
     }
 
     /// `CLUSTER MEET ip port [cport]`. Without a bus, the handshake and the
@@ -744,24 +649,23 @@ impl Cluster {
                 )
             })
             .collect();
+        let now = self.now;
         for &v in &group {
             let node = &mut self.nodes[v];
             node.current_epoch = epoch;
             for &(n, role, config_epoch) in &selves {
                 if n != v && !node.view[n].known {
-                    node.view[n] = PeerView {
-                        known: true,
-                        role,
-                        config_epoch,
-                        pfail: false,
-                        fail: false,
-                    };
+                    node.view[n] = PeerView::new(true, role, config_epoch, now);
                 }
             }
         }
-        for &(n, role, _) in &selves {
+        // The handshake and first PONGs: everyone learns who owns what.
+        for &(m, role, config_epoch) in &selves {
             if role == Role::Master {
-                self.broadcast_slot_claims(n);
+                let bits = self.nodes[m].slots.claims(m);
+                for &v in &group {
+                    self.apply_claims(v, m, config_epoch, &bits);
+                }
             }
         }
     }
@@ -835,9 +739,7 @@ impl Cluster {
                 "ERR To set a master the node must be empty and without assigned slots.",
             ));
         }
-        for v in 0..self.nodes.len() {
-            self.nodes[v].view[me].role = Role::Replica { of: n };
-        }
+        self.become_replica(me, n);
         Ok(Reply::ok())
     }
 }
@@ -916,6 +818,7 @@ mod tests {
     #[test]
     fn failover_variants_end_as_in_the_transcript() {
         let mut c = Cluster::create(3, 1, 1).unwrap();
+        c.config.node_timeout = 2_000;
         let mut cli = RedisCli::new(0, false);
         send(&mut c, &mut cli, 7000, "SET bar value-of-bar");
         assert_eq!(
@@ -927,6 +830,10 @@ mod tests {
             "(error) ERR syntax error"
         );
         assert_eq!(send(&mut c, &mut cli, 7003, "CLUSTER FAILOVER"), "OK");
+        // The failover runs over the bus: MFSTART, the paused master's
+        // offset, the election, the PONG broadcast; then every view agrees
+        // (within about 0.5 s in the transcript, node timeout 2000).
+        c.advance(2_000);
         // 7003 is the master now, with epoch 7; 7000 follows it.
         for v in 0..6 {
             assert_eq!(c.nodes[v].view[3].role, Role::Master);
@@ -940,10 +847,12 @@ mod tests {
         );
         assert_eq!(send(&mut c, &mut cli, 7003, "GET bar"), "\"value-of-bar\"");
         assert_eq!(send(&mut c, &mut cli, 7004, "CLUSTER FAILOVER FORCE"), "OK");
+        c.advance(2_000);
         assert_eq!(
             send(&mut c, &mut cli, 7005, "CLUSTER FAILOVER TAKEOVER"),
             "OK"
         );
+        c.advance(2_000);
         assert_eq!(c.nodes[0].current_epoch, 9);
         assert_eq!(
             send(&mut c, &mut cli, 7002, "GET foo"),

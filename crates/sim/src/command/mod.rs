@@ -81,7 +81,37 @@ impl Cluster {
         if argv.is_empty() {
             return Reply::Error("ERR empty command".into());
         }
+        let me = self.conns[conn].node;
+        if !self.nodes[me].alive {
+            return Reply::Error(format!(
+                "ERR Could not connect to Redis at {}: Connection refused",
+                self.nodes[me].addr
+            ));
+        }
+        // A stopped process, or clients paused by a manual failover, hold
+        // the command until they resume: simulated time passes meanwhile.
+        while let Some(until) = self.nodes[me]
+            .bus
+            .paused_until
+            .or(self.nodes[me].bus.clients_paused_until)
+            .filter(|&t| t > self.now)
+        {
+            match self.next_event_time() {
+                Some(t) if t <= until => {
+                    self.step();
+                }
+                _ => self.advance_to(until),
+            }
+            if self.nodes[me]
+                .bus
+                .clients_paused_until
+                .is_some_and(|t| t <= self.now)
+            {
+                self.nodes[me].bus.clients_paused_until = None;
+            }
+        }
         let reply = self.process(conn, argv);
+        self.update_state(me);
         // ASKING is one-shot: cleared after any command but ASKING itself,
         // unless inside MULTI (then it lasts until EXEC).
         let is_asking = argv[0].eq_ignore_ascii_case(b"asking");
@@ -302,22 +332,57 @@ impl Cluster {
     /// Applies a master's write to each of its replicas. Replication here is
     /// synchronous; the offsets grow by the bytes of the command as sent on
     /// the replication stream.
-    fn replicate(&mut self, master: NodeIdx, argv: &[Vec<u8>]) {
+    pub(crate) fn replicate(&mut self, master: NodeIdx, argv: &[Vec<u8>]) {
+        self.append_to_stream(master, argv, true);
+    }
+
+    /// The master's PING to its replicas every repl-ping-replica-period.
+    pub(crate) fn replicate_ping(&mut self, master: NodeIdx) {
+        let has_replicas =
+            (0..self.nodes.len()).any(|r| self.nodes[r].role(r) == (Role::Replica { of: master }));
+        if has_replicas {
+            self.append_to_stream(master, &[b"PING".to_vec()], false);
+        }
+    }
+
+    /// Appends a command to `master`'s replication stream (offsets count its
+    /// RESP bytes) and applies it on every replica the master can reach now.
+    /// A replica it cannot reach falls behind, and resyncs (`full_sync`) once
+    /// it can; what it missed is lost if it is promoted meanwhile.
+    fn append_to_stream(&mut self, master: NodeIdx, argv: &[Vec<u8>], write: bool) {
         let bytes = Reply::Array(argv.iter().map(|a| Reply::bulk(a.clone())).collect())
             .encode(Protocol::Resp2)
             .len() as u64;
-        self.nodes[master].repl_offset += bytes;
+        let offset = self.nodes[master].repl_offset + bytes;
+        self.nodes[master].repl_offset = offset;
+        let history = &mut self.nodes[master].repl_history;
+        history.push_back((offset, write));
+        if history.len() > 10_000 {
+            history.pop_front();
+        }
         let name = String::from_utf8_lossy(&argv[0]).to_ascii_lowercase();
         let now = self.now;
         for r in 0..self.nodes.len() {
+            let in_sync = self.nodes[r].repl_offset + bytes == offset;
             if r != master
                 && self.nodes[r].alive
                 && self.nodes[r].role(r) == (Role::Replica { of: master })
+                && self.network.connected(master, r)
+                && in_sync
             {
-                data::run(&name, &mut self.nodes[r].db, now, Protocol::Resp2, argv);
-                self.nodes[r].repl_offset += bytes;
+                if write {
+                    data::run(&name, &mut self.nodes[r].db, now, Protocol::Resp2, argv);
+                }
+                self.nodes[r].repl_offset = offset;
+                self.nodes[r].bus.master_last_io = now;
             }
         }
+    }
+
+    /// A full resynchronisation: `replica` gets a copy of `master`'s data.
+    pub(crate) fn full_sync(&mut self, replica: NodeIdx, master: NodeIdx) {
+        self.nodes[replica].db = self.nodes[master].db.clone();
+        self.nodes[replica].repl_offset = self.nodes[master].repl_offset;
     }
 
     fn wait(&mut self, me: NodeIdx, argv: &[Vec<u8>]) -> Reply {

@@ -1,0 +1,1206 @@
+//! The cluster bus in simulated time: messages between nodes, each node's
+//! `clusterCron` every 100 ms, and what a node does with each message
+//! (`clusterProcessPacket`): gossip, failure reports, FAIL, epochs, slot
+//! claims and UPDATE, and replica elections (`clusterHandleSlaveFailover`,
+//! `clusterSendFailoverAuthIfNeeded`). Names follow Redis's `cluster.c`.
+//!
+//! Everything happens in events taken from one queue in time order (ties
+//! in the order they were scheduled), and every random choice comes from
+//! the cluster's seeded RNG: the same seed and actions give the same run.
+
+use std::cmp::Ordering;
+use std::rc::Rc;
+
+use crate::cluster::{Cluster, NodeIdx, PeerView, Role};
+use crate::slot::{Slot, SLOT_COUNT};
+use crate::trace::TraceEvent;
+
+/// `clusterCron` runs every 100 ms (`server.c: run_with_period(100)`).
+pub const CRON_PERIOD_MS: u64 = 100;
+/// `repl-ping-replica-period`: the master pings its replicas every 10 s.
+pub const REPL_PING_PERIOD_MS: u64 = 10_000;
+/// `cluster-replica-validity-factor`.
+pub const VALIDITY_FACTOR: u64 = 10;
+/// `CLUSTER_MF_TIMEOUT`.
+pub const MF_TIMEOUT_MS: u64 = 5_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MsgKind {
+    Ping,
+    Pong,
+    Meet,
+    Fail,
+    Publish,
+    AuthRequest,
+    AuthAck,
+    Update,
+    MfStart,
+}
+
+impl MsgKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            MsgKind::Ping => "PING",
+            MsgKind::Pong => "PONG",
+            MsgKind::Meet => "MEET",
+            MsgKind::Fail => "FAIL",
+            MsgKind::Publish => "PUBLISH",
+            MsgKind::AuthRequest => "FAILOVER_AUTH_REQUEST",
+            MsgKind::AuthAck => "FAILOVER_AUTH_ACK",
+            MsgKind::Update => "UPDATE",
+            MsgKind::MfStart => "MFSTART",
+        }
+    }
+}
+
+/// A 16384-bit slot bitmap, as in the message header (`myslots`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct SlotBits {
+    words: Box<[u64; 256]>,
+    count: u32,
+}
+
+impl std::fmt::Debug for SlotBits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SlotBits({} slots)", self.count)
+    }
+}
+
+impl SlotBits {
+    pub fn empty() -> SlotBits {
+        SlotBits {
+            words: Box::new([0; 256]),
+            count: 0,
+        }
+    }
+
+    pub fn set(&mut self, slot: Slot) {
+        let (w, b) = (usize::from(slot) / 64, slot % 64);
+        if self.words[w] & (1 << b) == 0 {
+            self.words[w] |= 1 << b;
+            self.count += 1;
+        }
+    }
+
+    pub fn get(&self, slot: Slot) -> bool {
+        self.words[usize::from(slot) / 64] & (1 << (slot % 64)) != 0
+    }
+
+    pub fn count(&self) -> u32 {
+        self.count
+    }
+
+    /// The slots set, in order (word by word, skipping empty words).
+    pub fn slots(&self) -> impl Iterator<Item = Slot> + '_ {
+        self.words.iter().enumerate().flat_map(|(w, &word)| {
+            let mut bits = word;
+            std::iter::from_fn(move || {
+                if bits == 0 {
+                    return None;
+                }
+                let b = bits.trailing_zeros();
+                bits &= bits - 1;
+                Some((w * 64) as Slot + b as Slot)
+            })
+        })
+    }
+}
+
+/// One entry of a gossip section: what the sender knows of some node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Gossip {
+    pub node: NodeIdx,
+    pub master: bool,
+    pub pfail: bool,
+    pub fail: bool,
+    pub pong_received: u64,
+}
+
+/// A cluster bus message (`clusterMsg`): the header every message carries,
+/// and the part that depends on its type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Msg {
+    pub kind: MsgKind,
+    pub sender: NodeIdx,
+    pub current_epoch: u64,
+    /// The sender's config epoch, or its master's if it is a replica.
+    pub config_epoch: u64,
+    /// Replication offset.
+    pub offset: u64,
+    /// The sender's master (`slaveof`), None for a master.
+    pub master: Option<NodeIdx>,
+    /// Slots claimed: the sender's, or its master's if it is a replica.
+    pub claims: Rc<SlotBits>,
+    /// `mflags`: PAUSED (manual failover) and FORCEACK.
+    pub paused: bool,
+    pub force_ack: bool,
+    pub gossip: Vec<Gossip>,
+    /// FAIL: the failing node. UPDATE: the node described.
+    pub about: Option<NodeIdx>,
+    /// UPDATE: that node's config epoch and slots.
+    pub update: Option<(u64, Rc<SlotBits>)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Event {
+    Cron(NodeIdx),
+    Deliver {
+        from: NodeIdx,
+        to: NodeIdx,
+        msg: Box<Msg>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Scheduled {
+    pub at: u64,
+    pub seq: u64,
+    pub event: Event,
+}
+
+impl Ord for Scheduled {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // BinaryHeap is a max-heap: the earliest event must compare greatest.
+        (other.at, other.seq).cmp(&(self.at, self.seq))
+    }
+}
+
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Cluster {
+    pub(crate) fn schedule(&mut self, at: u64, event: Event) {
+        self.seq += 1;
+        let seq = self.seq;
+        self.queue.push(Scheduled { at, seq, event });
+    }
+
+    /// The first cron tick of a node, at a random phase within 100 ms.
+    pub(crate) fn schedule_first_cron(&mut self, node: NodeIdx) {
+        let at = self.now + self.rng.below(CRON_PERIOD_MS);
+        self.schedule(at, Event::Cron(node));
+    }
+
+    /// When the next event happens, if any.
+    pub fn next_event_time(&self) -> Option<u64> {
+        self.queue.peek().map(|s| s.at)
+    }
+
+    /// Runs every event up to simulated time `t`, then sets the clock to `t`.
+    pub fn advance_to(&mut self, t: u64) {
+        while self.queue.peek().is_some_and(|s| s.at <= t) {
+            self.step();
+        }
+        self.now = self.now.max(t);
+    }
+
+    /// Lets `ms` of simulated time pass.
+    pub fn advance(&mut self, ms: u64) {
+        self.advance_to(self.now.saturating_add(ms));
+    }
+
+    /// Runs the next event; returns its time, or None if nothing is queued.
+    pub fn step(&mut self) -> Option<u64> {
+        let Scheduled { at, event, .. } = self.queue.pop()?;
+        self.now = self.now.max(at);
+        match event {
+            Event::Cron(n) => {
+                if let Some(until) = self.paused(n) {
+                    self.schedule(until, Event::Cron(n));
+                } else if self.nodes[n].alive {
+                    self.cron(n);
+                    self.schedule(at + CRON_PERIOD_MS, Event::Cron(n));
+                }
+            }
+            Event::Deliver { from, to, msg } => {
+                if let Some(until) = self.paused(to) {
+                    self.schedule(until, Event::Deliver { from, to, msg });
+                } else if !self.nodes[to].alive {
+                    self.trace.push(TraceEvent::Dropped {
+                        at,
+                        from,
+                        to,
+                        kind: msg.kind,
+                        reason: crate::network::DropReason::Dead,
+                    });
+                } else {
+                    self.trace.push(TraceEvent::Delivered {
+                        at,
+                        from,
+                        to,
+                        kind: msg.kind,
+                    });
+                    self.process_packet(to, *msg);
+                }
+            }
+        }
+        Some(at)
+    }
+
+    fn paused(&mut self, n: NodeIdx) -> Option<u64> {
+        match self.nodes[n].bus.paused_until {
+            Some(until) if until > self.now => Some(until),
+            Some(_) => {
+                self.nodes[n].bus.paused_until = None;
+                None
+            }
+            None => None,
+        }
+    }
+
+    // ------------------------------------------------------------ sending
+
+    /// The slots `n` claims in its messages: its own, or its master's.
+    fn claims_of(&self, n: NodeIdx) -> Rc<SlotBits> {
+        let node = &self.nodes[n];
+        let claimant = match node.role(n) {
+            Role::Master => n,
+            Role::Replica { of } => of,
+        };
+        node.slots.claims(claimant)
+    }
+
+    fn header(&self, from: NodeIdx, kind: MsgKind) -> Msg {
+        let node = &self.nodes[from];
+        let master = match node.role(from) {
+            Role::Master => None,
+            Role::Replica { of } => Some(of),
+        };
+        Msg {
+            kind,
+            sender: from,
+            current_epoch: node.current_epoch,
+            config_epoch: self.shown_config_epoch(from, from),
+            offset: node.repl_offset,
+            master,
+            claims: self.claims_of(from),
+            paused: node.bus.clients_paused_until.is_some() && node.bus.mf_replica.is_some(),
+            force_ack: false,
+            gossip: Vec::new(),
+            about: None,
+            update: None,
+        }
+    }
+
+    /// Puts a message on the wire (or records why it will not arrive).
+    pub(crate) fn send(&mut self, from: NodeIdx, to: NodeIdx, msg: Msg) {
+        let kind = msg.kind;
+        let at = self.now;
+        match self.network.arrival(&mut self.rng, at, from, to) {
+            Ok(arrives) => {
+                self.trace.push(TraceEvent::Sent {
+                    at,
+                    from,
+                    to,
+                    kind,
+                    arrives,
+                });
+                self.schedule(
+                    arrives,
+                    Event::Deliver {
+                        from,
+                        to,
+                        msg: Box::new(msg),
+                    },
+                );
+            }
+            Err(reason) => self.trace.push(TraceEvent::Dropped {
+                at,
+                from,
+                to,
+                kind,
+                reason,
+            }),
+        }
+    }
+
+    /// `clusterSendPing`: a PING, PONG or MEET with a gossip section of
+    /// `max(3, known/10)` random healthy nodes plus every PFAIL node.
+    pub(crate) fn send_ping(&mut self, from: NodeIdx, to: NodeIdx, kind: MsgKind) {
+        let known: Vec<NodeIdx> = self.known(from).collect();
+        let fresh = known.len().saturating_sub(2);
+        let wanted = (known.len() / 10).max(3).min(fresh);
+        let mut picked: Vec<NodeIdx> = Vec::new();
+        let mut tries = wanted * 3;
+        while picked.len() < wanted && tries > 0 {
+            tries -= 1;
+            let n = known[self.rng.below(known.len() as u64) as usize];
+            let peer = &self.nodes[from].view[n];
+            if n == from || n == to || peer.pfail || picked.contains(&n) {
+                continue;
+            }
+            let reachable = self.network.connected(from, n);
+            if !reachable && self.nodes[from].slots.count_of(n) == 0 {
+                continue;
+            }
+            picked.push(n);
+        }
+        picked.extend(
+            known
+                .iter()
+                .copied()
+                .filter(|&n| n != from && self.nodes[from].view[n].pfail),
+        );
+        let mut msg = self.header(from, kind);
+        msg.gossip = picked
+            .into_iter()
+            .map(|n| {
+                let p = &self.nodes[from].view[n];
+                Gossip {
+                    node: n,
+                    master: p.role == Role::Master,
+                    pfail: p.pfail,
+                    fail: p.fail,
+                    pong_received: p.pong_received,
+                }
+            })
+            .collect();
+        if kind == MsgKind::Ping || kind == MsgKind::Meet {
+            self.nodes[from].view[to].ping_sent = self.now;
+        }
+        self.send(from, to, msg);
+    }
+
+    /// `clusterBroadcastPong`: a PONG to every known node (after a
+    /// configuration change, so that it spreads at once).
+    pub(crate) fn broadcast_pong(&mut self, from: NodeIdx) {
+        let peers: Vec<NodeIdx> = self.known(from).filter(|&n| n != from).collect();
+        for p in peers {
+            self.send_ping(from, p, MsgKind::Pong);
+        }
+    }
+
+    /// A message of `kind` to every known node but myself.
+    fn broadcast(&mut self, from: NodeIdx, msg: Msg) {
+        let peers: Vec<NodeIdx> = self.known(from).filter(|&n| n != from).collect();
+        for p in peers {
+            self.send(from, p, msg.clone());
+        }
+    }
+
+    fn log(&mut self, node: NodeIdx, text: String) {
+        let at = self.now;
+        self.trace.push(TraceEvent::Log { at, node, text });
+    }
+
+    fn short(&self, n: NodeIdx) -> String {
+        format!("{} ({})", &self.nodes[n].id[..8], self.nodes[n].addr)
+    }
+
+    // ------------------------------------------------------------ cron
+
+    /// `clusterCron`, every 100 ms on every live node.
+    fn cron(&mut self, v: NodeIdx) {
+        let nt = self.config.node_timeout;
+        let now = self.now;
+        self.nodes[v].bus.cron_iter += 1;
+        let iter = self.nodes[v].bus.cron_iter;
+        let known: Vec<NodeIdx> = self.known(v).filter(|&n| n != v).collect();
+
+        // About once a second, ping the oldest-ponged of 5 random nodes.
+        if iter.is_multiple_of(10) && !known.is_empty() {
+            let mut best: Option<NodeIdx> = None;
+            for _ in 0..5 {
+                let n = known[self.rng.below(known.len() as u64) as usize];
+                let p = &self.nodes[v].view[n];
+                if p.ping_sent != 0 {
+                    continue;
+                }
+                if best.is_none_or(|b| p.pong_received < self.nodes[v].view[b].pong_received) {
+                    best = Some(n);
+                }
+            }
+            if let Some(n) = best {
+                self.send_ping(v, n, MsgKind::Ping);
+            }
+        }
+
+        for &n in &known {
+            let p = &self.nodes[v].view[n];
+            // Keep every link fresh: ping what has been quiet for NT/2.
+            if p.ping_sent == 0 && now.saturating_sub(p.pong_received) > nt / 2 {
+                self.send_ping(v, n, MsgKind::Ping);
+            }
+            // A master in manual failover pings its replica every tick.
+            if self.nodes[v].bus.mf_replica == Some(n) && self.nodes[v].bus.mf_end.is_some() {
+                self.send_ping(v, n, MsgKind::Ping);
+            }
+            let p = &self.nodes[v].view[n];
+            if p.ping_sent == 0 {
+                continue;
+            }
+            let delay = (now - p.ping_sent).min(now.saturating_sub(p.data_received));
+            if delay > nt && !p.pfail && !p.fail {
+                self.set_flags(v, n, true, false);
+            }
+        }
+
+        // Manual failover timeouts.
+        if let Some(end) = self.nodes[v].bus.mf_end {
+            if now > end {
+                self.log(v, "Manual failover timed out.".into());
+                self.reset_manual_failover(v);
+            }
+        }
+        if let Role::Replica { of } = self.nodes[v].role(v) {
+            self.handle_manual_failover(v);
+            self.handle_replica_failover(v);
+            // Replication keeps a replica in sync while its master is reachable.
+            if self.nodes[of].alive && self.network.connected(v, of) {
+                self.nodes[v].bus.master_last_io = now;
+                if self.nodes[v].repl_offset != self.nodes[of].repl_offset {
+                    self.full_sync(v, of);
+                }
+            }
+        } else if iter.is_multiple_of(REPL_PING_PERIOD_MS / CRON_PERIOD_MS) {
+            // The replication PING every repl-ping-replica-period (14 bytes).
+            self.replicate_ping(v);
+        }
+        self.update_state(v);
+    }
+
+    // ------------------------------------------------------------ receiving
+
+    /// `clusterProcessPacket`.
+    fn process_packet(&mut self, v: NodeIdx, msg: Msg) {
+        let s = msg.sender;
+        let now = self.now;
+        if !self.nodes[v].view[s].known {
+            if msg.kind != MsgKind::Meet {
+                return; // Unknown senders are ignored, unless they MEET us.
+            }
+            let role = msg.master.map_or(Role::Master, |m| Role::Replica { of: m });
+            self.nodes[v].view[s] = PeerView::new(true, role, msg.config_epoch, now);
+        }
+        self.nodes[v].view[s].data_received = now;
+        self.nodes[v].view[s].repl_offset = msg.offset;
+
+        // Epochs.
+        if msg.current_epoch > self.nodes[v].current_epoch {
+            self.nodes[v].current_epoch = msg.current_epoch;
+            self.trace_epochs(v);
+        }
+        if msg.config_epoch > self.nodes[v].view[s].config_epoch {
+            self.nodes[v].view[s].config_epoch = msg.config_epoch;
+        }
+
+        match msg.kind {
+            MsgKind::Ping | MsgKind::Meet => {
+                self.send_ping(v, s, MsgKind::Pong);
+            }
+            MsgKind::Pong => {
+                let p = &mut self.nodes[v].view[s];
+                p.pong_received = now;
+                p.ping_sent = 0;
+                if p.pfail {
+                    self.set_flags(v, s, false, false);
+                } else if p.fail {
+                    self.clear_failure_if_needed(v, s);
+                }
+            }
+            _ => {}
+        }
+
+        if matches!(msg.kind, MsgKind::Ping | MsgKind::Pong | MsgKind::Meet) {
+            self.learn_role(v, s, msg.master);
+            self.check_claims(v, &msg);
+            self.process_gossip(v, &msg);
+            // A paused master tells its replica the offset to reach.
+            if msg.paused
+                && self.nodes[v].role(v) == (Role::Replica { of: s })
+                && self.nodes[v].bus.mf_end.is_some()
+            {
+                self.nodes[v].bus.mf_master_offset = Some(msg.offset);
+                self.handle_manual_failover(v);
+            }
+        }
+
+        match msg.kind {
+            MsgKind::Fail => {
+                if let Some(n) = msg.about {
+                    let p = &self.nodes[v].view[n];
+                    if n != v && p.known && !p.fail {
+                        self.log(
+                            v,
+                            format!(
+                                "FAIL message received from {} about {}",
+                                self.short(s),
+                                self.short(n)
+                            ),
+                        );
+                        self.set_flags(v, n, false, true);
+                        self.nodes[v].view[n].fail_time = now;
+                    }
+                }
+            }
+            MsgKind::Update => {
+                if let (Some(n), Some((epoch, bits))) = (msg.about, msg.update.clone()) {
+                    if self.nodes[v].view[n].config_epoch < epoch {
+                        if self.nodes[v].view[n].role != Role::Master {
+                            self.set_role(v, n, Role::Master);
+                        }
+                        self.nodes[v].view[n].config_epoch = epoch;
+                        self.apply_claims(v, n, epoch, &bits);
+                    }
+                }
+            }
+            MsgKind::AuthRequest => self.handle_auth_request(v, &msg),
+            MsgKind::AuthAck => {
+                let bus = &self.nodes[v].bus;
+                let sender_serves = self.nodes[v].slots.count_of(s) > 0;
+                if sender_serves
+                    && msg.current_epoch >= bus.failover_auth_epoch
+                    && bus.failover_auth_sent
+                {
+                    self.nodes[v].bus.failover_auth_count += 1;
+                    // clusterDoBeforeSleep(CLUSTER_TODO_HANDLE_FAILOVER)
+                    self.handle_replica_failover(v);
+                }
+            }
+            MsgKind::MfStart
+                if self.nodes[v].role(v) == Role::Master
+                    && self.nodes[v].view[s].role == (Role::Replica { of: v }) =>
+            {
+                {
+                    self.log(
+                        v,
+                        format!("Manual failover requested by replica {}.", self.short(s)),
+                    );
+                    let bus = &mut self.nodes[v].bus;
+                    bus.mf_end = Some(now + MF_TIMEOUT_MS);
+                    bus.mf_replica = Some(s);
+                    // Client writes are held for twice the manual failover timeout.
+                    bus.clients_paused_until = Some(now + 2 * MF_TIMEOUT_MS);
+                    self.send_ping(v, s, MsgKind::Ping);
+                }
+            }
+            _ => {}
+        }
+        self.update_state(v);
+    }
+
+    /// The sender told us its role (master, or replica of `master`).
+    fn learn_role(&mut self, v: NodeIdx, s: NodeIdx, master: Option<NodeIdx>) {
+        let role = master.map_or(Role::Master, |m| Role::Replica { of: m });
+        let old = self.nodes[v].view[s].role;
+        if old == role {
+            return;
+        }
+        if old == Role::Master {
+            // A master turned into a replica: its slots are unassigned here
+            // until their new owner claims them (`clusterDelNodeSlots`).
+            for slot in 0..usize::from(SLOT_COUNT) {
+                if self.nodes[v].slots[slot] == Some(s) {
+                    self.nodes[v].slots.set(slot, None);
+                }
+            }
+        }
+        self.set_role(v, s, role);
+    }
+
+    pub(crate) fn set_role(&mut self, v: NodeIdx, n: NodeIdx, role: Role) {
+        self.nodes[v].view[n].role = role;
+        let at = self.now;
+        self.trace.push(TraceEvent::RoleChanged {
+            at,
+            observer: v,
+            node: n,
+            role,
+        });
+    }
+
+    /// Slot claims in a PING/PONG: adopt newer ones, tell the sender (UPDATE)
+    /// when it claims slots someone newer owns.
+    fn check_claims(&mut self, v: NodeIdx, msg: &Msg) {
+        let s = msg.sender;
+        let sender_master = msg.master.unwrap_or(s);
+        // Same count, and every claimed slot already owned by it here: same set.
+        let table = &self.nodes[v].slots;
+        let dirty = table.count_of(sender_master) != msg.claims.count() as usize
+            || msg
+                .claims
+                .slots()
+                .any(|slot| table[usize::from(slot)] != Some(sender_master));
+        if !dirty {
+            return;
+        }
+        if msg.master.is_none() {
+            self.apply_claims(v, s, msg.config_epoch, &msg.claims);
+        }
+        for slot in msg.claims.slots() {
+            let Some(owner) = self.nodes[v].slots[usize::from(slot)] else {
+                continue;
+            };
+            if owner == s {
+                continue;
+            }
+            let owner_epoch = self.nodes[v].view[owner].config_epoch;
+            if owner_epoch > msg.config_epoch {
+                let mut update = self.header(v, MsgKind::Update);
+                update.about = Some(owner);
+                update.update = Some((owner_epoch, self.nodes[v].slots.claims(owner)));
+                self.send(v, s, update);
+                break;
+            }
+        }
+    }
+
+    /// `clusterUpdateSlotsConfigWith`: rebind the slots `claimant` claims
+    /// with `epoch` wherever that beats the current owner; delete the keys
+    /// of slots lost with keys left (dirty); follow the claimant if my
+    /// master (or I) lost every slot to it.
+    pub(crate) fn apply_claims(
+        &mut self,
+        v: NodeIdx,
+        claimant: NodeIdx,
+        epoch: u64,
+        bits: &SlotBits,
+    ) {
+        if v == claimant {
+            return;
+        }
+        let cur_master = match self.nodes[v].role(v) {
+            Role::Master => v,
+            Role::Replica { of } => of,
+        };
+        let had_slots = self.nodes[v].slots.count_of(cur_master) > 0;
+        let mut dirty: Vec<Slot> = Vec::new();
+        let mut moved_from_cur = 0usize;
+        let now = self.now;
+        for slot in bits.slots() {
+            let i = usize::from(slot);
+            let node = &self.nodes[v];
+            if node.importing.contains_key(&slot) || node.slots[i] == Some(claimant) {
+                continue;
+            }
+            let beats = match node.slots[i] {
+                None => true,
+                Some(o) => node.view[o].config_epoch < epoch,
+            };
+            if !beats {
+                continue;
+            }
+            if node.slots[i] == Some(v) && node.db.count_in_slot(slot) > 0 {
+                dirty.push(slot);
+            }
+            if node.slots[i] == Some(cur_master) {
+                moved_from_cur += 1;
+            }
+            self.nodes[v].slots.set(i, Some(claimant));
+        }
+        let left_without = self.nodes[v].slots.count_of(cur_master) == 0;
+        if had_slots && moved_from_cur > 0 && left_without {
+            self.log(
+                v,
+                format!(
+                    "Configuration change detected. Reconfiguring myself as a replica of {}",
+                    self.short(claimant)
+                ),
+            );
+            self.become_replica(v, claimant);
+        } else {
+            for slot in dirty {
+                let keys: Vec<Vec<u8>> = self.nodes[v].db.keys_in_slot(slot).cloned().collect();
+                for k in keys {
+                    self.nodes[v].db.remove(&k, now);
+                }
+            }
+        }
+    }
+
+    /// `clusterProcessGossipSection`.
+    fn process_gossip(&mut self, v: NodeIdx, msg: &Msg) {
+        let s = msg.sender;
+        let now = self.now;
+        let sender_is_master = self.nodes[v].view[s].role == Role::Master;
+        for g in &msg.gossip {
+            let n = g.node;
+            if !self.nodes[v].view[n].known {
+                // Learned from a known node's gossip: added as it is described.
+                if n != v && !g.fail {
+                    let role = if g.master {
+                        Role::Master
+                    } else {
+                        self.nodes[n].role(n)
+                    };
+                    self.nodes[v].view[n] = PeerView::new(true, role, 0, now);
+                }
+                continue;
+            }
+            if sender_is_master && n != v {
+                if g.pfail || g.fail {
+                    let reports = &mut self.nodes[v].view[n].fail_reports;
+                    match reports.iter_mut().find(|(r, _)| *r == s) {
+                        Some(report) => report.1 = now,
+                        None => reports.push((s, now)),
+                    }
+                    self.mark_failing_if_needed(v, n);
+                } else {
+                    self.nodes[v].view[n].fail_reports.retain(|(r, _)| *r != s);
+                }
+            }
+            let p = &mut self.nodes[v].view[n];
+            if !g.pfail
+                && !g.fail
+                && p.ping_sent == 0
+                && p.fail_reports.is_empty()
+                && g.pong_received > p.pong_received
+                && g.pong_received <= now + 500
+            {
+                p.pong_received = g.pong_received;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ failure detection
+
+    /// Sets what `v` believes of `n`, recording the change.
+    pub(crate) fn set_flags(&mut self, v: NodeIdx, n: NodeIdx, pfail: bool, fail: bool) {
+        let p = &mut self.nodes[v].view[n];
+        if p.pfail == pfail && p.fail == fail {
+            return;
+        }
+        p.pfail = pfail;
+        p.fail = fail;
+        let at = self.now;
+        self.trace.push(TraceEvent::Flags {
+            at,
+            observer: v,
+            node: n,
+            pfail,
+            fail,
+        });
+    }
+
+    /// `markNodeAsFailingIfNeeded`: PFAIL becomes FAIL on a majority of masters.
+    fn mark_failing_if_needed(&mut self, v: NodeIdx, n: NodeIdx) {
+        let nt = self.config.node_timeout;
+        let now = self.now;
+        let p = &mut self.nodes[v].view[n];
+        p.fail_reports.retain(|(_, t)| now - *t <= nt * 2);
+        if !p.pfail || p.fail {
+            return;
+        }
+        let me_master = self.nodes[v].role(v) == Role::Master;
+        let reports = self.nodes[v].view[n].fail_reports.len() + usize::from(me_master);
+        let quorum = self.cluster_size(v) / 2 + 1;
+        if reports < quorum {
+            return;
+        }
+        self.log(
+            v,
+            format!(
+                "Marking node {} as failing (quorum reached).",
+                self.short(n)
+            ),
+        );
+        self.set_flags(v, n, false, true);
+        self.nodes[v].view[n].fail_time = now;
+        let mut fail = self.header(v, MsgKind::Fail);
+        fail.about = Some(n);
+        self.broadcast(v, fail);
+    }
+
+    /// `clearNodeFailureIfNeeded`, on a PONG from a FAIL node.
+    fn clear_failure_if_needed(&mut self, v: NodeIdx, n: NodeIdx) {
+        let nt = self.config.node_timeout;
+        let serving =
+            self.nodes[v].view[n].role == Role::Master && self.nodes[v].slots.count_of(n) > 0;
+        if !serving {
+            self.log(v, format!("Clear FAIL state for node {}: replica or master without slots is reachable again.", self.short(n)));
+            self.set_flags(v, n, false, false);
+        } else if self.now - self.nodes[v].view[n].fail_time > 2 * nt {
+            self.log(v, format!("Clear FAIL state for node {}: is reachable again and nobody is serving its slots after some time.", self.short(n)));
+            self.set_flags(v, n, false, false);
+        }
+    }
+
+    /// `clusterUpdateState`, with the rejoin delays.
+    pub fn update_state(&mut self, v: NodeIdx) {
+        let now = self.now;
+        let is_master = self.nodes[v].role(v) == Role::Master;
+        let bus = &self.nodes[v].bus;
+        if is_master && !bus.state_ok && bus.started_at.is_some_and(|t| now - t < 2_000) {
+            return; // CLUSTER_WRITABLE_DELAY after a start
+        }
+        let node = &self.nodes[v];
+        let covered = !self.config.require_full_coverage
+            || (node.slots.unassigned() == 0 && node.slots.owners().all(|o| !node.view[o].fail));
+        let size = self.cluster_size(v);
+        let reachable = node
+            .slots
+            .owners()
+            .filter(|&o| o == v || !(node.view[o].fail || node.view[o].pfail))
+            .count();
+        let majority = reachable > size / 2;
+        if !majority {
+            self.nodes[v].bus.among_minority_time = Some(now);
+        }
+        let ok = covered && majority;
+        if ok == self.nodes[v].bus.state_ok {
+            return;
+        }
+        let rejoin = self.config.node_timeout.clamp(500, 5_000);
+        let recently_minority = self.nodes[v]
+            .bus
+            .among_minority_time
+            .is_some_and(|t| now - t < rejoin);
+        if ok && is_master && recently_minority {
+            return;
+        }
+        self.nodes[v].bus.state_ok = ok;
+        self.log(
+            v,
+            format!("Cluster state changed: {}", if ok { "ok" } else { "fail" }),
+        );
+        self.trace.push(TraceEvent::ClusterState {
+            at: now,
+            node: v,
+            ok,
+        });
+    }
+
+    pub(crate) fn trace_epochs(&mut self, v: NodeIdx) {
+        let at = self.now;
+        let current = self.nodes[v].current_epoch;
+        let config = self.nodes[v].view[v].config_epoch;
+        self.trace.push(TraceEvent::Epochs {
+            at,
+            node: v,
+            current,
+            config,
+        });
+    }
+
+    // ------------------------------------------------------------ elections
+
+    /// `clusterGetSlaveRank`: replicas of my master with a better offset.
+    fn replica_rank(&self, v: NodeIdx, master: NodeIdx) -> usize {
+        let mine = self.nodes[v].repl_offset;
+        self.known(v)
+            .filter(|&r| r != v && self.nodes[v].view[r].role == (Role::Replica { of: master }))
+            .filter(|&r| self.nodes[v].view[r].repl_offset > mine)
+            .count()
+    }
+
+    /// `clusterHandleSlaveFailover`.
+    fn handle_replica_failover(&mut self, v: NodeIdx) {
+        let Role::Replica { of: master } = self.nodes[v].role(v) else {
+            return;
+        };
+        let now = self.now;
+        let nt = self.config.node_timeout;
+        let manual = self.nodes[v].bus.mf_end.is_some() && self.nodes[v].bus.mf_can_start;
+        let master_failed = self.nodes[v].view[master].fail;
+        if (!master_failed && !manual) || self.nodes[v].slots.count_of(master) == 0 {
+            return;
+        }
+        if !manual {
+            let mut data_age = now.saturating_sub(self.nodes[v].bus.master_last_io);
+            if data_age > nt {
+                data_age -= nt;
+            }
+            if data_age > REPL_PING_PERIOD_MS + nt * VALIDITY_FACTOR {
+                return; // "Disconnected from master for longer than allowed."
+            }
+        }
+        let auth_timeout = (2 * nt).max(2_000);
+        let retry = 2 * auth_timeout;
+        let bus = &self.nodes[v].bus;
+        let expired = bus
+            .failover_auth_time
+            .is_none_or(|t| now.saturating_sub(t) > retry && now >= t);
+        if expired {
+            let rank = if manual {
+                0
+            } else {
+                self.replica_rank(v, master)
+            };
+            let delay = if manual {
+                0
+            } else {
+                500 + self.rng.below(500) + rank as u64 * 1000
+            };
+            let offset = self.nodes[v].repl_offset;
+            let bus = &mut self.nodes[v].bus;
+            bus.failover_auth_time = Some(now + delay);
+            bus.failover_auth_count = 0;
+            bus.failover_auth_sent = false;
+            bus.failover_auth_rank = rank;
+            self.log(v, format!("Start of election delayed for {delay} milliseconds (rank #{rank}, offset {offset})."));
+            // Exchange offsets with the other replicas of the same master.
+            let siblings: Vec<NodeIdx> = self
+                .known(v)
+                .filter(|&r| r != v && self.nodes[v].view[r].role == (Role::Replica { of: master }))
+                .collect();
+            for r in siblings {
+                self.send_ping(v, r, MsgKind::Pong);
+            }
+            if !manual {
+                return;
+            }
+        }
+        let bus = &self.nodes[v].bus;
+        if !bus.failover_auth_sent && !manual {
+            let rank = self.replica_rank(v, master);
+            let old = self.nodes[v].bus.failover_auth_rank;
+            if rank > old {
+                let added = (rank - old) as u64 * 1000;
+                let bus = &mut self.nodes[v].bus;
+                bus.failover_auth_time = bus.failover_auth_time.map(|t| t + added);
+                bus.failover_auth_rank = rank;
+                self.log(
+                    v,
+                    format!(
+                        "Replica rank updated to #{rank}, added {added} milliseconds of delay."
+                    ),
+                );
+            }
+        }
+        let Some(auth_time) = self.nodes[v].bus.failover_auth_time else {
+            return;
+        };
+        if now < auth_time || now - auth_time > auth_timeout {
+            return;
+        }
+        if !self.nodes[v].bus.failover_auth_sent {
+            let node = &mut self.nodes[v];
+            node.current_epoch += 1;
+            node.bus.failover_auth_epoch = node.current_epoch;
+            node.bus.failover_auth_sent = true;
+            let epoch = node.current_epoch;
+            self.trace_epochs(v);
+            self.log(
+                v,
+                format!("Starting a failover election for epoch {epoch}."),
+            );
+            let mut request = self.header(v, MsgKind::AuthRequest);
+            request.force_ack = manual;
+            self.broadcast(v, request);
+            return;
+        }
+        let needed = self.cluster_size(v) / 2 + 1;
+        if self.nodes[v].bus.failover_auth_count >= needed {
+            self.log(v, "Failover election won, I'm the new master.".into());
+            let epoch = self.nodes[v].bus.failover_auth_epoch;
+            if self.nodes[v].view[v].config_epoch < epoch {
+                self.nodes[v].view[v].config_epoch = epoch;
+                self.log(
+                    v,
+                    format!("configEpoch set to {epoch} after successful failover"),
+                );
+            }
+            self.replace_master(v, master);
+        }
+    }
+
+    /// `clusterSendFailoverAuthIfNeeded`: the vote rules. A refusal is silent.
+    fn handle_auth_request(&mut self, v: NodeIdx, msg: &Msg) {
+        let s = msg.sender;
+        let node = &self.nodes[v];
+        let now = self.now;
+        if node.role(v) != Role::Master || node.slots.count_of(v) == 0 {
+            return;
+        }
+        if msg.current_epoch < node.current_epoch || node.bus.last_vote_epoch == node.current_epoch
+        {
+            return;
+        }
+        let Some(master) = msg.master else { return };
+        if !node.view[master].fail && !msg.force_ack {
+            return;
+        }
+        if node.view[master]
+            .voted_time
+            .is_some_and(|t| now - t < 2 * self.config.node_timeout)
+        {
+            return;
+        }
+        for slot in msg.claims.slots() {
+            if let Some(owner) = node.slots[usize::from(slot)] {
+                if node.view[owner].config_epoch > msg.config_epoch {
+                    return;
+                }
+            }
+        }
+        let epoch = node.current_epoch;
+        self.nodes[v].bus.last_vote_epoch = epoch;
+        self.nodes[v].view[master].voted_time = Some(now);
+        self.log(
+            v,
+            format!(
+                "Failover auth granted to {} for epoch {epoch}",
+                self.short(s)
+            ),
+        );
+        let ack = self.header(v, MsgKind::AuthAck);
+        self.send(v, s, ack);
+    }
+
+    /// `clusterFailoverReplaceYourMaster`: I take my master's slots and tell
+    /// everyone.
+    pub(crate) fn replace_master(&mut self, v: NodeIdx, master: NodeIdx) {
+        self.count_lost_writes(master, v);
+        self.set_role(v, v, Role::Master);
+        self.nodes[v].slots.replace_owner(master, v);
+        self.trace_epochs(v);
+        self.update_state(v);
+        self.broadcast_pong(v);
+        self.reset_manual_failover(v);
+    }
+
+    fn reset_manual_failover(&mut self, v: NodeIdx) {
+        let bus = &mut self.nodes[v].bus;
+        bus.mf_end = None;
+        bus.mf_can_start = false;
+        bus.mf_master_offset = None;
+        bus.mf_replica = None;
+        bus.mf_force = false;
+        bus.clients_paused_until = None;
+    }
+
+    /// Replica side of a manual failover: go once caught up with the paused
+    /// master (or at once for FORCE).
+    fn handle_manual_failover(&mut self, v: NodeIdx) {
+        let bus = &self.nodes[v].bus;
+        if bus.mf_end.is_none() || bus.mf_can_start {
+            return;
+        }
+        if bus.mf_force || bus.mf_master_offset == Some(self.nodes[v].repl_offset) {
+            self.nodes[v].bus.mf_can_start = true;
+            self.log(
+                v,
+                "All master replication stream processed, manual failover can start.".into(),
+            );
+            self.handle_replica_failover(v);
+        }
+    }
+
+    /// CLUSTER FAILOVER on replica `v` (checks already made).
+    pub(crate) fn start_manual_failover(
+        &mut self,
+        v: NodeIdx,
+        master: NodeIdx,
+        force: bool,
+        takeover: bool,
+    ) {
+        let now = self.now;
+        if takeover {
+            // No votes: a new epoch without consensus, and take over at once.
+            self.log(v, "Taking over the master (user request).".into());
+            self.bump_config_epoch_without_consensus(v);
+            self.replace_master(v, master);
+            return;
+        }
+        let bus = &mut self.nodes[v].bus;
+        bus.mf_end = Some(now + MF_TIMEOUT_MS);
+        bus.mf_force = force;
+        bus.failover_auth_time = None;
+        if force {
+            self.log(v, "Forced failover user request accepted.".into());
+        } else {
+            self.log(v, "Manual failover user request accepted.".into());
+            let start = self.header(v, MsgKind::MfStart);
+            self.send(v, master, start);
+        }
+    }
+
+    // ------------------------------------------------------------ replication
+
+    /// Every write acknowledged by `master` beyond what `replica` applied
+    /// is lost when the replica takes over.
+    fn count_lost_writes(&mut self, master: NodeIdx, replica: NodeIdx) {
+        let applied = self.nodes[replica].repl_offset;
+        let lost = self.nodes[master]
+            .repl_history
+            .iter()
+            .filter(|(end, write)| *write && *end > applied)
+            .count() as u64;
+        if lost > 0 {
+            self.lost_writes += lost;
+            let at = self.now;
+            self.trace.push(TraceEvent::LostWrites {
+                at,
+                master,
+                replica,
+                count: lost,
+            });
+        }
+    }
+
+    // ------------------------------------------------------------ faults
+
+    /// `kill -9`: the process is gone; its connections break at once.
+    pub fn kill(&mut self, n: NodeIdx) {
+        if !self.nodes[n].alive {
+            return;
+        }
+        self.nodes[n].alive = false;
+        let at = self.now;
+        self.trace.push(TraceEvent::Action {
+            at,
+            what: format!("kill -9 {}", self.nodes[n].addr),
+        });
+        // The replication link of its replicas went down now.
+        for r in 0..self.nodes.len() {
+            if self.nodes[r].role(r) == (Role::Replica { of: n }) {
+                self.nodes[r].bus.master_last_io = at;
+            }
+        }
+    }
+
+    /// Restarts a killed node with the configuration it had saved (its
+    /// nodes.conf) and an empty dataset (no persistence, as in the transcripts).
+    pub fn restart(&mut self, n: NodeIdx) {
+        if self.nodes[n].alive {
+            return;
+        }
+        let now = self.now;
+        let node = &mut self.nodes[n];
+        node.alive = true;
+        node.db = crate::keyspace::Keyspace::default();
+        node.repl_offset = 0;
+        node.migrating.clear();
+        node.importing.clear();
+        let state_ok = false;
+        node.bus = crate::cluster::NodeBus {
+            started_at: Some(now),
+            state_ok,
+            last_vote_epoch: node.bus.last_vote_epoch,
+            master_last_io: now,
+            ..Default::default()
+        };
+        for (i, p) in node.view.iter_mut().enumerate() {
+            if p.known && i != n {
+                *p = PeerView {
+                    ping_sent: 0,
+                    pong_received: 0,
+                    data_received: now,
+                    pfail: false,
+                    fail: false,
+                    fail_reports: Vec::new(),
+                    ..p.clone()
+                };
+            }
+        }
+        self.trace.push(TraceEvent::Action {
+            at: now,
+            what: format!("restart {}", self.nodes[n].addr),
+        });
+        self.schedule_first_cron(n);
+    }
+
+    /// SIGSTOP for `ms`: the node handles nothing until then.
+    pub fn pause(&mut self, n: NodeIdx, ms: u64) {
+        let until = self.now + ms;
+        self.nodes[n].bus.paused_until = Some(until);
+        let at = self.now;
+        self.trace.push(TraceEvent::Action {
+            at,
+            what: format!("pause {} for {ms} ms", self.nodes[n].addr),
+        });
+    }
+}

@@ -1,0 +1,134 @@
+//! What happened, in order, for the UI to animate and for tests to check:
+//! messages sent, delivered and dropped; flags as seen by each observer;
+//! roles, epochs and cluster state; and the lines a real node would write
+//! to its log. Bounded: the oldest entries go first.
+
+use std::collections::VecDeque;
+
+use crate::bus::MsgKind;
+use crate::cluster::{NodeIdx, Role};
+use crate::network::DropReason;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TraceEvent {
+    Sent {
+        at: u64,
+        from: NodeIdx,
+        to: NodeIdx,
+        kind: MsgKind,
+        arrives: u64,
+    },
+    Delivered {
+        at: u64,
+        from: NodeIdx,
+        to: NodeIdx,
+        kind: MsgKind,
+    },
+    Dropped {
+        at: u64,
+        from: NodeIdx,
+        to: NodeIdx,
+        kind: MsgKind,
+        reason: DropReason,
+    },
+    /// `observer` now sees `node` with these flags.
+    Flags {
+        at: u64,
+        observer: NodeIdx,
+        node: NodeIdx,
+        pfail: bool,
+        fail: bool,
+    },
+    /// `observer` now sees `node` in this role.
+    RoleChanged {
+        at: u64,
+        observer: NodeIdx,
+        node: NodeIdx,
+        role: Role,
+    },
+    Epochs {
+        at: u64,
+        node: NodeIdx,
+        current: u64,
+        config: u64,
+    },
+    ClusterState {
+        at: u64,
+        node: NodeIdx,
+        ok: bool,
+    },
+    /// A line of the node's log, worded as Redis words it.
+    Log {
+        at: u64,
+        node: NodeIdx,
+        text: String,
+    },
+    /// Writes acknowledged by a master that its promoted replica never got.
+    LostWrites {
+        at: u64,
+        master: NodeIdx,
+        replica: NodeIdx,
+        count: u64,
+    },
+    /// A user action (kill, restart, partition...).
+    Action {
+        at: u64,
+        what: String,
+    },
+}
+
+impl TraceEvent {
+    pub fn at(&self) -> u64 {
+        match self {
+            TraceEvent::Sent { at, .. }
+            | TraceEvent::Delivered { at, .. }
+            | TraceEvent::Dropped { at, .. }
+            | TraceEvent::Flags { at, .. }
+            | TraceEvent::RoleChanged { at, .. }
+            | TraceEvent::Epochs { at, .. }
+            | TraceEvent::ClusterState { at, .. }
+            | TraceEvent::Log { at, .. }
+            | TraceEvent::LostWrites { at, .. }
+            | TraceEvent::Action { at, .. } => *at,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trace {
+    pub events: VecDeque<TraceEvent>,
+    /// At most this many events are kept.
+    pub capacity: usize,
+    /// Message events are many (every PING and PONG); they can be left out.
+    pub messages: bool,
+    /// Events dropped from the front so far.
+    pub evicted: u64,
+}
+
+impl Default for Trace {
+    fn default() -> Trace {
+        Trace {
+            events: VecDeque::new(),
+            capacity: 200_000,
+            messages: true,
+            evicted: 0,
+        }
+    }
+}
+
+impl Trace {
+    pub fn push(&mut self, event: TraceEvent) {
+        let is_message = matches!(
+            event,
+            TraceEvent::Sent { .. } | TraceEvent::Delivered { .. } | TraceEvent::Dropped { .. }
+        );
+        if is_message && !self.messages {
+            return;
+        }
+        if self.events.len() == self.capacity {
+            self.events.pop_front();
+            self.evicted += 1;
+        }
+        self.events.push_back(event);
+    }
+}
