@@ -97,4 +97,30 @@ fn main() {
         "  {n} commands in {secs:.3} s: {:.0} commands/s ({errors} errors)",
         n as f64 / secs
     );
+
+    println!("cluster bus (gossip on), idle cluster, half masters half replicas");
+    gossip_speed(3, 600);
+    gossip_speed(50, 60);
+    gossip_speed(500, 10);
+}
+
+/// Simulated seconds per wall-clock second of an idle cluster with the bus
+/// running (cron, pings, pongs and gossip on every node).
+fn gossip_speed(masters: usize, sim_secs: u64) {
+    let mut cluster = Cluster::create(masters, 1, 1).expect("cluster");
+    let nodes = cluster.nodes.len();
+    let start = Instant::now();
+    cluster.advance(sim_secs * 1000);
+    let secs = start.elapsed().as_secs_f64();
+    let messages = cluster
+        .trace
+        .events
+        .iter()
+        .filter(|e| matches!(e, slotscope_sim::trace::TraceEvent::Delivered { .. }))
+        .count();
+    println!(
+        "  {nodes:5} nodes: {sim_secs} simulated s in {secs:.3} s wall = {:.1} simulated s per wall s ({} trace events kept, {messages} deliveries among them)",
+        sim_secs as f64 / secs,
+        cluster.trace.events.len()
+    );
 }

@@ -21,6 +21,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use slotscope_sim::client::RedisCli;
+use slotscope_sim::cluster::Role;
 use slotscope_sim::command::parse::split_args;
 use slotscope_sim::reply::{repr, Protocol, Reply};
 use slotscope_sim::resharding::Operation;
@@ -779,17 +780,63 @@ fn run_directive(
             real.wait_until(rp, |c, p| {
                 matches!(c.command(p, &["ROLE"]), Reply::Array(r) if r.first() == Some(&Reply::bulk("master")))
             });
-            let conn = sim.connect(sim_node(port));
+            let node = sim_node(port);
+            let conn = sim.connect(node);
             assert_eq!(
                 sim.execute(conn, &args),
                 Reply::ok(),
                 "{name}:{line}: simulated CLUSTER FAILOVER"
             );
+            // Same on this side: the election takes simulated time, and the
+            // views agree (on the old configuration) until it is won.
+            let deadline = sim.now + 30_000;
+            while sim.nodes[node].role(node) != Role::Master {
+                assert!(sim.now < deadline, "{name}:{line}: no simulated failover");
+                sim.advance(10);
+            }
         }
         ["settle"] => {}
         _ => panic!("{name}:{line}: unknown directive !{directive}"),
     }
     real.wait_until_agreed();
+    // Both sides are compared once each has converged: gossip timing differs
+    // run by run, the agreed configuration does not.
+    let deadline = sim.now + 30_000;
+    while !sim_agreed(sim) {
+        assert!(
+            sim.now < deadline,
+            "{name}:{line}: the simulated cluster did not agree"
+        );
+        sim.advance(10);
+    }
+}
+
+/// The simulated counterpart of `RealCluster::wait_until_agreed`.
+fn sim_agreed(sim: &Cluster) -> bool {
+    let view = |v: usize| -> Vec<String> {
+        let mut lines: Vec<String> = sim
+            .cluster_nodes(v)
+            .lines()
+            .map(|l| {
+                let c: Vec<&str> = l.split(' ').collect();
+                let role = if c[2].contains("slave") {
+                    "slave"
+                } else {
+                    "master"
+                };
+                let slots: Vec<&str> = c[8..]
+                    .iter()
+                    .copied()
+                    .filter(|s| !s.starts_with('['))
+                    .collect();
+                format!("{} {role} {} {} {}", c[0], c[3], c[6], slots.join(" "))
+            })
+            .collect();
+        lines.sort();
+        lines
+    };
+    let first = view(0);
+    (0..sim.nodes.len()).all(|v| sim.state_ok(v) && view(v) == first)
 }
 
 /// Plays one scenario on both sides; returns the differences.
