@@ -320,16 +320,17 @@ impl Cluster {
     /// `clusterSendPing`: a PING, PONG or MEET with a gossip section of
     /// `max(3, known/10)` random healthy nodes plus every PFAIL node.
     pub(crate) fn send_ping(&mut self, from: NodeIdx, to: NodeIdx, kind: MsgKind) {
-        let known: Vec<NodeIdx> = self.known(from).collect();
-        let fresh = known.len().saturating_sub(2);
-        let wanted = (known.len() / 10).max(3).min(fresh);
+        let count = self.nodes[from].known_list.len();
+        let fresh = count.saturating_sub(2);
+        let wanted = (count / 10).max(3).min(fresh);
         let mut picked: Vec<NodeIdx> = Vec::new();
+        let mut is_picked = vec![false; self.nodes[from].view.len()];
         let mut tries = wanted * 3;
         while picked.len() < wanted && tries > 0 {
             tries -= 1;
-            let n = known[self.rng.below(known.len() as u64) as usize];
+            let n = self.nodes[from].known_list[self.rng.below(count as u64) as usize];
             let peer = &self.nodes[from].view[n];
-            if n == from || n == to || peer.pfail || picked.contains(&n) {
+            if n == from || n == to || peer.pfail || is_picked[n] {
                 continue;
             }
             let reachable = self.network.connected(from, n);
@@ -337,13 +338,17 @@ impl Cluster {
                 continue;
             }
             picked.push(n);
+            is_picked[n] = true;
         }
-        picked.extend(
-            known
-                .iter()
-                .copied()
-                .filter(|&n| n != from && self.nodes[from].view[n].pfail),
-        );
+        let node = &self.nodes[from];
+        if node.bus.pfail_peers > 0 {
+            picked.extend(
+                node.known_list
+                    .iter()
+                    .copied()
+                    .filter(|&n| n != from && node.view[n].pfail),
+            );
+        }
         let mut msg = self.header(from, kind);
         msg.gossip = picked
             .into_iter()
@@ -354,7 +359,8 @@ impl Cluster {
                     master: p.role == Role::Master,
                     pfail: p.pfail,
                     fail: p.fail,
-                    pong_received: p.pong_received,
+                    // Sent in seconds (`htonl(pong_received / 1000)`).
+                    pong_received: p.pong_received / 1000 * 1000,
                 }
             })
             .collect();
@@ -398,15 +404,15 @@ impl Cluster {
         let now = self.now;
         self.nodes[v].bus.cron_iter += 1;
         let iter = self.nodes[v].bus.cron_iter;
-        let known: Vec<NodeIdx> = self.known(v).filter(|&n| n != v).collect();
+        let count = self.nodes[v].known_list.len();
 
         // About once a second, ping the oldest-ponged of 5 random nodes.
-        if iter.is_multiple_of(10) && !known.is_empty() {
+        if iter.is_multiple_of(10) && count > 1 {
             let mut best: Option<NodeIdx> = None;
             for _ in 0..5 {
-                let n = known[self.rng.below(known.len() as u64) as usize];
+                let n = self.nodes[v].known_list[self.rng.below(count as u64) as usize];
                 let p = &self.nodes[v].view[n];
-                if p.ping_sent != 0 {
+                if n == v || p.ping_sent != 0 {
                     continue;
                 }
                 if best.is_none_or(|b| p.pong_received < self.nodes[v].view[b].pong_received) {
@@ -418,7 +424,12 @@ impl Cluster {
             }
         }
 
-        for &n in &known {
+        // (Nothing below changes which nodes `v` knows.)
+        for i in 0..count {
+            let n = self.nodes[v].known_list[i];
+            if n == v {
+                continue;
+            }
             let p = &self.nodes[v].view[n];
             // Keep every link fresh: ping what has been quiet for NT/2.
             if p.ping_sent == 0 && now.saturating_sub(p.pong_received) > nt / 2 {
@@ -474,6 +485,7 @@ impl Cluster {
             }
             let role = msg.master.map_or(Role::Master, |m| Role::Replica { of: m });
             self.nodes[v].view[s] = PeerView::new(true, role, msg.config_epoch, now);
+            self.nodes[v].refresh_known();
         }
         self.nodes[v].view[s].data_received = now;
         self.nodes[v].view[s].repl_offset = msg.offset;
@@ -532,7 +544,7 @@ impl Cluster {
                             ),
                         );
                         self.set_flags(v, n, false, true);
-                        self.nodes[v].view[n].fail_time = now;
+                        self.nodes[v].bus.fail_time.insert(n, now);
                     }
                 }
             }
@@ -603,6 +615,7 @@ impl Cluster {
 
     pub(crate) fn set_role(&mut self, v: NodeIdx, n: NodeIdx, role: Role) {
         self.nodes[v].view[n].role = role;
+        self.nodes[v].bus.view_changes += 1;
         let at = self.now;
         self.trace.push(TraceEvent::RoleChanged {
             at,
@@ -727,26 +740,29 @@ impl Cluster {
                         self.nodes[n].role(n)
                     };
                     self.nodes[v].view[n] = PeerView::new(true, role, 0, now);
+                    self.nodes[v].refresh_known();
                 }
                 continue;
             }
             if sender_is_master && n != v {
                 if g.pfail || g.fail {
-                    let reports = &mut self.nodes[v].view[n].fail_reports;
-                    match reports.iter_mut().find(|(r, _)| *r == s) {
-                        Some(report) => report.1 = now,
-                        None => reports.push((s, now)),
+                    let reports = &mut self.nodes[v].bus.fail_reports;
+                    match reports.iter_mut().find(|r| r.0 == n && r.1 == s) {
+                        Some(report) => report.2 = now,
+                        None => reports.push((n, s, now)),
                     }
                     self.mark_failing_if_needed(v, n);
                 } else {
-                    self.nodes[v].view[n].fail_reports.retain(|(r, _)| *r != s);
+                    let reports = &mut self.nodes[v].bus.fail_reports;
+                    reports.retain(|r| r.0 != n || r.1 != s);
                 }
             }
+            let reported = self.nodes[v].bus.has_failure_reports(n);
             let p = &mut self.nodes[v].view[n];
             if !g.pfail
                 && !g.fail
                 && p.ping_sent == 0
-                && p.fail_reports.is_empty()
+                && !reported
                 && g.pong_received > p.pong_received
                 && g.pong_received <= now + 500
             {
@@ -763,8 +779,16 @@ impl Cluster {
         if p.pfail == pfail && p.fail == fail {
             return;
         }
+        let was_pfail = p.pfail;
         p.pfail = pfail;
         p.fail = fail;
+        let bus = &mut self.nodes[v].bus;
+        bus.view_changes += 1;
+        if pfail && !was_pfail {
+            bus.pfail_peers += 1;
+        } else if was_pfail && !pfail {
+            bus.pfail_peers = bus.pfail_peers.saturating_sub(1);
+        }
         let at = self.now;
         self.trace.push(TraceEvent::Flags {
             at,
@@ -779,13 +803,13 @@ impl Cluster {
     fn mark_failing_if_needed(&mut self, v: NodeIdx, n: NodeIdx) {
         let nt = self.config.node_timeout;
         let now = self.now;
-        let p = &mut self.nodes[v].view[n];
-        p.fail_reports.retain(|(_, t)| now - *t <= nt * 2);
+        let reports = self.nodes[v].bus.failure_reports(n, now, nt * 2);
+        let p = &self.nodes[v].view[n];
         if !p.pfail || p.fail {
             return;
         }
         let me_master = self.nodes[v].role(v) == Role::Master;
-        let reports = self.nodes[v].view[n].fail_reports.len() + usize::from(me_master);
+        let reports = reports + usize::from(me_master);
         let quorum = self.cluster_size(v) / 2 + 1;
         if reports < quorum {
             return;
@@ -798,7 +822,7 @@ impl Cluster {
             ),
         );
         self.set_flags(v, n, false, true);
-        self.nodes[v].view[n].fail_time = now;
+        self.nodes[v].bus.fail_time.insert(n, now);
         let mut fail = self.header(v, MsgKind::Fail);
         fail.about = Some(n);
         self.broadcast(v, fail);
@@ -812,7 +836,7 @@ impl Cluster {
         if !serving {
             self.log(v, format!("Clear FAIL state for node {}: replica or master without slots is reachable again.", self.short(n)));
             self.set_flags(v, n, false, false);
-        } else if self.now - self.nodes[v].view[n].fail_time > 2 * nt {
+        } else if self.now - self.nodes[v].bus.fail_time.get(&n).copied().unwrap_or(0) > 2 * nt {
             self.log(v, format!("Clear FAIL state for node {}: is reachable again and nobody is serving its slots after some time.", self.short(n)));
             self.set_flags(v, n, false, false);
         }
@@ -822,6 +846,16 @@ impl Cluster {
     pub fn update_state(&mut self, v: NodeIdx) {
         let now = self.now;
         let is_master = self.nodes[v].role(v) == Role::Master;
+        let inputs = (
+            self.nodes[v].slots.version(),
+            self.nodes[v].bus.view_changes,
+            self.config.require_full_coverage,
+        );
+        let bus = &mut self.nodes[v].bus;
+        if bus.state_ok && bus.state_inputs == Some(inputs) {
+            return; // Nothing it depends on changed since it was found ok.
+        }
+        bus.state_inputs = Some(inputs);
         let bus = &self.nodes[v].bus;
         if is_master && !bus.state_ok && bus.started_at.is_some_and(|t| now - t < 2_000) {
             return; // CLUSTER_WRITABLE_DELAY after a start
@@ -1013,8 +1047,10 @@ impl Cluster {
         if !node.view[master].fail && !msg.force_ack {
             return;
         }
-        if node.view[master]
+        if node
+            .bus
             .voted_time
+            .get(&master)
             .is_some_and(|t| now - t < 2 * self.config.node_timeout)
         {
             return;
@@ -1028,7 +1064,7 @@ impl Cluster {
         }
         let epoch = node.current_epoch;
         self.nodes[v].bus.last_vote_epoch = epoch;
-        self.nodes[v].view[master].voted_time = Some(now);
+        self.nodes[v].bus.voted_time.insert(master, now);
         self.log(
             v,
             format!(
@@ -1181,7 +1217,6 @@ impl Cluster {
                     data_received: now,
                     pfail: false,
                     fail: false,
-                    fail_reports: Vec::new(),
                     ..p.clone()
                 };
             }

@@ -89,6 +89,11 @@ impl SlotTable {
     }
 
     /// Number of slots `node` owns.
+    /// Changes so far (any `set`).
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
     pub fn count_of(&self, node: NodeIdx) -> usize {
         self.counts.get(node).map_or(0, |&c| c as usize)
     }
@@ -191,15 +196,13 @@ pub struct PeerView {
     pub pong_received: u64,
     /// When anything from it last reached us (any traffic is liveness).
     pub data_received: u64,
-    /// When we flagged it FAIL.
-    pub fail_time: u64,
-    /// Failure reports about it: (reporting master, when).
-    pub fail_reports: Vec<(NodeIdx, u64)>,
-    /// When we last voted for a replica of it (it being a master).
-    pub voted_time: Option<u64>,
     /// Its replication offset, as it last told us.
     pub repl_offset: u64,
 }
+// Every message reads a hundred random entries of a view in a 1000-node
+// cluster: one cache line per entry keeps that affordable. What is rarely
+// read (failure reports, votes, FAIL times) lives in `NodeBus`.
+const _: () = assert!(std::mem::size_of::<PeerView>() <= 64);
 
 impl PeerView {
     /// What a node knows of a peer before any traffic: healthy, as if it had
@@ -214,9 +217,6 @@ impl PeerView {
             ping_sent: 0,
             pong_received: now,
             data_received: now,
-            fail_time: 0,
-            fail_reports: Vec::new(),
-            voted_time: None,
             repl_offset: INITIAL_REPL_OFFSET,
         }
     }
@@ -256,6 +256,21 @@ pub struct NodeBus {
     pub paused_until: Option<u64>,
     /// Replica: last time anything arrived from the master (data age).
     pub master_last_io: u64,
+    /// Bumped whenever this node changes a flag or role in its view.
+    pub view_changes: u64,
+    /// Failure reports received: (about, reporting master, when).
+    pub fail_reports: Vec<(NodeIdx, NodeIdx, u64)>,
+    /// When this master last voted for a replica of each master.
+    pub voted_time: BTreeMap<NodeIdx, u64>,
+    /// When each node was flagged FAIL here.
+    pub fail_time: BTreeMap<NodeIdx, u64>,
+    /// How many peers it flags PFAIL: every PING lists them, and with none
+    /// (the usual case) the list need not be searched for.
+    pub pfail_peers: usize,
+    /// What `cluster_state` was last computed from (slot table version,
+    /// `view_changes`, full-coverage setting): an ok state computed from
+    /// the same inputs is still ok, so the check is skipped.
+    pub state_inputs: Option<(u64, u64, bool)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -285,9 +300,34 @@ pub struct Node {
     pub bus: NodeBus,
     /// Recent replication stream entries: (offset at their end, is a write).
     pub repl_history: std::collections::VecDeque<(u64, bool)>,
+    /// The nodes whose `view` entry is `known`, in index order: the bus
+    /// walks this list many times per simulated second, so it is kept
+    /// rather than filtered out of `view` each time (`refresh_known`).
+    pub(crate) known_list: Vec<NodeIdx>,
+}
+
+impl NodeBus {
+    /// Drops reports about `n` older than `max_age` (`clusterNodeCleanupFailureReports`)
+    /// and counts the rest.
+    pub fn failure_reports(&mut self, n: NodeIdx, now: u64, max_age: u64) -> usize {
+        self.fail_reports
+            .retain(|&(about, _, at)| about != n || now - at <= max_age);
+        self.fail_reports.iter().filter(|r| r.0 == n).count()
+    }
+
+    pub fn has_failure_reports(&self, n: NodeIdx) -> bool {
+        self.fail_reports.iter().any(|r| r.0 == n)
+    }
 }
 
 impl Node {
+    /// Rebuilds `known_list`; call after any change of a `known` flag.
+    pub(crate) fn refresh_known(&mut self) {
+        self.known_list = (0..self.view.len())
+            .filter(|&n| self.view[n].known)
+            .collect();
+    }
+
     /// The role this node believes it has.
     pub fn role(&self, me: NodeIdx) -> Role {
         self.view[me].role
@@ -388,6 +428,7 @@ impl Cluster {
                         ..NodeBus::default()
                     },
                     repl_history: std::collections::VecDeque::new(),
+                    known_list: (0..total).collect(),
                 }
             })
             .collect();
@@ -429,8 +470,7 @@ impl Cluster {
 
     /// The nodes `viewer` knows, itself included, in index order.
     pub fn known(&self, viewer: NodeIdx) -> impl Iterator<Item = NodeIdx> + '_ {
-        let view = &self.nodes[viewer].view;
-        (0..view.len()).filter(move |&n| view[n].known)
+        self.nodes[viewer].known_list.iter().copied()
     }
 
     /// Starts a new, empty Redis node on 127.0.0.1:`port` that knows only
@@ -466,6 +506,7 @@ impl Cluster {
                 ..NodeBus::default()
             },
             repl_history: std::collections::VecDeque::new(),
+            known_list: vec![me],
         });
         self.schedule_first_cron(me);
         Ok(me)

@@ -134,7 +134,11 @@ impl Cluster {
                     "ERR Unknown node {}",
                     String::from_utf8_lossy(&argv[2])
                 ))),
-                Some(_) => Ok(Reply::Integer(0)),
+                Some(n) => {
+                    let (now, max_age) = (self.now, 2 * self.config.node_timeout);
+                    let count = self.nodes[me].bus.failure_reports(n, now, max_age);
+                    Ok(Reply::Integer(count as i64))
+                }
             },
             "cluster|reset" => {
                 let hard = match argv.get(2).map(|a| a.to_ascii_lowercase()) {
@@ -658,6 +662,7 @@ impl Cluster {
                     node.view[n] = PeerView::new(true, role, config_epoch, now);
                 }
             }
+            node.refresh_known();
         }
         // The handshake and first PONGs: everyone learns who owns what.
         for &(m, role, config_epoch) in &selves {
@@ -680,6 +685,7 @@ impl Cluster {
         let new_id = hard.then(|| self.rng.node_id());
         let node = &mut self.nodes[me];
         node.view[me].role = Role::Master;
+        node.bus.view_changes += 1;
         node.migrating.clear();
         node.importing.clear();
         node.slots = SlotTable::empty();
@@ -688,6 +694,7 @@ impl Cluster {
                 peer.known = false;
             }
         }
+        node.refresh_known();
         if let Some(id) = new_id {
             node.id = id;
             node.current_epoch = 0;
@@ -711,6 +718,7 @@ impl Cluster {
         // `clusterDelNode`: its slots become unassigned in this view.
         let node = &mut self.nodes[me];
         node.view[n].known = false;
+        node.refresh_known();
         for slot in 0..usize::from(SLOT_COUNT) {
             if node.slots[slot] == Some(n) {
                 node.slots.set(slot, None);
