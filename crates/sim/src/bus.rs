@@ -37,7 +37,37 @@ pub enum MsgKind {
     MfStart,
 }
 
+/// Number of message types (the order is Redis's type numbering).
+pub const MSG_KINDS: usize = 9;
+
 impl MsgKind {
+    pub const ALL: [MsgKind; MSG_KINDS] = [
+        MsgKind::Ping,
+        MsgKind::Pong,
+        MsgKind::Meet,
+        MsgKind::Fail,
+        MsgKind::Publish,
+        MsgKind::AuthRequest,
+        MsgKind::AuthAck,
+        MsgKind::Update,
+        MsgKind::MfStart,
+    ];
+
+    /// The name CLUSTER INFO uses (`clusterGetMessageTypeString`).
+    pub fn stats_name(self) -> &'static str {
+        match self {
+            MsgKind::Ping => "ping",
+            MsgKind::Pong => "pong",
+            MsgKind::Meet => "meet",
+            MsgKind::Fail => "fail",
+            MsgKind::Publish => "publish",
+            MsgKind::AuthRequest => "auth-req",
+            MsgKind::AuthAck => "auth-ack",
+            MsgKind::Update => "update",
+            MsgKind::MfStart => "mfstart",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             MsgKind::Ping => "PING",
@@ -238,6 +268,7 @@ impl Cluster {
                         to,
                         kind: msg.kind,
                     });
+                    self.nodes[to].bus.stats_received[msg.kind as usize] += 1;
                     self.process_packet(to, *msg);
                 }
             }
@@ -293,6 +324,7 @@ impl Cluster {
     /// Puts a message on the wire (or records why it will not arrive).
     pub(crate) fn send(&mut self, from: NodeIdx, to: NodeIdx, msg: Msg) {
         let kind = msg.kind;
+        self.nodes[from].bus.stats_sent[kind as usize] += 1;
         let at = self.now;
         match self.network.arrival(&mut self.rng, at, from, to) {
             Ok(arrives) => {
@@ -1268,6 +1300,37 @@ impl Cluster {
         self.nodes[n].runs += 1;
         let run = self.nodes[n].runs;
         self.schedule(now + 1, Event::Cron { node: n, run });
+    }
+
+    /// Splits the network: each set can only reach itself; nodes in no
+    /// set form one more group. Open connections are not closed (TCP does
+    /// not notice), messages across simply stop arriving.
+    pub fn partition(&mut self, sets: &[Vec<NodeIdx>]) {
+        self.network.partition(sets);
+        let names: Vec<String> = sets
+            .iter()
+            .map(|set| {
+                set.iter()
+                    .map(|&n| self.nodes[n].addr.port.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .collect();
+        let at = self.now;
+        self.trace.push(TraceEvent::Action {
+            at,
+            what: format!("partition {}", names.join(" | ")),
+        });
+    }
+
+    /// Ends every partition and reconnects every cut link.
+    pub fn heal(&mut self) {
+        self.network.heal();
+        let at = self.now;
+        self.trace.push(TraceEvent::Action {
+            at,
+            what: "heal".into(),
+        });
     }
 
     /// SIGSTOP for `ms`: the node handles nothing until then.

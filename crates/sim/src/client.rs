@@ -62,7 +62,9 @@ impl Redirect {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RedisCli {
-    conns: HashMap<NodeIdx, ConnId>,
+    /// Open connections: node → (connection, which run of the node's
+    /// process it was opened to).
+    conns: HashMap<NodeIdx, (ConnId, u32)>,
     /// The node the prompt shows, where the next command goes.
     pub current: NodeIdx,
     /// `-c`: follow MOVED and ASK.
@@ -79,11 +81,18 @@ impl RedisCli {
     }
 
     /// The connection to `node`, opened on first use.
+    /// A node restarted since holds none of the old connection's state
+    /// (redis-cli reconnects): a fresh connection is opened then too.
     pub fn conn(&mut self, cluster: &mut Cluster, node: NodeIdx) -> ConnId {
-        *self
-            .conns
-            .entry(node)
-            .or_insert_with(|| cluster.connect(node))
+        let run = cluster.nodes[node].runs;
+        match self.conns.get(&node) {
+            Some(&(conn, r)) if r == run => conn,
+            _ => {
+                let conn = cluster.connect(node);
+                self.conns.insert(node, (conn, run));
+                conn
+            }
+        }
     }
 
     /// Drops the connection to `node`; the next command opens a fresh one.
@@ -96,7 +105,10 @@ impl RedisCli {
         let in_multi = self
             .conns
             .get(&self.current)
-            .is_some_and(|&c| cluster.conns[c].multi.is_some());
+            .is_some_and(|&(c, _)| cluster.conns[c].multi.is_some());
+        if !cluster.nodes[self.current].alive {
+            return "not connected>".into();
+        }
         let tx = if in_multi { "(TX)" } else { "" };
         format!("{}{tx}>", cluster.nodes[self.current].addr)
     }
@@ -110,6 +122,15 @@ impl RedisCli {
         let mut asking = false;
         for _ in 0..=MAX_REDIRECTS {
             let node = self.current;
+            if !cluster.nodes[node].alive {
+                // What redis-cli prints when the server is gone (no "(error)").
+                self.conns.remove(&node);
+                outcome.printed.push(format!(
+                    "Could not connect to Redis at {}: Connection refused",
+                    cluster.nodes[node].addr
+                ));
+                return outcome;
+            }
             let conn = self.conn(cluster, node);
             if asking {
                 let asking_argv = vec![b"ASKING".to_vec()];
@@ -135,7 +156,8 @@ impl RedisCli {
                     ));
                     // redis-cli reconnects: the new connection starts clean.
                     let fresh = cluster.connect(target);
-                    self.conns.insert(target, fresh);
+                    let run = cluster.nodes[target].runs;
+                    self.conns.insert(target, (fresh, run));
                     self.current = target;
                     asking = r.ask;
                     continue;

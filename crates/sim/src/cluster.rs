@@ -270,6 +270,10 @@ pub struct NodeBus {
     pub voted_time: BTreeMap<NodeIdx, u64>,
     /// When each node was flagged FAIL here.
     pub fail_time: BTreeMap<NodeIdx, u64>,
+    /// Bus messages sent and received, per type (`MsgKind as usize`), for
+    /// CLUSTER INFO's `cluster_stats_messages_*`.
+    pub stats_sent: [u64; crate::bus::MSG_KINDS],
+    pub stats_received: [u64; crate::bus::MSG_KINDS],
     /// How many peers it flags PFAIL: every PING lists them, and with none
     /// (the usual case) the list need not be searched for.
     pub pfail_peers: usize,

@@ -162,9 +162,9 @@ fn same_seed_and_actions_give_the_same_trace() {
         sim.execute(c, &argv("SET user:1001 v"));
         sim.kill(0);
         sim.advance(6_000);
-        sim.network.partition(&[vec![2, 5]]);
+        sim.partition(&[vec![2, 5]]);
         sim.advance(5_000);
-        sim.network.heal();
+        sim.heal();
         sim.restart(0);
         sim.advance(8_000);
         sim.trace.events.clone()

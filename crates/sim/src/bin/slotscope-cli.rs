@@ -13,6 +13,20 @@
 //! lines go there. Blank lines and lines starting with `#` are skipped.
 //! `${id:PORT}` in a line stands for the ID of the node on PORT, so scripts
 //! can name nodes whose IDs depend on the seed.
+//!
+//! The cluster lives in simulated time (`--node-timeout MS`, 15000 by
+//! default as in Redis). Between two commands a millisecond passes, as a
+//! loopback round trip would. Lines starting with `:` drive time and faults
+//! and print nothing:
+//!
+//!     :advance MS              let MS milliseconds of simulated time pass
+//!     :kill PORT               kill -9 the node
+//!     :restart PORT            start it again (same nodes.conf, empty data)
+//!     :pause PORT MS           SIGSTOP it for MS milliseconds
+//!     :partition P,P.. [P,P..] cut the listed groups of nodes off from each
+//!                              other and from the nodes not listed
+//!     :heal                    end every partition
+//!
 //! Input errors go to stderr with their line number.
 
 use std::io::{self, BufRead, Write};
@@ -24,6 +38,7 @@ use slotscope_sim::Cluster;
 
 struct Options {
     seed: u64,
+    node_timeout: u64,
     masters: usize,
     replicas: usize,
     follow: bool,
@@ -33,6 +48,7 @@ struct Options {
 fn parse_options() -> Result<Options, String> {
     let mut o = Options {
         seed: 1,
+        node_timeout: 15_000,
         masters: 3,
         replicas: 1,
         follow: false,
@@ -47,12 +63,13 @@ fn parse_options() -> Result<Options, String> {
         };
         match a.as_str() {
             "--seed" => o.seed = number("--seed")?,
+            "--node-timeout" => o.node_timeout = number("--node-timeout")?.max(1),
             "--masters" => o.masters = number("--masters")? as usize,
             "--replicas" => o.replicas = number("--replicas")? as usize,
             "-c" => o.follow = true,
             "-h" | "--help" => {
                 return Err(
-                    "usage: slotscope-cli [--seed N] [--masters N] [--replicas N] [-c] [FILE]"
+                    "usage: slotscope-cli [--seed N] [--masters N] [--replicas N] [--node-timeout MS] [-c] [FILE]"
                         .into(),
                 )
             }
@@ -94,6 +111,52 @@ fn expand_ids(text: &[u8], cluster: &Cluster) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
+/// Runs a `:` line (time and faults); an error says what is wrong with it.
+fn run_directive(cluster: &mut Cluster, line: &str) -> Result<(), String> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let node = |port: &str| -> Result<usize, String> {
+        port.parse::<u16>()
+            .ok()
+            .and_then(|p| cluster.node_by_port(p))
+            .ok_or_else(|| format!("no node listens on port '{port}'"))
+    };
+    let ms = |v: &str| -> Result<u64, String> {
+        v.parse::<u64>()
+            .ok()
+            .filter(|&m| m <= 1_000_000_000)
+            .ok_or_else(|| format!("'{v}' is not a number of milliseconds"))
+    };
+    match words.as_slice() {
+        [":advance", t] => cluster.advance(ms(t)?),
+        [":kill", p] => {
+            let n = node(p)?;
+            cluster.kill(n);
+        }
+        [":restart", p] => {
+            let n = node(p)?;
+            cluster.restart(n);
+        }
+        [":pause", p, t] => {
+            let (n, t) = (node(p)?, ms(t)?);
+            cluster.pause(n, t);
+        }
+        [":partition", groups @ ..] if !groups.is_empty() => {
+            let mut sets = Vec::new();
+            for g in groups {
+                sets.push(g.split(',').map(node).collect::<Result<Vec<_>, _>>()?);
+            }
+            cluster.partition(&sets);
+        }
+        [":heal"] => cluster.heal(),
+        _ => {
+            return Err(format!(
+                "unknown or malformed directive '{line}' (:advance MS, :kill PORT, :restart PORT, :pause PORT MS, :partition PORT[,PORT...], :heal)"
+            ))
+        }
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let options = match parse_options() {
         Ok(o) => o,
@@ -120,6 +183,7 @@ fn main() -> ExitCode {
         },
     };
     let mut cluster = cluster;
+    cluster.config.node_timeout = options.node_timeout;
     let mut cli = RedisCli::new(0, options.follow);
     let stdout = io::stdout();
     let mut out = stdout.lock();
@@ -136,6 +200,14 @@ fn main() -> ExitCode {
         let mut text: &[u8] = line.strip_suffix(b"\r").unwrap_or(&line);
         let trimmed = text.trim_ascii_start();
         if trimmed.is_empty() || trimmed.starts_with(b"#") {
+            continue;
+        }
+        if trimmed.starts_with(b":") {
+            let directive = String::from_utf8_lossy(trimmed);
+            if let Err(e) = run_directive(&mut cluster, directive.trim_end()) {
+                eprintln!("line {lineno}: {e}");
+                input_errors += 1;
+            }
             continue;
         }
         if let Some(rest) = trimmed.strip_prefix(b"@") {

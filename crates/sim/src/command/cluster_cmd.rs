@@ -3,6 +3,7 @@
 //! `clusterCommandSlots`, `clusterCommandShards`, `genClusterInfoString`)
 //! and error texts (`clusterCommand`, `clusterCommandSetSlot` in cluster.c).
 
+use crate::bus::MsgKind;
 use crate::cluster::{Cluster, ConnId, NodeIdx, PeerView, Role, SlotTable};
 use crate::keyspace::parse_i64;
 use crate::reply::{Protocol, Reply};
@@ -247,7 +248,7 @@ impl Cluster {
             .filter(|&&o| v.view[o].fail)
             .count();
         let my_epoch = self.shown_config_epoch(viewer, viewer);
-        let lines = [
+        let mut lines = vec![
             format!(
                 "cluster_state:{}",
                 if self.state_ok(viewer) { "ok" } else { "fail" }
@@ -260,11 +261,27 @@ impl Cluster {
             format!("cluster_size:{}", self.cluster_size(viewer)),
             format!("cluster_current_epoch:{}", v.current_epoch),
             format!("cluster_my_epoch:{my_epoch}"),
-            // No cluster bus yet: no messages have been counted.
-            "cluster_stats_messages_sent:0".to_string(),
-            "cluster_stats_messages_received:0".to_string(),
-            "total_cluster_links_buffer_limit_exceeded:0".to_string(),
         ];
+        // Per message type, only the types seen, then the totals.
+        for (counts, dir) in [
+            (&v.bus.stats_sent, "sent"),
+            (&v.bus.stats_received, "received"),
+        ] {
+            for kind in MsgKind::ALL {
+                if counts[kind as usize] > 0 {
+                    lines.push(format!(
+                        "cluster_stats_messages_{}_{dir}:{}",
+                        kind.stats_name(),
+                        counts[kind as usize]
+                    ));
+                }
+            }
+            lines.push(format!(
+                "cluster_stats_messages_{dir}:{}",
+                counts.iter().sum::<u64>()
+            ));
+        }
+        lines.push("total_cluster_links_buffer_limit_exceeded:0".to_string());
         lines.iter().map(|l| format!("{l}\r\n")).collect()
     }
 
