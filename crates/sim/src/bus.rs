@@ -181,6 +181,16 @@ pub(crate) enum Event {
         to: NodeIdx,
         msg: Box<Msg>,
     },
+    /// An entry of a master's replication stream reaching a replica.
+    Replicate {
+        master: NodeIdx,
+        replica: NodeIdx,
+        argv: Rc<[Vec<u8>]>,
+        /// The stream offset at the end of this entry, and its size.
+        end: u64,
+        bytes: u64,
+        write: bool,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -248,6 +258,28 @@ impl Cluster {
                 } else {
                     self.cron(n);
                     self.schedule(at + CRON_PERIOD_MS, Event::Cron { node: n, run });
+                }
+            }
+            Event::Replicate {
+                master,
+                replica,
+                argv,
+                end,
+                bytes,
+                write,
+            } => {
+                if let Some(until) = self.paused(replica) {
+                    let event = Event::Replicate {
+                        master,
+                        replica,
+                        argv,
+                        end,
+                        bytes,
+                        write,
+                    };
+                    self.schedule(until, event);
+                } else {
+                    self.apply_replicated(master, replica, &argv, end, bytes, write);
                 }
             }
             Event::Deliver { from, to, msg } => {
@@ -524,10 +556,11 @@ impl Cluster {
         if let Role::Replica { of } = self.nodes[v].role(v) {
             self.handle_manual_failover(v);
             self.handle_replica_failover(v);
-            // Replication keeps a replica in sync while its master is reachable.
+            // A broken replication link is re-established (a full resync)
+            // as soon as the master is reachable.
             if self.nodes[of].alive && self.network.connected(v, of) {
                 self.nodes[v].bus.master_last_io = now;
-                if self.nodes[v].repl_offset != self.nodes[of].repl_offset {
+                if self.nodes[v].bus.repl_broken {
                     self.full_sync(v, of);
                 }
             }
@@ -1253,6 +1286,7 @@ impl Cluster {
         for r in 0..self.nodes.len() {
             if self.nodes[r].role(r) == (Role::Replica { of: n }) {
                 self.nodes[r].bus.master_last_io = at;
+                self.nodes[r].bus.repl_broken = true;
             }
         }
     }
@@ -1276,6 +1310,8 @@ impl Cluster {
             state_ok,
             last_vote_epoch: node.bus.last_vote_epoch,
             master_last_io: now,
+            // No data: a replica resyncs from its master first.
+            repl_broken: true,
             ..Default::default()
         };
         for (i, p) in node.view.iter_mut().enumerate() {

@@ -262,6 +262,9 @@ pub struct NodeBus {
     pub paused_until: Option<u64>,
     /// Replica: last time anything arrived from the master (data age).
     pub master_last_io: u64,
+    /// Replica: the replication link broke (master unreachable, or an entry
+    /// missed); it resyncs in full once the master is reachable again.
+    pub repl_broken: bool,
     /// Bumped whenever this node changes a flag or role in its view.
     pub view_changes: u64,
     /// Failure reports received: (about, reporting master, when).

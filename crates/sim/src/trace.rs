@@ -70,6 +70,15 @@ pub enum TraceEvent {
         replica: NodeIdx,
         count: u64,
     },
+    /// An entry of `master`'s replication stream sent to `replica`.
+    Replication {
+        at: u64,
+        master: NodeIdx,
+        replica: NodeIdx,
+        /// Stream offset at the end of the entry.
+        offset: u64,
+        arrives: u64,
+    },
     /// A user action (kill, restart, partition...).
     Action {
         at: u64,
@@ -89,6 +98,7 @@ impl TraceEvent {
             | TraceEvent::ClusterState { at, .. }
             | TraceEvent::Log { at, .. }
             | TraceEvent::LostWrites { at, .. }
+            | TraceEvent::Replication { at, .. }
             | TraceEvent::Action { at, .. } => *at,
         }
     }
@@ -120,7 +130,10 @@ impl Trace {
     pub fn push(&mut self, event: TraceEvent) {
         let is_message = matches!(
             event,
-            TraceEvent::Sent { .. } | TraceEvent::Delivered { .. } | TraceEvent::Dropped { .. }
+            TraceEvent::Sent { .. }
+                | TraceEvent::Delivered { .. }
+                | TraceEvent::Dropped { .. }
+                | TraceEvent::Replication { .. }
         );
         if is_message && !self.messages {
             return;

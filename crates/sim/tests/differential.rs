@@ -920,6 +920,8 @@ fn play(name: &str, text: &str, real: &mut RealCluster) -> (usize, Vec<String>) 
         }
         cli.current = sim.node_by_port(port).unwrap();
         let ours = cli.send(&mut sim, &sim_argv).hops.pop().unwrap().reply;
+        // A loopback round trip (replication keeps up as on the real side).
+        sim.advance(1);
         let real_bytes = real.send_raw(real.real_port(port), &real_argv);
         if settles(&real_argv) {
             std::thread::sleep(Duration::from_millis(300));

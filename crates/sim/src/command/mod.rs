@@ -346,9 +346,11 @@ impl Cluster {
     }
 
     /// Appends a command to `master`'s replication stream (offsets count its
-    /// RESP bytes) and applies it on every replica the master can reach now.
-    /// A replica it cannot reach falls behind, and resyncs (`full_sync`) once
-    /// it can; what it missed is lost if it is promoted meanwhile.
+    /// RESP bytes) and sends it to every replica, asynchronously: the master
+    /// has already replied when the replica applies it (`Event::Replicate`).
+    /// A replica whose link is broken falls behind, and resyncs (`full_sync`)
+    /// once it can reach its master; what it missed is lost if it is
+    /// promoted meanwhile.
     fn append_to_stream(&mut self, master: NodeIdx, argv: &[Vec<u8>], write: bool) {
         let bytes = Reply::Array(argv.iter().map(|a| Reply::bulk(a.clone())).collect())
             .encode(Protocol::Resp2)
@@ -360,36 +362,94 @@ impl Cluster {
         if history.len() > 10_000 {
             history.pop_front();
         }
-        let name = String::from_utf8_lossy(&argv[0]).to_ascii_lowercase();
+        let entry: std::rc::Rc<[Vec<u8>]> = argv.into();
         let now = self.now;
         for r in 0..self.nodes.len() {
-            let in_sync = self.nodes[r].repl_offset + bytes == offset;
-            if r != master
-                && self.nodes[r].alive
-                && self.nodes[r].role(r) == (Role::Replica { of: master })
-                && self.network.connected(master, r)
-                && in_sync
+            if r == master
+                || !self.nodes[r].alive
+                || self.nodes[r].role(r) != (Role::Replica { of: master })
+                || self.nodes[r].bus.repl_broken
             {
-                if write {
-                    data::run(&name, &mut self.nodes[r].db, now, Protocol::Resp2, argv);
+                continue;
+            }
+            match self.network.arrival(&mut self.rng, now, master, r) {
+                Ok(at) => {
+                    self.trace.push(crate::trace::TraceEvent::Replication {
+                        at: now,
+                        master,
+                        replica: r,
+                        offset,
+                        arrives: at,
+                    });
+                    self.schedule(
+                        at,
+                        crate::bus::Event::Replicate {
+                            master,
+                            replica: r,
+                            argv: std::rc::Rc::clone(&entry),
+                            end: offset,
+                            bytes,
+                            write,
+                        },
+                    );
                 }
-                self.nodes[r].repl_offset = offset;
-                self.nodes[r].bus.master_last_io = now;
+                // The connection broke: the replica will have to resync.
+                Err(_) => self.nodes[r].bus.repl_broken = true,
             }
         }
+    }
+
+    /// A replica receives the next entry of its master's stream: applied if
+    /// it is the next one (no gap), otherwise the link is treated as broken.
+    pub(crate) fn apply_replicated(
+        &mut self,
+        master: NodeIdx,
+        replica: NodeIdx,
+        argv: &[Vec<u8>],
+        end: u64,
+        bytes: u64,
+        write: bool,
+    ) {
+        let node = &self.nodes[replica];
+        if !node.alive
+            || node.role(replica) != (Role::Replica { of: master })
+            || node.bus.repl_broken
+        {
+            return;
+        }
+        if node.repl_offset + bytes != end {
+            self.nodes[replica].bus.repl_broken = true;
+            return;
+        }
+        let now = self.now;
+        if write {
+            let name = String::from_utf8_lossy(&argv[0]).to_ascii_lowercase();
+            data::run(
+                &name,
+                &mut self.nodes[replica].db,
+                now,
+                Protocol::Resp2,
+                argv,
+            );
+        }
+        self.nodes[replica].repl_offset = end;
+        self.nodes[replica].bus.master_last_io = now;
     }
 
     /// A full resynchronisation: `replica` gets a copy of `master`'s data.
     pub(crate) fn full_sync(&mut self, replica: NodeIdx, master: NodeIdx) {
         self.nodes[replica].db = self.nodes[master].db.clone();
         self.nodes[replica].repl_offset = self.nodes[master].repl_offset;
+        self.nodes[replica].bus.repl_broken = false;
     }
 
     fn wait(&mut self, me: NodeIdx, argv: &[Vec<u8>]) -> Reply {
+        /// How long `WAIT n 0` blocks at most in the simulation.
+        const WAIT_FOREVER_MS: u64 = 3_600_000;
         if matches!(self.nodes[me].role(me), Role::Replica { .. }) {
             return Reply::Error("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.".into());
         }
-        let (Some(_), Some(timeout)) = (
+        let (Some(wanted), Some(timeout)) = (
             crate::keyspace::parse_i64(&argv[1]),
             crate::keyspace::parse_i64(&argv[2]),
         ) else {
@@ -398,14 +458,36 @@ impl Cluster {
         if timeout < 0 {
             return Reply::Error("ERR timeout is negative".into());
         }
-        let acked = (0..self.nodes.len())
-            .filter(|&r| {
-                self.nodes[r].alive
-                    && self.nodes[r].role(r) == (Role::Replica { of: me })
-                    && self.nodes[r].repl_offset >= self.nodes[me].repl_offset
-            })
-            .count();
-        Reply::Integer(acked as i64)
+        // WAIT blocks until `wanted` replicas acknowledged everything this
+        // master has produced so far, or the timeout expires; simulated time
+        // passes meanwhile. (Replicas answer the master's GETACK at once, so
+        // a replica's offset is its acknowledgement.) Timeout 0 waits for
+        // ever in Redis; here it gives up after an hour of simulated time.
+        let target = self.nodes[me].repl_offset;
+        let acked = |c: &Cluster| {
+            (0..c.nodes.len())
+                .filter(|&r| {
+                    c.nodes[r].alive
+                        && c.nodes[r].role(r) == (Role::Replica { of: me })
+                        && c.nodes[r].repl_offset >= target
+                })
+                .count() as i64
+        };
+        let limit = if timeout == 0 {
+            WAIT_FOREVER_MS
+        } else {
+            timeout as u64
+        };
+        let deadline = self.now.saturating_add(limit);
+        while acked(self) < wanted && self.now < deadline {
+            match self.next_event_time() {
+                Some(t) if t <= deadline => {
+                    self.step();
+                }
+                _ => self.advance_to(deadline),
+            }
+        }
+        Reply::Integer(acked(self))
     }
 
     fn hello(&mut self, conn: ConnId, argv: &[Vec<u8>]) -> Reply {
