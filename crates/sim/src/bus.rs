@@ -617,6 +617,7 @@ impl Cluster {
         if matches!(msg.kind, MsgKind::Ping | MsgKind::Pong | MsgKind::Meet) {
             self.learn_role(v, s, msg.master);
             self.check_claims(v, &msg);
+            self.handle_config_epoch_collision(v, &msg);
             self.process_gossip(v, &msg);
             // A paused master tells its replica the offset to reach.
             if msg.paused
@@ -757,6 +758,32 @@ impl Cluster {
                 break;
             }
         }
+    }
+
+    /// `clusterHandleConfigEpochCollision`: two masters with the same config
+    /// epoch; the one with the smaller node ID takes a new epoch, so that
+    /// every master ends up with its own.
+    fn handle_config_epoch_collision(&mut self, v: NodeIdx, msg: &Msg) {
+        let node = &self.nodes[v];
+        if msg.master.is_some()
+            || node.role(v) != Role::Master
+            || msg.config_epoch != node.view[v].config_epoch
+            || self.nodes[msg.sender].id <= node.id
+        {
+            return;
+        }
+        let node = &mut self.nodes[v];
+        node.current_epoch += 1;
+        node.view[v].config_epoch = node.current_epoch;
+        let epoch = node.current_epoch;
+        self.trace_epochs(v);
+        self.log(
+            v,
+            format!(
+                "WARNING: configEpoch collision with node {}. configEpoch set to {epoch}",
+                self.short(msg.sender)
+            ),
+        );
     }
 
     /// `clusterUpdateSlotsConfigWith`: rebind the slots `claimant` claims

@@ -358,3 +358,43 @@ fn failover_transcript_roles_and_epochs() {
         );
     }
 }
+
+/// Two masters with one config epoch (as after a TAKEOVER race, or nodes
+/// met without SET-CONFIG-EPOCH): the smaller node ID takes a new epoch.
+#[test]
+fn config_epoch_collisions_are_resolved() {
+    for seed in 0..10 {
+        let mut sim = warm_cluster(seed);
+        sim.nodes[1].view[1].config_epoch = 1; // collides with 7000's
+        sim.advance(3_000);
+        let smaller = if sim.nodes[0].id < sim.nodes[1].id {
+            0
+        } else {
+            1
+        };
+        let other = 1 - smaller;
+        assert_eq!(
+            sim.nodes[smaller].view[smaller].config_epoch, 7,
+            "seed {seed}"
+        );
+        assert_eq!(sim.nodes[other].view[other].config_epoch, 1, "seed {seed}");
+        let mut epochs: Vec<u64> = (0..3).map(|m| sim.nodes[m].view[m].config_epoch).collect();
+        epochs.sort_unstable();
+        epochs.dedup();
+        assert_eq!(
+            epochs.len(),
+            3,
+            "seed {seed}: every master has its own epoch"
+        );
+        for v in 0..6 {
+            assert_eq!(sim.nodes[v].current_epoch, 7, "seed {seed}: node {v}");
+            assert_eq!(
+                sim.shown_config_epoch(v, smaller),
+                7,
+                "seed {seed}: view of {v}"
+            );
+        }
+        assert!(sim.trace.events.iter().any(|e| matches!(e,
+            TraceEvent::Log { node, text, .. } if *node == smaller && text.starts_with("WARNING: configEpoch collision with node"))));
+    }
+}
