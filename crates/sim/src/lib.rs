@@ -21,6 +21,7 @@ pub mod rng;
 pub mod routing;
 pub mod script;
 pub mod slot;
+pub mod timeline;
 pub mod trace;
 
 /// The Redis version whose behaviour the simulator reproduces.

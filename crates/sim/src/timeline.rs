@@ -1,0 +1,212 @@
+//! Going back in time. A `Timeline` runs the cluster, records every user
+//! action with its simulated time, and keeps checkpoints (clones of the
+//! whole cluster) as time passes. Any earlier moment is rebuilt by taking
+//! the last checkpoint before it and replaying the actions since: the run
+//! is deterministic, so the result is the state the cluster had then, bit
+//! for bit. Memory stays bounded: past `max_checkpoints`, every other
+//! checkpoint is dropped (the first is kept), so the checkpoints thin out
+//! over a long run and a jump replays at most a few gaps' worth of time.
+
+use crate::cluster::{Cluster, ConnId, NodeIdx};
+use crate::reply::Reply;
+use crate::trace::Trace;
+
+/// Something the user did to the cluster.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    Kill(NodeIdx),
+    Restart(NodeIdx),
+    Pause(NodeIdx, u64),
+    Partition(Vec<Vec<NodeIdx>>),
+    Heal,
+    /// Opens a client connection (connection IDs are given in order).
+    Connect(NodeIdx),
+    /// A command on a client connection.
+    Execute {
+        conn: ConnId,
+        argv: Vec<Vec<u8>>,
+    },
+    SetNodeTimeout(u64),
+}
+
+#[derive(Clone, Debug)]
+struct Checkpoint {
+    at: u64,
+    /// How many recorded actions had been applied when it was taken.
+    actions_done: usize,
+    cluster: Cluster,
+}
+
+#[derive(Clone, Debug)]
+pub struct Timeline {
+    /// The present.
+    pub cluster: Cluster,
+    actions: Vec<(u64, Action)>,
+    checkpoints: Vec<Checkpoint>,
+    /// A checkpoint is taken every this many simulated ms.
+    pub every_ms: u64,
+    pub max_checkpoints: usize,
+}
+
+/// What an action returned: a reply for `Execute`, a connection for `Connect`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    None,
+    Reply(Reply),
+    Conn(ConnId),
+}
+
+fn apply(cluster: &mut Cluster, action: &Action) -> Outcome {
+    match action {
+        Action::Kill(n) => cluster.kill(*n),
+        Action::Restart(n) => cluster.restart(*n),
+        Action::Pause(n, ms) => cluster.pause(*n, *ms),
+        Action::Partition(sets) => cluster.partition(sets),
+        Action::Heal => cluster.heal(),
+        Action::Connect(n) => return Outcome::Conn(cluster.connect(*n)),
+        Action::Execute { conn, argv } => return Outcome::Reply(cluster.execute(*conn, argv)),
+        Action::SetNodeTimeout(ms) => cluster.config.node_timeout = *ms,
+    }
+    Outcome::None
+}
+
+/// A copy of the cluster without its trace: the trace is history, kept
+/// once by the present, not once per checkpoint.
+fn snapshot(cluster: &mut Cluster) -> Cluster {
+    let trace = std::mem::take(&mut cluster.trace);
+    let mut copy = cluster.clone();
+    copy.trace = Trace {
+        events: Default::default(),
+        evicted: trace.evicted + trace.events.len() as u64,
+        ..trace.clone()
+    };
+    cluster.trace = trace;
+    copy
+}
+
+impl Timeline {
+    pub fn new(mut cluster: Cluster) -> Timeline {
+        let first = Checkpoint {
+            at: cluster.now,
+            actions_done: 0,
+            cluster: snapshot(&mut cluster),
+        };
+        Timeline {
+            cluster,
+            actions: Vec::new(),
+            checkpoints: vec![first],
+            every_ms: 1_000,
+            max_checkpoints: 256,
+        }
+    }
+
+    pub fn now(&self) -> u64 {
+        self.cluster.now
+    }
+
+    /// The recorded actions, with their times.
+    pub fn actions(&self) -> &[(u64, Action)] {
+        &self.actions
+    }
+
+    pub fn checkpoint_count(&self) -> usize {
+        self.checkpoints.len()
+    }
+
+    /// Applies an action to the present, and records it.
+    pub fn act(&mut self, action: Action) -> Outcome {
+        let at = self.cluster.now;
+        let outcome = apply(&mut self.cluster, &action);
+        self.actions.push((at, action));
+        outcome
+    }
+
+    /// Runs the present forward to `t`, taking checkpoints on the way.
+    pub fn advance_to(&mut self, t: u64) {
+        while self.cluster.now < t {
+            let last = self.checkpoints.last().map_or(0, |c| c.at);
+            let next = last + self.every_ms;
+            self.cluster.advance_to(t.min(next));
+            if self.cluster.now >= next {
+                self.take_checkpoint();
+            }
+        }
+    }
+
+    pub fn advance(&mut self, ms: u64) {
+        self.advance_to(self.cluster.now.saturating_add(ms));
+    }
+
+    /// Runs the present to its next event (or by `max_ms` if none comes
+    /// sooner): the "step forward" of a debugger.
+    pub fn step(&mut self, max_ms: u64) -> u64 {
+        let limit = self.cluster.now.saturating_add(max_ms);
+        let t = self
+            .cluster
+            .next_event_time()
+            .map_or(limit, |t| t.min(limit))
+            .max(self.cluster.now);
+        if t == self.cluster.now {
+            self.cluster.step();
+        } else {
+            self.advance_to(t);
+        }
+        self.cluster.now
+    }
+
+    fn take_checkpoint(&mut self) {
+        let cp = Checkpoint {
+            at: self.cluster.now,
+            actions_done: self.actions.len(),
+            cluster: snapshot(&mut self.cluster),
+        };
+        self.checkpoints.push(cp);
+        if self.checkpoints.len() > self.max_checkpoints {
+            // Keep the first, then every other one.
+            let mut i = 0;
+            self.checkpoints.retain(|_| {
+                i += 1;
+                i == 1 || i % 2 == 0
+            });
+        }
+    }
+
+    /// The cluster as it was at `t` (no later than the present). Its trace
+    /// holds what happened since the checkpoint it was rebuilt from; the
+    /// present's trace holds the whole history.
+    pub fn state_at(&self, t: u64) -> Cluster {
+        let t = t.min(self.cluster.now);
+        let cp = self
+            .checkpoints
+            .iter()
+            .rev()
+            .find(|c| c.at <= t)
+            .unwrap_or(&self.checkpoints[0]);
+        let mut cluster = cp.cluster.clone();
+        for (at, action) in &self.actions[cp.actions_done..] {
+            if *at > t {
+                break;
+            }
+            cluster.advance_to(*at);
+            apply(&mut cluster, action);
+        }
+        cluster.advance_to(t);
+        cluster
+    }
+
+    /// Goes back to `t` for good: the present becomes the state at `t`, and
+    /// what was recorded after it is dropped (acting now starts a new
+    /// branch; a UI keeps the old `Timeline` to offer redo).
+    pub fn rewind(&mut self, t: u64) {
+        let mut cluster = self.state_at(t);
+        // Keep the history up to `t` in the trace.
+        let mut trace = self.cluster.trace.clone();
+        while trace.events.back().is_some_and(|e| e.at() > cluster.now) {
+            trace.events.pop_back();
+        }
+        cluster.trace = trace;
+        self.actions.retain(|(at, _)| *at <= t);
+        self.checkpoints.retain(|c| c.at <= t);
+        self.cluster = cluster;
+    }
+}

@@ -1,0 +1,103 @@
+//! Jumping back in time: a state rebuilt from a checkpoint and the actions
+//! since is exactly the state the cluster had, and memory stays bounded.
+
+use slotscope_sim::timeline::{Action, Outcome, Timeline};
+use slotscope_sim::Cluster;
+
+fn argv(s: &str) -> Vec<Vec<u8>> {
+    s.split(' ').map(|w| w.as_bytes().to_vec()).collect()
+}
+
+/// The same cluster run from scratch with the same actions, to time `t`.
+fn straight_run(actions: &[(u64, Action)], t: u64) -> Cluster {
+    let mut fresh = Timeline::new(base());
+    fresh.every_ms = u64::MAX / 2; // no checkpoints: a plain run
+    for (at, a) in actions {
+        if *at > t {
+            break;
+        }
+        fresh.cluster.advance_to(*at);
+        fresh.act(a.clone());
+    }
+    fresh.cluster.advance_to(t);
+    fresh.cluster
+}
+
+fn base() -> Cluster {
+    let mut c = Cluster::create(3, 1, 11).unwrap();
+    c.config.node_timeout = 2_000;
+    c
+}
+
+fn same(a: &Cluster, b: &Cluster) -> bool {
+    a.now == b.now
+        && a.nodes == b.nodes
+        && a.rng == b.rng
+        && a.conns == b.conns
+        && a.lost_writes == b.lost_writes
+        && a.next_event_time() == b.next_event_time()
+}
+
+fn scripted() -> Timeline {
+    let mut tl = Timeline::new(base());
+    tl.max_checkpoints = 16;
+    let Outcome::Conn(c) = tl.act(Action::Connect(0)) else {
+        panic!("a connection")
+    };
+    tl.advance(3_000);
+    tl.act(Action::Execute {
+        conn: c,
+        argv: argv("SET bar 1"),
+    });
+    tl.advance(2_000);
+    tl.act(Action::Kill(0));
+    tl.advance(10_000);
+    tl.act(Action::Partition(vec![vec![1, 4]]));
+    tl.advance(7_000);
+    tl.act(Action::Heal);
+    tl.act(Action::Restart(0));
+    tl.advance(60_000);
+    tl
+}
+
+#[test]
+fn state_at_matches_a_straight_run() {
+    let tl = scripted();
+    assert!(tl.checkpoint_count() <= 16, "thinned to stay bounded");
+    for t in [
+        0,
+        1,
+        2_999,
+        3_000,
+        5_000,
+        5_001,
+        9_000,
+        15_500,
+        22_000,
+        50_000,
+        tl.now(),
+    ] {
+        let rebuilt = tl.state_at(t);
+        let straight = straight_run(tl.actions(), t);
+        assert!(same(&rebuilt, &straight), "t = {t}");
+    }
+    assert!(same(&tl.state_at(tl.now()), &tl.cluster));
+}
+
+#[test]
+fn rewind_then_act_starts_a_new_branch() {
+    let mut tl = scripted();
+    tl.rewind(4_000);
+    assert_eq!(tl.now(), 4_000);
+    assert!(tl.cluster.trace.events.iter().all(|e| e.at() <= 4_000));
+    assert!(tl.cluster.nodes[0].alive, "the kill at 5 s is undone");
+    tl.act(Action::Kill(2));
+    tl.advance(10_000);
+    assert!(tl.cluster.nodes[0].alive);
+    assert!(!tl.cluster.nodes[2].alive);
+    assert_eq!(tl.cluster.nodes[5].role(5), slotscope_sim::Role::Master);
+    assert!(same(
+        &tl.state_at(tl.now()),
+        &straight_run(tl.actions(), tl.now())
+    ));
+}
