@@ -556,6 +556,7 @@ impl Cluster {
         if let Role::Replica { of } = self.nodes[v].role(v) {
             self.handle_manual_failover(v);
             self.handle_replica_failover(v);
+            self.handle_replica_migration(v);
             // A broken replication link is re-established (a full resync)
             // as soon as the master is reachable.
             if self.nodes[of].alive && self.network.connected(v, of) {
@@ -713,6 +714,18 @@ impl Cluster {
     }
 
     pub(crate) fn set_role(&mut self, v: NodeIdx, n: NodeIdx, role: Role) {
+        let old = self.nodes[v].view[n].role;
+        match role {
+            // A master that has (or took over from a master that had) a
+            // replica is one that should keep having one.
+            Role::Replica { of } => {
+                self.nodes[v].bus.migrate_to.insert(of);
+            }
+            Role::Master if old != Role::Master && n != v => {
+                self.nodes[v].bus.migrate_to.insert(n);
+            }
+            Role::Master => {}
+        }
         self.nodes[v].view[n].role = role;
         self.nodes[v].bus.view_changes += 1;
         let at = self.now;

@@ -160,6 +160,11 @@ pub struct Config {
     pub require_full_coverage: bool,
     pub allow_reads_when_down: bool,
     pub allow_pubsubshard_when_down: bool,
+    /// `cluster-migration-barrier`: replicas a master keeps before one may
+    /// migrate to an orphaned master.
+    pub migration_barrier: usize,
+    /// `cluster-allow-replica-migration`.
+    pub allow_replica_migration: bool,
 }
 
 impl Default for Config {
@@ -169,6 +174,8 @@ impl Default for Config {
             require_full_coverage: true,
             allow_reads_when_down: false,
             allow_pubsubshard_when_down: true,
+            migration_barrier: 1,
+            allow_replica_migration: true,
         }
     }
 }
@@ -277,6 +284,11 @@ pub struct NodeBus {
     /// CLUSTER INFO's `cluster_stats_messages_*`.
     pub stats_sent: [u64; crate::bus::MSG_KINDS],
     pub stats_received: [u64; crate::bus::MSG_KINDS],
+    /// Masters known to have had replicas (`CLUSTER_NODE_MIGRATE_TO`): only
+    /// those count as orphaned when they have none left.
+    pub migrate_to: std::collections::BTreeSet<NodeIdx>,
+    /// Since when each master has been seen orphaned.
+    pub orphaned_since: BTreeMap<NodeIdx, u64>,
     /// How many peers it flags PFAIL: every PING lists them, and with none
     /// (the usual case) the list need not be searched for.
     pub pfail_peers: usize,
@@ -444,6 +456,11 @@ impl Cluster {
                     scripts: std::collections::HashMap::new(),
                     bus: NodeBus {
                         state_ok: true,
+                        migrate_to: if replicas_per_master > 0 {
+                            (0..masters).collect()
+                        } else {
+                            Default::default()
+                        },
                         ..NodeBus::default()
                     },
                     repl_history: std::collections::VecDeque::new(),

@@ -15,6 +15,7 @@ pub mod keyspace;
 pub mod layout;
 pub mod network;
 pub mod render;
+pub mod replica_migration;
 pub mod reply;
 pub mod resharding;
 pub mod rng;

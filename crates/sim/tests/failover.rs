@@ -398,3 +398,63 @@ fn config_epoch_collisions_are_resolved() {
             TraceEvent::Log { node, text, .. } if *node == smaller && text.starts_with("WARNING: configEpoch collision with node"))));
     }
 }
+
+/// `cluster-migration-barrier` 1: with two replicas on 7000 and 7001's only
+/// replica dead, one of 7000's replicas (the smaller ID) moves to 7001.
+#[test]
+fn a_replica_migrates_to_an_orphaned_master() {
+    for seed in 0..5 {
+        let mut sim = warm_cluster(seed);
+        let extra = sim.spawn_node(7006).unwrap();
+        let c = sim.connect(extra);
+        assert_eq!(
+            sim.execute(c, &argv("CLUSTER MEET 127.0.0.1 7000")),
+            slotscope_sim::reply::Reply::ok()
+        );
+        sim.advance(2_000);
+        let id0 = sim.nodes[0].id.clone();
+        assert_eq!(
+            sim.execute(c, &argv(&format!("CLUSTER REPLICATE {id0}"))),
+            slotscope_sim::reply::Reply::ok()
+        );
+        sim.advance(3_000);
+        assert!(
+            all_views(&sim, extra, Role::Replica { of: 0 }),
+            "seed {seed}"
+        );
+        sim.kill(4); // 7001's only replica
+        let mover = if sim.nodes[3].id < sim.nodes[extra].id {
+            3
+        } else {
+            extra
+        };
+        let stayer = 3 + extra - mover;
+        let t = until(&mut sim, 20_000, |s| {
+            s.nodes[mover].role(mover) == Role::Replica { of: 1 }
+        });
+        // FAIL of 7004 (~3 s with node timeout 2 s), then 5 s orphaned.
+        assert!(t > 5_000, "seed {seed}: migrated after {t} ms");
+        sim.advance(3_000);
+        assert_eq!(sim.nodes[stayer].role(stayer), Role::Replica { of: 0 });
+        assert!(
+            all_views(&sim, mover, Role::Replica { of: 1 }),
+            "seed {seed}"
+        );
+        assert!(sim.trace.events.iter().any(|e| matches!(e,
+            TraceEvent::Log { node, text, .. } if *node == mover && text.starts_with("Migrating to orphaned master"))));
+        // With the barrier at 2, nobody moves.
+        let mut sim2 = warm_cluster(seed);
+        sim2.config.migration_barrier = 2;
+        let extra = sim2.spawn_node(7006).unwrap();
+        let c = sim2.connect(extra);
+        sim2.execute(c, &argv("CLUSTER MEET 127.0.0.1 7000"));
+        sim2.advance(2_000);
+        let id0 = sim2.nodes[0].id.clone();
+        sim2.execute(c, &argv(&format!("CLUSTER REPLICATE {id0}")));
+        sim2.advance(3_000);
+        sim2.kill(4);
+        sim2.advance(20_000);
+        assert_eq!(sim2.nodes[3].role(3), Role::Replica { of: 0 });
+        assert_eq!(sim2.nodes[extra].role(extra), Role::Replica { of: 0 });
+    }
+}
