@@ -494,8 +494,18 @@ impl Cluster {
         }
 
         // (Nothing below changes which nodes `v` knows.)
+        // A replica counts, on the way, the working replicas of each master
+        // (for replica migration), as Redis's cron loop does.
+        let is_replica = matches!(self.nodes[v].role(v), Role::Replica { .. });
+        let mut census = crate::replica_migration::Census::default();
+        if is_replica {
+            census = crate::replica_migration::Census::new(self.nodes.len());
+        }
         for i in 0..count {
             let n = self.nodes[v].known_list[i];
+            if is_replica {
+                census.count(n, &self.nodes[v].view[n]);
+            }
             if n == v {
                 continue;
             }
@@ -556,7 +566,7 @@ impl Cluster {
         if let Role::Replica { of } = self.nodes[v].role(v) {
             self.handle_manual_failover(v);
             self.handle_replica_failover(v);
-            self.handle_replica_migration(v);
+            self.handle_replica_migration(v, &census);
             // A broken replication link is re-established (a full resync)
             // as soon as the master is reachable.
             if self.nodes[of].alive && self.network.connected(v, of) {

@@ -5,103 +5,112 @@
 //! node ID among those of the best-served masters moves, and only after the
 //! orphan has been orphaned for 5 s.
 
-use crate::cluster::{Cluster, NodeIdx, Role};
+use crate::cluster::{Cluster, NodeIdx, PeerView, Role};
 
 /// `CLUSTER_SLAVE_MIGRATION_DELAY`.
 pub const MIGRATION_DELAY_MS: u64 = 5_000;
 
+/// What a replica's cron loop counted: working (not FAIL) replicas of each
+/// master, and which masters have replicas listed at all.
+#[derive(Default)]
+pub(crate) struct Census {
+    working: Vec<usize>,
+    listed: Vec<bool>,
+    /// Masters not flagged FAIL.
+    masters: Vec<NodeIdx>,
+}
+
+impl Census {
+    pub(crate) fn new(nodes: usize) -> Census {
+        Census {
+            working: vec![0; nodes],
+            listed: vec![false; nodes],
+            masters: Vec::new(),
+        }
+    }
+
+    /// Counts one known node, as its observer sees it.
+    pub(crate) fn count(&mut self, n: NodeIdx, peer: &PeerView) {
+        match peer.role {
+            Role::Replica { of } => {
+                self.listed[of] = true;
+                if !peer.fail {
+                    self.working[of] += 1;
+                }
+            }
+            Role::Master if !peer.fail => self.masters.push(n),
+            Role::Master => {}
+        }
+    }
+}
+
 impl Cluster {
-    /// Replicas of `master` that `v` does not flag FAIL
-    /// (`clusterCountNonFailingSlaves`).
-    fn working_replicas(&self, v: NodeIdx, master: NodeIdx) -> Vec<NodeIdx> {
-        let view = &self.nodes[v].view;
-        self.known(v)
-            .filter(|&r| view[r].role == (Role::Replica { of: master }) && !view[r].fail)
-            .collect()
-    }
-
-    /// Whether `v` knows `master` to have had replicas: one it still lists
-    /// (failed or not), or the flag kept since.
-    fn had_replicas(&self, v: NodeIdx, master: NodeIdx) -> bool {
-        let view = &self.nodes[v].view;
-        self.nodes[v].bus.migrate_to.contains(&master)
-            || self
-                .known(v)
-                .any(|r| view[r].role == (Role::Replica { of: master }))
-    }
-
-    /// Part of replica `v`'s cron.
-    pub(crate) fn handle_replica_migration(&mut self, v: NodeIdx) {
+    /// Part of replica `v`'s cron, after its loop over the known nodes.
+    pub(crate) fn handle_replica_migration(&mut self, v: NodeIdx, census: &Census) {
         let Role::Replica { of: my_master } = self.nodes[v].role(v) else {
             return;
         };
         if !self.config.allow_replica_migration {
             return;
         }
-        // The cron's census: orphaned masters, and the best-served ones.
-        let masters: Vec<NodeIdx> = self
-            .known(v)
-            .filter(|&m| self.nodes[v].view[m].role == Role::Master && !self.nodes[v].view[m].fail)
-            .collect();
-        let mut orphaned = 0;
-        let mut max_replicas = 0;
-        let mut mine = 0;
-        for &m in &masters {
-            let ok = self.working_replicas(v, m).len();
-            let node = &self.nodes[v];
-            if ok == 0 && node.slots.count_of(m) > 0 && self.had_replicas(v, m) {
-                orphaned += 1;
-            }
-            max_replicas = max_replicas.max(ok);
-            if m == my_master {
-                mine = ok;
-            }
-        }
+        let (working, listed) = (&census.working, &census.listed);
+        let view = &self.nodes[v].view;
+        let node = &self.nodes[v];
+        let is_master = |m: NodeIdx| view[m].role == Role::Master && !view[m].fail;
+        // Known to have had replicas (`CLUSTER_NODE_MIGRATE_TO`): one still
+        // listed, failed or not, or the flag kept since.
+        let had_replicas = |m: NodeIdx| listed[m] || node.bus.migrate_to.contains(&m);
+        let masters = &census.masters;
+        let orphaned = masters
+            .iter()
+            .filter(|&&m| working[m] == 0 && node.slots.count_of(m) > 0 && had_replicas(m))
+            .count();
+        let max_replicas = masters.iter().map(|&m| working[m]).max().unwrap_or(0);
+        let mine = working[my_master];
         if orphaned == 0 || max_replicas < 2 || mine != max_replicas {
             return;
         }
         // clusterHandleSlaveMigration proper.
-        if !self.nodes[v].bus.state_ok || mine <= self.config.migration_barrier {
+        if !node.bus.state_ok || mine <= self.config.migration_barrier {
             return;
         }
         let now = self.now;
-        let mut target = None;
+        let target = masters
+            .iter()
+            .copied()
+            .find(|&m| working[m] == 0 && had_replicas(m) && node.slots.count_of(m) > 0);
+        // The candidate: the smallest ID among the replicas of the masters
+        // with the most working replicas (myself included).
         let mut candidate = v;
-        for &m in &masters {
-            let ok = self.working_replicas(v, m);
-            let is_orphaned = ok.is_empty() && self.had_replicas(v, m);
-            let node = &mut self.nodes[v];
-            if is_orphaned {
-                if target.is_none() && node.slots.count_of(m) > 0 {
-                    target = Some(m);
-                }
-                node.bus.orphaned_since.entry(m).or_insert(now);
-            } else {
-                node.bus.orphaned_since.remove(&m);
-            }
-            if ok.len() == max_replicas {
-                let all = self
-                    .known(v)
-                    .filter(|&r| self.nodes[v].view[r].role == (Role::Replica { of: m }));
-                for r in all.collect::<Vec<_>>() {
-                    if self.nodes[r].id < self.nodes[candidate].id {
-                        candidate = r;
-                    }
+        for r in self.known(v) {
+            if let Role::Replica { of } = view[r].role {
+                if is_master(of)
+                    && working[of] == max_replicas
+                    && self.nodes[r].id < self.nodes[candidate].id
+                {
+                    candidate = r;
                 }
             }
         }
-        let Some(target) = target else { return };
-        let since = self.nodes[v]
-            .bus
-            .orphaned_since
-            .get(&target)
+        let orphans: Vec<NodeIdx> = masters
+            .iter()
             .copied()
-            .unwrap_or(now);
+            .filter(|&m| working[m] == 0 && had_replicas(m))
+            .collect();
+        let bus = &mut self.nodes[v].bus;
+        bus.orphaned_since.retain(|m, _| orphans.contains(m));
+        for m in orphans {
+            bus.orphaned_since.entry(m).or_insert(now);
+        }
+        let Some(target) = target else { return };
+        let since = bus.orphaned_since[&target];
         if candidate == v && now - since > MIGRATION_DELAY_MS {
             let text = format!("Migrating to orphaned master {}", self.nodes[target].id);
-            let at = self.now;
-            self.trace
-                .push(crate::trace::TraceEvent::Log { at, node: v, text });
+            self.trace.push(crate::trace::TraceEvent::Log {
+                at: now,
+                node: v,
+                text,
+            });
             self.become_replica(v, target);
         }
     }
