@@ -45,6 +45,10 @@ e2e:
 ## make bench: throughput report of the simulation core (not part of make test: timings vary)
 bench:
 	cargo run --release --locked -p slotscope-sim --example bench
+	@echo "cluster bus in WebAssembly (the same core, run by Node)"
+	cargo build --release --offline --manifest-path bench/wasm/Cargo.toml \
+		--target wasm32-unknown-unknown --target-dir target/bench-wasm
+	node bench/wasm/run.mjs target/bench-wasm/wasm32-unknown-unknown/release/slotscope_bench_wasm.wasm
 
 clean:
 	cargo clean

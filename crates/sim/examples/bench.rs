@@ -101,7 +101,45 @@ fn main() {
     println!("cluster bus (gossip on), idle cluster, half masters half replicas");
     gossip_speed(3, 600);
     gossip_speed(50, 60);
-    gossip_speed(500, 10);
+    gossip_speed(500, 30);
+
+    timeline_seek();
+}
+
+/// Jumping back: a 6-node run of 10 simulated minutes with a kill, a
+/// restart and a partition, checkpoints every simulated second (at most
+/// 256 kept), then rebuilding the state at 100 moments spread over the run.
+fn timeline_seek() {
+    use slotscope_sim::timeline::{Action, Timeline};
+    let mut cluster = Cluster::create(3, 1, 1).expect("cluster");
+    cluster.config.node_timeout = 2_000;
+    let mut tl = Timeline::new(cluster);
+    let start = Instant::now();
+    tl.advance(60_000);
+    tl.act(Action::Kill(0));
+    tl.advance(60_000);
+    tl.act(Action::Restart(0));
+    tl.advance(60_000);
+    tl.act(Action::Partition(vec![vec![1, 4]]));
+    tl.advance(60_000);
+    tl.act(Action::Heal);
+    tl.advance(360_000);
+    let run = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    let mut worst = 0.0f64;
+    for i in 0..100u64 {
+        let t0 = Instant::now();
+        let state = tl.state_at(i * 6_000 + 777);
+        black_box(state.now);
+        worst = worst.max(t0.elapsed().as_secs_f64());
+    }
+    let mean = start.elapsed().as_secs_f64() / 100.0;
+    println!("timeline (6 nodes, 600 simulated s, {} checkpoints kept)", tl.checkpoint_count());
+    println!(
+        "  run with checkpoints: {run:.3} s; state_at(t): mean {:.2} ms, worst {:.2} ms",
+        mean * 1e3,
+        worst * 1e3
+    );
 }
 
 /// Simulated seconds per wall-clock second of an idle cluster with the bus
