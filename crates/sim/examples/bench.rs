@@ -134,7 +134,10 @@ fn timeline_seek() {
         worst = worst.max(t0.elapsed().as_secs_f64());
     }
     let mean = start.elapsed().as_secs_f64() / 100.0;
-    println!("timeline (6 nodes, 600 simulated s, {} checkpoints kept)", tl.checkpoint_count());
+    println!(
+        "timeline (6 nodes, 600 simulated s, {} checkpoints kept)",
+        tl.checkpoint_count()
+    );
     println!(
         "  run with checkpoints: {run:.3} s; state_at(t): mean {:.2} ms, worst {:.2} ms",
         mean * 1e3,
