@@ -193,6 +193,34 @@ mod tests {
     }
 
     #[test]
+    fn every_hop_is_in_the_trace() {
+        let mut c = Cluster::create(3, 1, 1).unwrap();
+        let mut cli = RedisCli::new(0, true);
+        cli.send(&mut c, &argv("SET foo bar"));
+        let hops: Vec<(NodeIdx, Reply)> = c
+            .trace
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                crate::trace::TraceEvent::Command {
+                    node, argv, reply, ..
+                } => {
+                    assert_eq!(argv[0], b"SET");
+                    Some((*node, reply.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            hops,
+            [
+                (0, Reply::Error("MOVED 12182 127.0.0.1:7002".into())),
+                (2, Reply::ok())
+            ]
+        );
+    }
+
+    #[test]
     fn follow_mode_prints_the_redirect_and_moves_the_prompt() {
         let mut c = Cluster::create(3, 1, 1).unwrap();
         let mut cli = RedisCli::new(0, true);

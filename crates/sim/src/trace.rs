@@ -9,7 +9,7 @@ use crate::bus::MsgKind;
 use crate::cluster::{NodeIdx, Role};
 use crate::network::DropReason;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum TraceEvent {
     Sent {
         at: u64,
@@ -79,6 +79,16 @@ pub enum TraceEvent {
         offset: u64,
         arrives: u64,
     },
+    /// A client request to `node` on connection `conn`, and its reply (a
+    /// command that blocked — WAIT, a paused node — replies later).
+    Command {
+        at: u64,
+        replied: u64,
+        conn: crate::cluster::ConnId,
+        node: NodeIdx,
+        argv: Vec<Vec<u8>>,
+        reply: crate::reply::Reply,
+    },
     /// A user action (kill, restart, partition...).
     Action {
         at: u64,
@@ -99,12 +109,13 @@ impl TraceEvent {
             | TraceEvent::Log { at, .. }
             | TraceEvent::LostWrites { at, .. }
             | TraceEvent::Replication { at, .. }
+            | TraceEvent::Command { at, .. }
             | TraceEvent::Action { at, .. } => *at,
         }
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Trace {
     pub events: VecDeque<TraceEvent>,
     /// At most this many events are kept.

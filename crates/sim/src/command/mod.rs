@@ -75,9 +75,26 @@ pub fn lookup_error(argv: &[Vec<u8>]) -> Result<&'static CommandSpec, Reply> {
 }
 
 impl Cluster {
-    /// Sends one command on connection `conn` and returns the node's reply.
-    /// An empty `argv` gets an empty reply-less error, as nothing was sent.
+    /// Sends one command on connection `conn` and returns the node's reply;
+    /// the request and its reply go into the trace (a client hop).
     pub fn execute(&mut self, conn: ConnId, argv: &[Vec<u8>]) -> Reply {
+        let sent = self.now;
+        let node = self.conns[conn].node;
+        let reply = self.execute_command(conn, argv);
+        self.trace.push(crate::trace::TraceEvent::Command {
+            at: sent,
+            replied: self.now,
+            conn,
+            node,
+            argv: argv.to_vec(),
+            reply: reply.clone(),
+        });
+        reply
+    }
+
+    /// `execute` without the trace. An empty `argv` gets an error, as
+    /// nothing was sent.
+    fn execute_command(&mut self, conn: ConnId, argv: &[Vec<u8>]) -> Reply {
         if argv.is_empty() {
             return Reply::Error("ERR empty command".into());
         }
