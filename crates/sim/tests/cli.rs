@@ -115,9 +115,13 @@ fn partition_pause_and_heal() {
 fn bad_directives_are_reported_with_their_line() {
     let (out, err, ok) = run(
         &[],
-        ":advance soon\n:kill 9999\n:partition\n:pause 7000\nPING\n",
+        ":advance soon\n:kill 9999\n:partition\n:pause 7000\nPING\n:advance 86400001\n",
     );
     assert!(!ok);
+    assert!(
+        err.contains("line 6: '86400001': at most 86400000 ms (one day) per line"),
+        "{err}"
+    );
     assert_eq!(out, "PONG\n");
     assert!(
         err.contains("line 1: 'soon' is not a number of milliseconds"),

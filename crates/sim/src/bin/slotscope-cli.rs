@@ -111,6 +111,9 @@ fn expand_ids(text: &[u8], cluster: &Cluster) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
+/// The longest `:advance` or `:pause`, ms.
+const MAX_MS: u64 = 86_400_000;
+
 /// Runs a `:` line (time and faults); an error says what is wrong with it.
 fn run_directive(cluster: &mut Cluster, line: &str) -> Result<(), String> {
     let words: Vec<&str> = line.split_whitespace().collect();
@@ -121,10 +124,13 @@ fn run_directive(cluster: &mut Cluster, line: &str) -> Result<(), String> {
             .ok_or_else(|| format!("no node listens on port '{port}'"))
     };
     let ms = |v: &str| -> Result<u64, String> {
-        v.parse::<u64>()
-            .ok()
-            .filter(|&m| m <= 1_000_000_000)
-            .ok_or_else(|| format!("'{v}' is not a number of milliseconds"))
+        // At most a simulated day per line: more would keep a large
+        // cluster busy for a long time with nothing to show for it.
+        match v.parse::<u64>() {
+            Ok(m) if m <= MAX_MS => Ok(m),
+            Ok(_) => Err(format!("'{v}': at most {MAX_MS} ms (one day) per line")),
+            Err(_) => Err(format!("'{v}' is not a number of milliseconds")),
+        }
     };
     match words.as_slice() {
         [":advance", t] => cluster.advance(ms(t)?),
