@@ -108,23 +108,13 @@ fn main() {
     timeline_seek();
 }
 
-/// A freshly created cluster has every last-PONG time at 0, so every node
-/// pings every other node in the same instant node_timeout/2 later, and the
-/// bursts repeat. A cluster that has been up a while has its PONG times
-/// spread over the last node_timeout/2: this spreads them so (each view
-/// entry gets a time in 0..7500 ms, all in the past once 7.5 s have run)
-/// and times the 30 simulated seconds after that.
+/// 1000 nodes as after running a while (`Cluster::spread_pong_times`): the
+/// 30 simulated seconds after the first node_timeout/2.
 fn running_1000() {
     let mut cluster = Cluster::create(500, 1, 1).expect("cluster");
     let n = cluster.nodes.len();
-    let half_timeout = cluster.config.node_timeout / 2;
-    for v in 0..n {
-        for p in 0..n {
-            let t = cluster.rng.below(half_timeout);
-            cluster.nodes[v].view[p].pong_received = t;
-        }
-    }
-    cluster.advance(half_timeout);
+    cluster.spread_pong_times();
+    cluster.advance(cluster.config.node_timeout / 2);
     let start = Instant::now();
     cluster.advance(30_000);
     let secs = start.elapsed().as_secs_f64();

@@ -193,6 +193,17 @@ pub(crate) enum Event {
     },
 }
 
+impl Event {
+    /// The node that handles the event.
+    fn node(&self) -> NodeIdx {
+        match self {
+            Event::Cron { node, .. } => *node,
+            Event::Deliver { to, .. } => *to,
+            Event::Replicate { replica, .. } => *replica,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Scheduled {
     pub at: u64,
@@ -249,13 +260,15 @@ impl Cluster {
     pub fn step(&mut self) -> Option<u64> {
         let Scheduled { at, event, .. } = self.queue.pop()?;
         self.now = self.now.max(at);
+        // A stopped process handles nothing: the event waits until it resumes.
+        if let Some(until) = self.paused(event.node()) {
+            self.schedule(until, event);
+            return Some(at);
+        }
         match event {
             Event::Cron { node: n, run } => {
-                if run != self.nodes[n].runs || !self.nodes[n].alive {
-                    // That process is gone.
-                } else if let Some(until) = self.paused(n) {
-                    self.schedule(until, Event::Cron { node: n, run });
-                } else {
+                // Ticks of a process killed since are dropped.
+                if run == self.nodes[n].runs && self.nodes[n].alive {
                     self.cron(n);
                     self.schedule(at + CRON_PERIOD_MS, Event::Cron { node: n, run });
                 }
@@ -267,25 +280,9 @@ impl Cluster {
                 end,
                 bytes,
                 write,
-            } => {
-                if let Some(until) = self.paused(replica) {
-                    let event = Event::Replicate {
-                        master,
-                        replica,
-                        argv,
-                        end,
-                        bytes,
-                        write,
-                    };
-                    self.schedule(until, event);
-                } else {
-                    self.apply_replicated(master, replica, &argv, end, bytes, write);
-                }
-            }
+            } => self.apply_replicated(master, replica, &argv, end, bytes, write),
             Event::Deliver { from, to, msg } => {
-                if let Some(until) = self.paused(to) {
-                    self.schedule(until, Event::Deliver { from, to, msg });
-                } else if !self.nodes[to].alive {
+                if !self.nodes[to].alive {
                     self.trace.push(TraceEvent::Dropped {
                         at,
                         from,
@@ -1417,6 +1414,21 @@ impl Cluster {
             at,
             what: "heal".into(),
         });
+    }
+
+    /// Makes a freshly created cluster look like one that has been up a
+    /// while: each node's last PONG from each peer is spread over
+    /// node_timeout/2 (times from now on, so run node_timeout/2 before
+    /// measuring anything). Without it every node pings every other in the
+    /// same instant node_timeout/2 after creation, and those bursts recur.
+    pub fn spread_pong_times(&mut self) {
+        let half_timeout = self.config.node_timeout / 2;
+        for v in 0..self.nodes.len() {
+            for p in 0..self.nodes.len() {
+                let t = self.now + self.rng.below(half_timeout.max(1));
+                self.nodes[v].view[p].pong_received = t;
+            }
+        }
     }
 
     /// SIGSTOP for `ms`: the node handles nothing until then.

@@ -137,19 +137,17 @@ impl Timeline {
         self.advance_to(self.cluster.now.saturating_add(ms));
     }
 
-    /// Runs the present to its next event (or by `max_ms` if none comes
-    /// sooner): the "step forward" of a debugger.
+    /// The "step forward" of a debugger: runs one event if one is due now,
+    /// otherwise runs time to the next event's millisecond (all of that
+    /// millisecond's events), but never more than `max_ms` ahead.
     pub fn step(&mut self, max_ms: u64) -> u64 {
-        let limit = self.cluster.now.saturating_add(max_ms);
-        let t = self
-            .cluster
-            .next_event_time()
-            .map_or(limit, |t| t.min(limit))
-            .max(self.cluster.now);
-        if t == self.cluster.now {
-            self.cluster.step();
-        } else {
-            self.advance_to(t);
+        let now = self.cluster.now;
+        match self.cluster.next_event_time() {
+            Some(t) if t <= now => {
+                self.cluster.step();
+            }
+            Some(t) => self.advance_to(t.min(now.saturating_add(max_ms))),
+            None => self.advance_to(now.saturating_add(max_ms)),
         }
         self.cluster.now
     }

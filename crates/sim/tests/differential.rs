@@ -319,26 +319,7 @@ impl RealCluster {
                 ok &= self
                     .text(p, &["CLUSTER", "INFO"])
                     .contains("cluster_state:ok");
-                let mut lines: Vec<String> = self
-                    .text(p, &["CLUSTER", "NODES"])
-                    .lines()
-                    .map(|l| {
-                        let c: Vec<&str> = l.split(' ').collect();
-                        let role = if c[2].contains("slave") {
-                            "slave"
-                        } else {
-                            "master"
-                        };
-                        let slots: Vec<&str> = c[8..]
-                            .iter()
-                            .copied()
-                            .filter(|s| !s.starts_with('['))
-                            .collect();
-                        format!("{} {role} {} {} {}", c[0], c[3], c[6], slots.join(" "))
-                    })
-                    .collect();
-                lines.sort();
-                views.push(lines);
+                views.push(configuration(&self.text(p, &["CLUSTER", "NODES"])));
             }
             if ok && views.windows(2).all(|w| w[0] == w[1]) {
                 return;
@@ -813,30 +794,33 @@ fn run_directive(
 
 /// The simulated counterpart of `RealCluster::wait_until_agreed`.
 fn sim_agreed(sim: &Cluster) -> bool {
-    let view = |v: usize| -> Vec<String> {
-        let mut lines: Vec<String> = sim
-            .cluster_nodes(v)
-            .lines()
-            .map(|l| {
-                let c: Vec<&str> = l.split(' ').collect();
-                let role = if c[2].contains("slave") {
-                    "slave"
-                } else {
-                    "master"
-                };
-                let slots: Vec<&str> = c[8..]
-                    .iter()
-                    .copied()
-                    .filter(|s| !s.starts_with('['))
-                    .collect();
-                format!("{} {role} {} {} {}", c[0], c[3], c[6], slots.join(" "))
-            })
-            .collect();
-        lines.sort();
-        lines
-    };
-    let first = view(0);
-    (0..sim.nodes.len()).all(|v| sim.state_ok(v) && view(v) == first)
+    let first = configuration(&sim.cluster_nodes(0));
+    (0..sim.nodes.len()).all(|v| sim.state_ok(v) && configuration(&sim.cluster_nodes(v)) == first)
+}
+
+/// What must agree between two CLUSTER NODES outputs once a cluster has
+/// settled: per node its ID, role, master, config epoch and slots (not
+/// ping times, link state, or migrating/importing marks), sorted.
+fn configuration(cluster_nodes: &str) -> Vec<String> {
+    let mut lines: Vec<String> = cluster_nodes
+        .lines()
+        .map(|l| {
+            let c: Vec<&str> = l.split(' ').collect();
+            let role = if c[2].contains("slave") {
+                "slave"
+            } else {
+                "master"
+            };
+            let slots: Vec<&str> = c[8..]
+                .iter()
+                .copied()
+                .filter(|s| !s.starts_with('['))
+                .collect();
+            format!("{} {role} {} {} {}", c[0], c[3], c[6], slots.join(" "))
+        })
+        .collect();
+    lines.sort();
+    lines
 }
 
 /// Plays one scenario on both sides; returns the differences.

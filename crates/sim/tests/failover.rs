@@ -403,8 +403,10 @@ fn config_epoch_collisions_are_resolved() {
 /// replica dead, one of 7000's replicas (the smaller ID) moves to 7001.
 #[test]
 fn a_replica_migrates_to_an_orphaned_master() {
-    for seed in 0..5 {
+    /// A warm cluster where 7006 has joined as a second replica of 7000.
+    fn two_replicas_on_7000(seed: u64, barrier: usize) -> (Cluster, usize) {
         let mut sim = warm_cluster(seed);
+        sim.config.migration_barrier = barrier;
         let extra = sim.spawn_node(7006).unwrap();
         let c = sim.connect(extra);
         assert_eq!(
@@ -422,6 +424,10 @@ fn a_replica_migrates_to_an_orphaned_master() {
             all_views(&sim, extra, Role::Replica { of: 0 }),
             "seed {seed}"
         );
+        (sim, extra)
+    }
+    for seed in 0..5 {
+        let (mut sim, extra) = two_replicas_on_7000(seed, 1);
         sim.kill(4); // 7001's only replica
         let mover = if sim.nodes[3].id < sim.nodes[extra].id {
             3
@@ -443,15 +449,7 @@ fn a_replica_migrates_to_an_orphaned_master() {
         assert!(sim.trace.events.iter().any(|e| matches!(e,
             TraceEvent::Log { node, text, .. } if *node == mover && text.starts_with("Migrating to orphaned master"))));
         // With the barrier at 2, nobody moves.
-        let mut sim2 = warm_cluster(seed);
-        sim2.config.migration_barrier = 2;
-        let extra = sim2.spawn_node(7006).unwrap();
-        let c = sim2.connect(extra);
-        sim2.execute(c, &argv("CLUSTER MEET 127.0.0.1 7000"));
-        sim2.advance(2_000);
-        let id0 = sim2.nodes[0].id.clone();
-        sim2.execute(c, &argv(&format!("CLUSTER REPLICATE {id0}")));
-        sim2.advance(3_000);
+        let (mut sim2, extra) = two_replicas_on_7000(seed, 2);
         sim2.kill(4);
         sim2.advance(20_000);
         assert_eq!(sim2.nodes[3].role(3), Role::Replica { of: 0 });

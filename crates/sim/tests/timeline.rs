@@ -101,3 +101,26 @@ fn rewind_then_act_starts_a_new_branch() {
         &straight_run(tl.actions(), tl.now())
     ));
 }
+
+#[test]
+fn step_runs_to_the_next_event() {
+    let mut tl = Timeline::new(base());
+    tl.advance(1); // past the events due at 0
+    let next = tl.cluster.next_event_time().unwrap();
+    assert!(next > tl.now());
+    assert_eq!(tl.step(10_000), next);
+    // Never further than asked, even with an event due later.
+    let before = tl.now();
+    while tl.cluster.next_event_time() == Some(before) {
+        tl.step(0);
+    }
+    assert_eq!(tl.step(0), before);
+    let mut idle = Timeline::new(base());
+    idle.cluster.kill(0);
+    let mut steps = 0;
+    while idle.now() < 1_000 {
+        idle.step(1_000);
+        steps += 1;
+    }
+    assert!(steps > 10, "one event at a time ({steps} steps)");
+}
