@@ -8,10 +8,3 @@ for (const [masters, secs] of [[3, 600], [50, 60], [500, 30]]) {
   const wall = (performance.now() - t) / 1000;
   console.log(`  ${String(nodes).padStart(5)} nodes: ${secs} simulated s in ${wall.toFixed(3)} s wall = ${(secs / wall).toFixed(2)} simulated s per wall s (wasm, Node ${process.version})`);
 }
-{
-  const nodes = instance.exports.prepare_running(500);
-  const t = performance.now();
-  instance.exports.simulate_more(30_000);
-  const wall = (performance.now() - t) / 1000;
-  console.log(`  ${String(nodes).padStart(5)} nodes that have been up a while: 30 simulated s in ${wall.toFixed(3)} s wall = ${(30 / wall).toFixed(2)} simulated s per wall s (wasm)`);
-}

@@ -187,33 +187,37 @@ pub enum Role {
 }
 
 /// What one node believes about another (or about itself).
+///
+/// Every message reads a hundred random entries of a view in a 1000-node
+/// cluster, so the entry stays small (what is rarely read — failure reports,
+/// votes, FAIL times — lives in `NodeBus`) and what gossip reads comes first
+/// (`repr(C)` keeps this order), so that it mostly shares a cache line.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[repr(C)]
 pub struct PeerView {
     /// Whether this node knows the peer at all (met it, or heard of it).
     pub known: bool,
-    pub role: Role,
-    pub config_epoch: u64,
     /// `fail?`: this node has not heard from the peer for node_timeout.
     pub pfail: bool,
     /// `fail`: a majority of masters agreed the peer is down.
     pub fail: bool,
+    /// Whether our bus connection to it is up (`node->link`), and since when
+    /// (`link_since`). A node learned of has none until the next cron tick
+    /// connects, and every new connection starts with a PING.
+    pub link: bool,
+    /// When its last PONG reached us. Signed: a cluster starts as if it
+    /// had been running, with PONGs received before time 0.
+    pub pong_received: i64,
     /// When our outstanding PING to it was sent (0: none outstanding).
     pub ping_sent: u64,
-    /// When its last PONG reached us.
-    pub pong_received: u64,
+    pub role: Role,
+    pub config_epoch: u64,
     /// When anything from it last reached us (any traffic is liveness).
     pub data_received: u64,
     /// Its replication offset, as it last told us.
     pub repl_offset: u64,
-    /// Whether our bus connection to it is up (`node->link`), and since when.
-    /// A node learned of has none until the next cron tick connects, and
-    /// every new connection starts with a PING.
-    pub link: bool,
     pub link_since: u64,
 }
-// Every message reads a hundred random entries of a view in a 1000-node
-// cluster, so the entry stays small: what is rarely read (failure reports,
-// votes, FAIL times) lives in `NodeBus`.
 
 impl PeerView {
     /// What a node knows of a peer before any traffic: healthy, as if it had
@@ -226,7 +230,7 @@ impl PeerView {
             pfail: false,
             fail: false,
             ping_sent: 0,
-            pong_received: now,
+            pong_received: now as i64,
             data_received: now,
             repl_offset: INITIAL_REPL_OFFSET,
             link: false,
@@ -471,6 +475,23 @@ impl Cluster {
         let mut nodes: Vec<Node> = nodes;
         for n in &mut nodes {
             n.replid = rng.node_id();
+        }
+        // The cluster has been up a while (with Redis's default node
+        // timeout): each node last heard a PONG from each peer at some point
+        // of the last node_timeout/2, as the NT/2 ping rule keeps it. Were
+        // they all equal, every node would ping every other in the same
+        // instant node_timeout/2 from now, and those bursts would recur —
+        // a 1000-node cluster would spend its time in them.
+        let half_timeout = Config::default().node_timeout / 2;
+        for (v, node) in nodes.iter_mut().enumerate() {
+            // Processes started at different times: their once-a-second
+            // random PINGs (every 10th cron tick) do not fall together.
+            node.bus.cron_iter = rng.below(10);
+            for (p, peer) in node.view.iter_mut().enumerate() {
+                if p != v {
+                    peer.pong_received = -(rng.below(half_timeout) as i64);
+                }
+            }
         }
         let mut cluster = Cluster {
             nodes,

@@ -456,3 +456,32 @@ fn a_replica_migrates_to_an_orphaned_master() {
         assert_eq!(sim2.nodes[extra].role(extra), Role::Replica { of: 0 });
     }
 }
+
+/// A larger cluster (50 masters, 50 replicas) with Redis's default
+/// node_timeout: a dead master is detected and replaced, and every live
+/// node ends up agreeing on it — at 100 nodes, gossip (not direct PINGs
+/// alone) has to carry the failure reports to a majority.
+#[test]
+fn a_100_node_cluster_fails_over_with_the_default_node_timeout() {
+    let mut sim = Cluster::create(50, 1, 3).unwrap();
+    assert_eq!(sim.config.node_timeout, 15_000);
+    sim.advance(20_000);
+    sim.kill(7);
+    let took = until(&mut sim, 60_000, |sim| {
+        all_views(sim, 57, Role::Master)
+            && (0..100).all(|v| !sim.nodes[v].alive || sim.nodes[v].bus.state_ok)
+    });
+    // Each master PINGs the dead node node_timeout/2 after its last PONG
+    // (0-7.5 s after the kill) and flags it PFAIL node_timeout later; FAIL
+    // needs 26 of the 50 masters' reports (about the median of those
+    // times, ~19 s), then the election takes 0.5-1 s.
+    assert!((16_000..25_000).contains(&took), "took {took} ms");
+    for v in (0..100).filter(|&v| v != 7) {
+        assert!(sim.nodes[v].view[7].fail, "{v} sees 7007 failed");
+        assert_eq!(
+            sim.nodes[v].slots.count_of(57),
+            sim.nodes[57].slots.count_of(57)
+        );
+    }
+    assert!(sim.nodes[57].slots.count_of(57) > 300);
+}
