@@ -401,6 +401,9 @@ pub struct Cluster {
     pub trace: crate::trace::Trace,
     /// Writes acknowledged by a master and lost when a replica took over.
     pub lost_writes: u64,
+    /// The UI's console session (a client of the cluster, part of the world
+    /// so that replaying its lines rebuilds it).
+    pub console: crate::console::Console,
 }
 
 impl Cluster {
@@ -504,6 +507,7 @@ impl Cluster {
             network: crate::network::Network::default(),
             trace: crate::trace::Trace::default(),
             lost_writes: 0,
+            console: crate::console::Console::default(),
         };
         for n in 0..cluster.nodes.len() {
             cluster.schedule_first_cron(n);

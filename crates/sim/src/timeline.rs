@@ -27,6 +27,13 @@ pub enum Action {
         argv: Vec<Vec<u8>>,
     },
     SetNodeTimeout(u64),
+    /// A line typed at the console.
+    ConsoleLine(String),
+    ConsoleMode(crate::console::ClientMode),
+    ConsoleNode(NodeIdx),
+    /// A command sent to a node on a connection of its own (what the UI's
+    /// node menu does for CLUSTER FAILOVER and the like).
+    NodeCommand(NodeIdx, Vec<Vec<u8>>),
 }
 
 #[derive(Clone, Debug)]
@@ -54,6 +61,8 @@ pub enum Outcome {
     None,
     Reply(Reply),
     Conn(ConnId),
+    /// What the console printed, and the hops the command took.
+    Console(crate::client::Outcome),
 }
 
 fn apply(cluster: &mut Cluster, action: &Action) -> Outcome {
@@ -66,6 +75,19 @@ fn apply(cluster: &mut Cluster, action: &Action) -> Outcome {
         Action::Connect(n) => return Outcome::Conn(cluster.connect(*n)),
         Action::Execute { conn, argv } => return Outcome::Reply(cluster.execute(*conn, argv)),
         Action::SetNodeTimeout(ms) => cluster.config.node_timeout = *ms,
+        Action::ConsoleLine(line) => {
+            // The session is taken out while it runs: it drives the cluster.
+            let mut console = std::mem::take(&mut cluster.console);
+            let outcome = console.run(cluster, line);
+            cluster.console = console;
+            return Outcome::Console(outcome);
+        }
+        Action::ConsoleMode(mode) => cluster.console.set_mode(*mode),
+        Action::ConsoleNode(n) => cluster.console.set_node(*n),
+        Action::NodeCommand(n, argv) => {
+            let conn = cluster.connect(*n);
+            return Outcome::Reply(cluster.execute(conn, argv));
+        }
     }
     Outcome::None
 }

@@ -124,3 +124,37 @@ fn step_runs_to_the_next_event() {
     }
     assert!(steps > 10, "one event at a time ({steps} steps)");
 }
+
+/// Console lines are actions: rebuilding an earlier moment brings back the
+/// session as it was then (the node `redis-cli -c` had moved to, the
+/// smart client's map), and the data its commands wrote.
+#[test]
+fn console_sessions_replay() {
+    use slotscope_sim::console::ClientMode;
+    let mut tl = Timeline::new(Cluster::create(3, 1, 1).unwrap());
+    tl.act(Action::ConsoleMode(ClientMode::Follow));
+    tl.advance(500);
+    let Outcome::Console(out) = tl.act(Action::ConsoleLine("SET foo bar".into())) else {
+        panic!("a console line prints");
+    };
+    assert_eq!(out.printed.last().unwrap(), "OK");
+    tl.advance(500);
+    let prompt_then = tl.cluster.console.prompt(&tl.cluster);
+    assert_eq!(prompt_then, "127.0.0.1:7002>");
+    tl.act(Action::ConsoleMode(ClientMode::Smart));
+    tl.act(Action::ConsoleLine("GET foo".into()));
+    tl.advance(2_000);
+    let past = tl.state_at(700);
+    assert_eq!(past.console.prompt(&past), "127.0.0.1:7002>");
+    assert_eq!(past.console, {
+        let mut straight = Timeline::new(Cluster::create(3, 1, 1).unwrap());
+        straight.act(Action::ConsoleMode(ClientMode::Follow));
+        straight.advance(500);
+        straight.act(Action::ConsoleLine("SET foo bar".into()));
+        straight.advance(200);
+        straight.cluster.console
+    });
+    let before = tl.state_at(400);
+    assert_eq!(before.console.prompt(&before), "127.0.0.1:7000>");
+    assert_eq!(tl.state_at(3_000).console.mode, ClientMode::Smart);
+}
