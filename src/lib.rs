@@ -6,5 +6,6 @@ pub mod app;
 pub mod components;
 #[cfg(target_arch = "wasm32")]
 pub mod fatal;
+pub mod studio;
 
 pub use app::App;

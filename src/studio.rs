@@ -1,0 +1,562 @@
+//! Playback: which moment of the run is on screen, how fast it moves, and
+//! the user's gestures turned into core actions. No cluster rule lives
+//! here: the state shown is the core's (`Timeline::state_at` for the past),
+//! and what moves on screen is read from the core's trace.
+//!
+//! Plain Rust, no browser: the tests below drive it natively.
+
+use slotscope_sim::bus::MsgKind;
+use slotscope_sim::client::Hop;
+use slotscope_sim::timeline::{Action, Outcome, Timeline};
+use slotscope_sim::trace::TraceEvent;
+use slotscope_sim::{Cluster, NodeIdx};
+
+/// Speeds offered, as powers of ten of real time: 0.01× to 100×.
+pub const SPEED_LOG_MIN: f64 = -2.0;
+pub const SPEED_LOG_MAX: f64 = 2.0;
+
+/// While a message other than gossip is in flight, a simulated millisecond
+/// lasts at least this long on screen, so that it can be followed (bus
+/// messages take about a millisecond; failover takes seconds).
+pub const WALL_MS_PER_SIM_MS_IN_FLIGHT: f64 = 600.0;
+
+/// How long each leg of a console command's hop is shown, wall ms.
+pub const HOP_LEG_WALL_MS: f64 = 450.0;
+
+/// A message drawn between two nodes at the moment shown.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Flight {
+    pub from: NodeIdx,
+    pub to: NodeIdx,
+    pub kind: MsgKind,
+    /// 0 at the sender, 1 at the receiver.
+    pub progress: f64,
+    pub sent_at: u64,
+    pub arrives: u64,
+}
+
+/// A leg of a console command's trip, drawn between the console and a node.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HopFlight {
+    pub node: NodeIdx,
+    /// The request on its way out, or the reply on its way back.
+    pub reply: bool,
+    pub label: String,
+    pub progress: f64,
+}
+
+/// What the console shows for one typed line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConsoleEntry {
+    pub prompt: String,
+    pub line: String,
+    pub printed: Vec<String>,
+}
+
+/// Notable moments, marked on the timeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MarkerKind {
+    Action,
+    Pfail,
+    Fail,
+    Promotion,
+    Moved,
+    Ask,
+}
+
+impl MarkerKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            MarkerKind::Action => "action",
+            MarkerKind::Pfail => "PFAIL",
+            MarkerKind::Fail => "FAIL",
+            MarkerKind::Promotion => "promotion",
+            MarkerKind::Moved => "MOVED",
+            MarkerKind::Ask => "ASK",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Marker {
+    pub at: u64,
+    pub kind: MarkerKind,
+    pub text: String,
+}
+
+fn is_gossip(kind: MsgKind) -> bool {
+    matches!(kind, MsgKind::Ping | MsgKind::Pong | MsgKind::Meet)
+}
+
+pub struct Studio {
+    /// The run, from creation to its present.
+    pub timeline: Timeline,
+    /// Futures left behind by acting in the past, most recent last: the
+    /// user can switch back to them.
+    pub branches: Vec<Timeline>,
+    /// The moment on screen, simulated ms (fractional while messages fly).
+    pub t: f64,
+    pub playing: bool,
+    /// log10 of the speed (1× = 0).
+    pub speed_log: f64,
+    /// Whose view of flags and roles is drawn.
+    pub observer: NodeIdx,
+    pub selected: Option<NodeIdx>,
+    pub show_gossip: bool,
+    pub console_log: Vec<ConsoleEntry>,
+    pub history: Vec<String>,
+    /// The hops of the last console command and when (wall ms) their
+    /// animation started.
+    hops: Vec<Hop>,
+    hops_started: f64,
+    /// Wall clock of the last tick, ms.
+    wall: f64,
+    past: Option<(u64, Cluster)>,
+    markers: Vec<Marker>,
+    /// Trace events already scanned for markers (counted from the start).
+    scanned: u64,
+}
+
+impl Studio {
+    pub fn new(cluster: Cluster) -> Studio {
+        Studio {
+            timeline: Timeline::new(cluster),
+            branches: Vec::new(),
+            t: 0.0,
+            playing: false,
+            speed_log: 0.0,
+            observer: 0,
+            selected: None,
+            show_gossip: true,
+            console_log: Vec::new(),
+            history: Vec::new(),
+            hops: Vec::new(),
+            hops_started: 0.0,
+            wall: 0.0,
+            past: None,
+            markers: Vec::new(),
+            scanned: 0,
+        }
+    }
+
+    /// The simulated millisecond on screen.
+    pub fn now(&self) -> u64 {
+        self.t.floor() as u64
+    }
+
+    pub fn is_live(&self) -> bool {
+        self.now() >= self.timeline.now()
+    }
+
+    pub fn speed(&self) -> f64 {
+        10f64.powf(self.speed_log)
+    }
+
+    /// The cluster as it is at the moment shown.
+    pub fn cluster(&mut self) -> &Cluster {
+        let t = self.now();
+        if t >= self.timeline.now() {
+            return &self.timeline.cluster;
+        }
+        if self.past.as_ref().is_none_or(|(at, _)| *at != t) {
+            self.past = Some((t, self.timeline.state_at(t)));
+        }
+        &self.past.as_ref().expect("just set").1
+    }
+
+    /// The trace: the present's holds the whole history of this branch.
+    fn events(&self) -> &std::collections::VecDeque<TraceEvent> {
+        &self.timeline.cluster.trace.events
+    }
+
+    /// Index of the first event at or after `t`.
+    fn first_at_or_after(&self, t: u64) -> usize {
+        self.events().partition_point(|e| e.at() < t)
+    }
+
+    /// Bus messages in the air at the moment shown.
+    pub fn flights(&self) -> Vec<Flight> {
+        let t = self.t;
+        let now = self.now();
+        // A message lasts at most a few ms; look back a little.
+        let from = self.first_at_or_after(now.saturating_sub(50));
+        let mut out = Vec::new();
+        for e in self.events().range(from..) {
+            if e.at() > now {
+                break;
+            }
+            if let TraceEvent::Sent {
+                at,
+                from,
+                to,
+                kind,
+                arrives,
+            } = *e
+            {
+                if !self.show_gossip && is_gossip(kind) {
+                    continue;
+                }
+                // Shown for at least a millisecond (same-ms deliveries too).
+                let end = arrives.max(at + 1) as f64;
+                if (at as f64) <= t && t < end {
+                    out.push(Flight {
+                        from,
+                        to,
+                        kind,
+                        progress: (t - at as f64) / (end - at as f64),
+                        sent_at: at,
+                        arrives,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// The console command's legs in the air (wall-clock animation).
+    pub fn hop_flights(&self) -> Vec<HopFlight> {
+        let elapsed = self.wall - self.hops_started;
+        let leg = (elapsed / HOP_LEG_WALL_MS).floor();
+        if self.hops.is_empty() || leg < 0.0 {
+            return Vec::new();
+        }
+        let leg = leg as usize;
+        let Some(hop) = self.hops.get(leg / 2) else {
+            return Vec::new();
+        };
+        let reply = leg % 2 == 1;
+        let label = if reply {
+            reply_label(&hop.reply)
+        } else {
+            String::from_utf8_lossy(&hop.argv.join(&b' '))
+                .chars()
+                .take(24)
+                .collect()
+        };
+        vec![HopFlight {
+            node: hop.node,
+            reply,
+            label,
+            progress: (elapsed / HOP_LEG_WALL_MS).fract(),
+        }]
+    }
+
+    fn hops_running(&self) -> bool {
+        self.wall - self.hops_started < self.hops.len() as f64 * 2.0 * HOP_LEG_WALL_MS
+    }
+
+    /// Whether the next frames change anything on screen.
+    pub fn animating(&self) -> bool {
+        self.playing || self.hops_running()
+    }
+
+    /// Moves the moment shown on by `dt` wall ms at the chosen speed,
+    /// slowing down while non-gossip messages fly and stopping at the
+    /// moment one leaves, so that none is skipped.
+    pub fn tick(&mut self, wall_now: f64) {
+        let dt = (wall_now - self.wall).clamp(0.0, 100.0);
+        self.wall = wall_now;
+        if !self.playing || self.hops_running() {
+            return;
+        }
+        let mut rate = self.speed();
+        let notable_in_flight = self.flights().iter().any(|f| !is_gossip(f.kind));
+        if notable_in_flight {
+            rate = rate.min(1.0 / WALL_MS_PER_SIM_MS_IN_FLIGHT);
+        }
+        let mut target = self.t + dt * rate;
+        if let Some(next) = self.next_notable_send(self.now() + 1, target.floor() as u64) {
+            target = target.min(next as f64);
+        }
+        self.seek(target);
+    }
+
+    fn next_notable_send(&mut self, from: u64, to: u64) -> Option<u64> {
+        if self.is_live() {
+            // Run the present forward first: the trace then has the sends.
+            self.timeline.advance_to(to);
+        }
+        let start = self.first_at_or_after(from);
+        self.events()
+            .range(start..)
+            .take_while(|e| e.at() <= to)
+            .find_map(|e| match e {
+                TraceEvent::Sent { at, kind, .. } if !is_gossip(*kind) => Some(*at),
+                _ => None,
+            })
+    }
+
+    /// Shows moment `t`; past the present, the present runs forward to it.
+    pub fn seek(&mut self, t: f64) {
+        let t = t.max(0.0);
+        if t.floor() as u64 > self.timeline.now() {
+            self.timeline.advance_to(t.floor() as u64);
+        }
+        self.t = t;
+    }
+
+    /// → : the next moment something happens (in the present, the next
+    /// event of the queue).
+    pub fn step_forward(&mut self) {
+        self.playing = false;
+        let now = self.now();
+        if self.is_live() {
+            let t = self.timeline.step(60_000);
+            self.t = t as f64;
+            return;
+        }
+        let next = self.first_at_or_after(now + 1);
+        let t = self
+            .events()
+            .get(next)
+            .map_or(self.timeline.now(), |e| e.at());
+        self.t = t as f64;
+    }
+
+    /// ← : the last moment before this one when something happened.
+    pub fn step_back(&mut self) {
+        self.playing = false;
+        let now = self.now();
+        let i = self.first_at_or_after(now);
+        let t = if i == 0 { 0 } else { self.events()[i - 1].at() };
+        self.t = t as f64;
+    }
+
+    /// Applies a user action at the moment shown. In the past, the future
+    /// that had been recorded is kept as a branch to switch back to.
+    pub fn act(&mut self, action: Action) -> Outcome {
+        if !self.is_live() {
+            let at = self.now();
+            self.branches.push(self.timeline.clone());
+            self.timeline.rewind(at);
+            self.past = None;
+            self.markers.retain(|m| m.at <= at);
+            self.scanned = self.timeline.cluster.trace.evicted
+                + self.timeline.cluster.trace.events.len() as u64;
+        }
+        let outcome = self.timeline.act(action);
+        self.t = self.timeline.now() as f64;
+        outcome
+    }
+
+    /// Switches to the future most recently left behind (and keeps the
+    /// current one to come back to).
+    pub fn switch_branch(&mut self) {
+        if let Some(other) = self.branches.pop() {
+            let current = std::mem::replace(&mut self.timeline, other);
+            self.branches.insert(0, current);
+            self.past = None;
+            self.markers.clear();
+            self.scanned = 0;
+            self.t = self.t.min(self.timeline.now() as f64);
+        }
+    }
+
+    /// Runs a console line and starts the animation of its hops.
+    pub fn console_line(&mut self, line: &str) {
+        let shown = self.cluster();
+        let prompt = shown.console.prompt(shown);
+        if !line.trim().is_empty() && self.history.last().is_none_or(|h| h != line) {
+            self.history.push(line.to_string());
+        }
+        let outcome = self.act(Action::ConsoleLine(line.to_string()));
+        let (printed, hops) = match outcome {
+            Outcome::Console(o) => (o.printed, o.hops),
+            _ => (Vec::new(), Vec::new()),
+        };
+        self.console_log.push(ConsoleEntry {
+            prompt,
+            line: line.to_string(),
+            printed,
+        });
+        self.hops = hops;
+        self.hops_started = self.wall;
+    }
+
+    /// The notable moments so far, oldest first.
+    pub fn markers(&mut self) -> &[Marker] {
+        let trace = &self.timeline.cluster.trace;
+        let start = self.scanned.saturating_sub(trace.evicted) as usize;
+        let nodes = &self.timeline.cluster.nodes;
+        let addr = |n: NodeIdx| nodes[n].addr.to_string();
+        for e in trace.events.range(start.min(trace.events.len())..) {
+            let m = match e {
+                TraceEvent::Action { at, what } => Some((*at, MarkerKind::Action, what.clone())),
+                TraceEvent::Flags {
+                    at,
+                    observer,
+                    node,
+                    pfail: true,
+                    ..
+                } => Some((
+                    *at,
+                    MarkerKind::Pfail,
+                    format!("{} flags {} PFAIL", addr(*observer), addr(*node)),
+                )),
+                TraceEvent::Flags {
+                    at,
+                    observer,
+                    node,
+                    fail: true,
+                    ..
+                } => Some((
+                    *at,
+                    MarkerKind::Fail,
+                    format!("{} flags {} FAIL", addr(*observer), addr(*node)),
+                )),
+                TraceEvent::RoleChanged {
+                    at,
+                    observer,
+                    node,
+                    role: slotscope_sim::Role::Master,
+                } if observer == node => Some((
+                    *at,
+                    MarkerKind::Promotion,
+                    format!("{} becomes a master", addr(*node)),
+                )),
+                TraceEvent::Command {
+                    at, reply, node, ..
+                } => match reply {
+                    slotscope_sim::Reply::Error(e) if e.starts_with("MOVED") => {
+                        Some((*at, MarkerKind::Moved, format!("{}: {e}", addr(*node))))
+                    }
+                    slotscope_sim::Reply::Error(e) if e.starts_with("ASK") => {
+                        Some((*at, MarkerKind::Ask, format!("{}: {e}", addr(*node))))
+                    }
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some((at, kind, text)) = m {
+                // One marker per kind and moment: ten observers flagging the
+                // same PFAIL in one ms are one event on the timeline.
+                let dup = self
+                    .markers
+                    .iter()
+                    .rev()
+                    .take_while(|x| x.at + 200 >= at)
+                    .any(|x| x.kind == kind);
+                if !dup {
+                    self.markers.push(Marker { at, kind, text });
+                }
+            }
+        }
+        self.scanned = trace.evicted + trace.events.len() as u64;
+        &self.markers
+    }
+}
+
+/// A reply as a short label on the wire: `+OK`, `-MOVED 12182 …`, `$3`.
+pub fn reply_label(reply: &slotscope_sim::Reply) -> String {
+    use slotscope_sim::Reply;
+    match reply {
+        Reply::Error(e) => {
+            let short: String = e.chars().take(30).collect();
+            format!("-{short}")
+        }
+        Reply::Status(s) => format!("+{s}"),
+        Reply::Integer(i) => format!(":{i}"),
+        Reply::Nil => "nil".into(),
+        Reply::Bulk(b) => {
+            let s = String::from_utf8_lossy(b);
+            format!("\"{}\"", s.chars().take(16).collect::<String>())
+        }
+        Reply::Array(a) => format!("*{}", a.len()),
+        _ => "reply".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use slotscope_sim::console::ClientMode;
+
+    fn studio() -> Studio {
+        let mut c = Cluster::create(3, 1, 1).unwrap();
+        c.config.node_timeout = 2_000;
+        Studio::new(c)
+    }
+
+    #[test]
+    fn playing_moves_time_at_the_chosen_speed() {
+        let mut s = studio();
+        s.show_gossip = false;
+        s.playing = true;
+        s.speed_log = 1.0; // 10×
+        let mut wall = 0.0;
+        for _ in 0..60 {
+            wall += 16.0;
+            s.tick(wall);
+        }
+        // 60 frames of 16 ms at 10×, nothing but gossip in the air.
+        assert!((s.t - 9_600.0).abs() < 1.0, "t = {}", s.t);
+        assert!(s.is_live());
+    }
+
+    #[test]
+    fn playback_stops_at_a_fail_broadcast_and_slows_down() {
+        let mut s = studio();
+        s.seek(5_000.0);
+        s.act(Action::Kill(0));
+        s.playing = true;
+        s.speed_log = 2.0;
+        let mut wall = 0.0;
+        let mut saw_fail = false;
+        for _ in 0..2_000 {
+            wall += 16.0;
+            s.tick(wall);
+            if s.flights().iter().any(|f| f.kind == MsgKind::Fail) {
+                saw_fail = true;
+                break;
+            }
+        }
+        assert!(saw_fail, "a FAIL message was on screen at some frame");
+        let before = s.t;
+        wall += 16.0;
+        s.tick(wall);
+        assert!(s.t - before < 0.1, "slow while it flies");
+    }
+
+    #[test]
+    fn stepping_back_and_acting_keeps_the_old_future() {
+        let mut s = studio();
+        s.seek(3_000.0);
+        s.act(Action::Kill(0));
+        s.seek(10_000.0);
+        let promoted_later = s.cluster().nodes[3].role(3) == slotscope_sim::Role::Master;
+        assert!(promoted_later);
+        s.seek(2_000.0);
+        assert!(!s.is_live());
+        assert!(s.cluster().nodes[0].alive, "before the kill");
+        s.step_back();
+        assert!(s.now() < 2_000);
+        s.act(Action::Kill(1));
+        assert_eq!(s.branches.len(), 1);
+        assert!(s.cluster().nodes[0].alive && !s.cluster().nodes[1].alive);
+        s.switch_branch();
+        assert_eq!(s.timeline.now(), 10_000);
+        assert!(!s.timeline.cluster.nodes[0].alive);
+    }
+
+    #[test]
+    fn console_lines_animate_their_hops_and_mark_moved() {
+        let mut s = studio();
+        s.console_line("SET foo bar");
+        assert_eq!(
+            s.console_log[0].printed,
+            ["(error) MOVED 12182 127.0.0.1:7002"]
+        );
+        assert_eq!(s.console_log[0].prompt, "127.0.0.1:7000>");
+        let legs = s.hop_flights();
+        assert_eq!(legs.len(), 1);
+        assert!(!legs[0].reply && legs[0].node == 0);
+        s.tick(HOP_LEG_WALL_MS * 1.5);
+        assert!(s.hop_flights()[0].reply);
+        assert_eq!(s.hop_flights()[0].label, "-MOVED 12182 127.0.0.1:7002");
+        assert!(s.markers().iter().any(|m| m.kind == MarkerKind::Moved));
+        s.act(Action::ConsoleMode(ClientMode::Smart));
+        s.console_line("GET foo");
+        assert_eq!(s.console_log[1].printed, ["(nil)"]);
+        assert_eq!(s.history, ["SET foo bar", "GET foo"]);
+    }
+}
