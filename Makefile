@@ -44,7 +44,7 @@ e2e:
 
 ## make bench: throughput report of the simulation core (not part of make test: timings vary)
 bench:
-	cargo run --release --locked -p slotscope-sim --example bench
+	cargo run --profile bench --locked -p slotscope-sim --example bench
 	@echo "cluster bus in WebAssembly (the same core, run by Node)"
 	cargo build --release --offline --manifest-path bench/wasm/Cargo.toml \
 		--target wasm32-unknown-unknown --target-dir target/bench-wasm

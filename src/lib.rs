@@ -2,6 +2,7 @@
 //! (`slotscope-sim`) computes and turns gestures into calls on it; no Redis
 //! rule lives here.
 
+pub mod animation;
 pub mod app;
 pub mod components;
 #[cfg(target_arch = "wasm32")]

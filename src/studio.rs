@@ -51,6 +51,8 @@ pub struct ConsoleEntry {
     pub prompt: String,
     pub line: String,
     pub printed: Vec<String>,
+    /// Requests the command sent (a smart client's CLUSTER SLOTS included).
+    pub hops: usize,
 }
 
 /// Notable moments, marked on the timeline.
@@ -65,6 +67,18 @@ pub enum MarkerKind {
 }
 
 impl MarkerKind {
+    /// One character on the timeline (the label says the rest).
+    pub fn symbol(self) -> &'static str {
+        match self {
+            MarkerKind::Action => "●",
+            MarkerKind::Pfail => "?",
+            MarkerKind::Fail => "F",
+            MarkerKind::Promotion => "↑",
+            MarkerKind::Moved => "M",
+            MarkerKind::Ask => "A",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             MarkerKind::Action => "action",
@@ -103,12 +117,14 @@ pub struct Studio {
     pub observer: NodeIdx,
     pub selected: Option<NodeIdx>,
     pub show_gossip: bool,
+    /// `prefers-reduced-motion`: messages are drawn still, half way.
+    pub reduced_motion: bool,
     pub console_log: Vec<ConsoleEntry>,
     pub history: Vec<String>,
-    /// The hops of the last console command and when (wall ms) their
-    /// animation started.
+    /// The hops of the last console command, and how long (wall ms, as
+    /// frames went by) their animation has run.
     hops: Vec<Hop>,
-    hops_started: f64,
+    hops_elapsed: f64,
     /// Wall clock of the last tick, ms.
     wall: f64,
     past: Option<(u64, Cluster)>,
@@ -128,10 +144,11 @@ impl Studio {
             observer: 0,
             selected: None,
             show_gossip: true,
+            reduced_motion: false,
             console_log: Vec::new(),
             history: Vec::new(),
             hops: Vec::new(),
-            hops_started: 0.0,
+            hops_elapsed: 0.0,
             wall: 0.0,
             past: None,
             markers: Vec::new(),
@@ -215,7 +232,7 @@ impl Studio {
 
     /// The console command's legs in the air (wall-clock animation).
     pub fn hop_flights(&self) -> Vec<HopFlight> {
-        let elapsed = self.wall - self.hops_started;
+        let elapsed = self.hops_elapsed;
         let leg = (elapsed / HOP_LEG_WALL_MS).floor();
         if self.hops.is_empty() || leg < 0.0 {
             return Vec::new();
@@ -242,7 +259,7 @@ impl Studio {
     }
 
     fn hops_running(&self) -> bool {
-        self.wall - self.hops_started < self.hops.len() as f64 * 2.0 * HOP_LEG_WALL_MS
+        self.hops_elapsed < self.hops.len() as f64 * 2.0 * HOP_LEG_WALL_MS
     }
 
     /// Whether the next frames change anything on screen.
@@ -256,7 +273,12 @@ impl Studio {
     pub fn tick(&mut self, wall_now: f64) {
         let dt = (wall_now - self.wall).clamp(0.0, 100.0);
         self.wall = wall_now;
-        if !self.playing || self.hops_running() {
+        if self.hops_running() {
+            // A slow frame must not skip a leg: at most 50 ms per frame.
+            self.hops_elapsed += dt.min(50.0);
+            return;
+        }
+        if !self.playing {
             return;
         }
         let mut rate = self.speed();
@@ -368,9 +390,10 @@ impl Studio {
             prompt,
             line: line.to_string(),
             printed,
+            hops: hops.len(),
         });
         self.hops = hops;
-        self.hops_started = self.wall;
+        self.hops_elapsed = 0.0;
     }
 
     /// The notable moments so far, oldest first.
@@ -550,7 +573,11 @@ mod tests {
         let legs = s.hop_flights();
         assert_eq!(legs.len(), 1);
         assert!(!legs[0].reply && legs[0].node == 0);
-        s.tick(HOP_LEG_WALL_MS * 1.5);
+        let mut wall = 0.0;
+        while wall < HOP_LEG_WALL_MS * 1.5 {
+            wall += 16.0;
+            s.tick(wall);
+        }
         assert!(s.hop_flights()[0].reply);
         assert_eq!(s.hop_flights()[0].label, "-MOVED 12182 127.0.0.1:7002");
         assert!(s.markers().iter().any(|m| m.kind == MarkerKind::Moved));

@@ -1,0 +1,99 @@
+//! The browser side of playback: a requestAnimationFrame loop that moves
+//! the studio on and redraws while something moves, the keyboard shortcuts
+//! (Space, ←, →), and `prefers-reduced-motion`.
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen::{closure::Closure, JsCast};
+use yew::prelude::*;
+
+use crate::app::Shared;
+
+/// The frame callback, shared with itself so that it can ask for the next.
+#[cfg(target_arch = "wasm32")]
+type FrameSlot = std::rc::Rc<std::cell::RefCell<Option<Closure<dyn FnMut(f64)>>>>;
+
+#[cfg(target_arch = "wasm32")]
+/// Whether a key press belongs to a form control (typing a key, a command,
+/// moving a slider): shortcuts must not fire then.
+fn typing(e: &web_sys::KeyboardEvent) -> bool {
+    let Some(el) = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    else {
+        return false;
+    };
+    matches!(
+        el.tag_name().to_ascii_uppercase().as_str(),
+        "INPUT" | "TEXTAREA" | "SELECT" | "BUTTON"
+    ) || el.closest("[contenteditable]").ok().flatten().is_some()
+}
+
+/// Natively (server-side rendering in tests) nothing moves: no frames.
+#[cfg(not(target_arch = "wasm32"))]
+#[hook]
+pub fn use_frames(_studio: Shared, _update: UseForceUpdateHandle) {}
+
+#[cfg(target_arch = "wasm32")]
+#[hook]
+pub fn use_frames(studio: Shared, update: UseForceUpdateHandle) {
+    use_effect_with((), move |_| {
+        let window = web_sys::window().expect("a browser window");
+        if let Ok(Some(q)) = window.match_media("(prefers-reduced-motion: reduce)") {
+            studio.borrow_mut().reduced_motion = q.matches();
+        }
+
+        // The frame loop: one closure that schedules itself again.
+        let frame: FrameSlot = Default::default();
+        let again = frame.clone();
+        let (s, u) = (studio.clone(), update.clone());
+        let mut was_animating = false;
+        *frame.borrow_mut() = Some(Closure::new(move |wall: f64| {
+            let animating = {
+                let mut st = s.borrow_mut();
+                st.tick(wall);
+                st.animating()
+            };
+            // Draw while things move, and once more when they stop.
+            if animating || was_animating {
+                u.force_update();
+            }
+            was_animating = animating;
+            if let (Some(w), Some(f)) = (web_sys::window(), again.borrow().as_ref()) {
+                let _ = w.request_animation_frame(f.as_ref().unchecked_ref());
+            }
+        }));
+        if let Some(f) = frame.borrow().as_ref() {
+            let _ = window.request_animation_frame(f.as_ref().unchecked_ref());
+        }
+
+        let (s, u) = (studio.clone(), update.clone());
+        let keys =
+            Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
+                if e.default_prevented()
+                    || typing(&e)
+                    || e.ctrl_key()
+                    || e.meta_key()
+                    || e.alt_key()
+                {
+                    return;
+                }
+                let mut st = s.borrow_mut();
+                match e.key().as_str() {
+                    " " => st.playing = !st.playing,
+                    "ArrowRight" => st.step_forward(),
+                    "ArrowLeft" => st.step_back(),
+                    _ => return,
+                }
+                drop(st);
+                e.prevent_default();
+                u.force_update();
+            });
+        if let Some(doc) = window.document() {
+            let _ = doc.add_event_listener_with_callback("keydown", keys.as_ref().unchecked_ref());
+        }
+        // The page lives as long as the app: both closures stay alive.
+        keys.forget();
+        std::mem::forget(frame);
+        || ()
+    });
+}

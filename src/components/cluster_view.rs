@@ -1,0 +1,332 @@
+//! The cluster: masters on top, each shard's replicas under its master, the
+//! console's client below, and the messages in the air between them. Flags
+//! and roles are drawn as the chosen observer node believes them; what the
+//! node itself believes is in its card. Dead, paused and cut-off nodes
+//! differ by outline and a word, not by colour alone.
+
+use slotscope_sim::bus::MsgKind;
+use slotscope_sim::{Cluster, NodeIdx, Role};
+use yew::prelude::*;
+
+use crate::studio::{Flight, HopFlight};
+
+/// One node as drawn (plain data, so that the view can compare props).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeCard {
+    pub idx: NodeIdx,
+    pub port: u16,
+    pub short_id: String,
+    /// What the node itself says.
+    pub master: bool,
+    pub master_of: Option<u16>,
+    /// What the observer says.
+    pub seen_master: bool,
+    pub seen_pfail: bool,
+    pub seen_fail: bool,
+    pub current_epoch: u64,
+    pub config_epoch: u64,
+    pub slots: String,
+    pub keys: usize,
+    pub offset: u64,
+    pub alive: bool,
+    pub paused: bool,
+    /// Not in the observer's partition group.
+    pub cut_off: bool,
+    /// The shard (column) it is drawn in: stable through failovers.
+    pub column: usize,
+    pub row: usize,
+}
+
+/// Slot ranges as CLUSTER NODES writes them: `0-5460 10923`.
+pub fn slot_ranges(owners: &[Option<NodeIdx>], node: NodeIdx) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut start: Option<usize> = None;
+    for s in 0..=owners.len() {
+        let mine = owners.get(s).is_some_and(|o| *o == Some(node));
+        match (mine, start) {
+            (true, None) => start = Some(s),
+            (false, Some(a)) => {
+                out.push(if a == s - 1 {
+                    a.to_string()
+                } else {
+                    format!("{a}-{}", s - 1)
+                });
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    out.join(" ")
+}
+
+/// The cards of every node, as `observer` sees the cluster.
+pub fn cards(cluster: &Cluster, observer: NodeIdx, masters_at_start: usize) -> Vec<NodeCard> {
+    let obs = &cluster.nodes[observer];
+    let group = cluster.network.group(observer);
+    let mut per_column = vec![0usize; masters_at_start.max(1)];
+    cluster
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let seen = &obs.view[i];
+            let own_role = n.role(i);
+            let column = if i < masters_at_start {
+                i
+            } else {
+                i % masters_at_start.max(1)
+            };
+            let row = if i < masters_at_start {
+                0
+            } else {
+                per_column[column] += 1;
+                per_column[column]
+            };
+            NodeCard {
+                idx: i,
+                port: n.addr.port,
+                short_id: n.id.chars().take(8).collect(),
+                master: own_role == Role::Master,
+                master_of: match own_role {
+                    Role::Replica { of } => Some(cluster.nodes[of].addr.port),
+                    Role::Master => None,
+                },
+                seen_master: if i == observer {
+                    own_role == Role::Master
+                } else {
+                    seen.role == Role::Master
+                },
+                seen_pfail: i != observer && seen.pfail,
+                seen_fail: i != observer && seen.fail,
+                current_epoch: n.current_epoch,
+                config_epoch: cluster.shown_config_epoch(i, i),
+                slots: slot_ranges(n.slots.as_slice(), i),
+                keys: n.db.len(),
+                offset: n.repl_offset,
+                alive: n.alive,
+                paused: n.bus.paused_until.is_some_and(|u| u > cluster.now),
+                cut_off: cluster.network.group(i) != group,
+                column,
+                row,
+            }
+        })
+        .collect()
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ClusterViewProps {
+    pub cards: Vec<NodeCard>,
+    pub flights: Vec<Flight>,
+    pub hops: Vec<HopFlight>,
+    pub observer: NodeIdx,
+    pub selected: Option<NodeIdx>,
+    pub reduced_motion: bool,
+    pub on_select: Callback<NodeIdx>,
+}
+
+const COL_W: f64 = 190.0;
+const ROW_H: f64 = 120.0;
+const TOP: f64 = 70.0;
+
+fn center(card: &NodeCard) -> (f64, f64) {
+    (
+        COL_W * (card.column as f64 + 0.5),
+        TOP + ROW_H * card.row as f64,
+    )
+}
+
+fn kind_name(kind: MsgKind) -> &'static str {
+    match kind {
+        MsgKind::Ping => "PING",
+        MsgKind::Pong => "PONG",
+        MsgKind::Meet => "MEET",
+        MsgKind::Fail => "FAIL",
+        MsgKind::Publish => "PUBLISH",
+        MsgKind::AuthRequest => "AUTH_REQUEST",
+        MsgKind::AuthAck => "AUTH_ACK",
+        MsgKind::Update => "UPDATE",
+        MsgKind::MfStart => "MFSTART",
+    }
+}
+
+#[function_component(ClusterView)]
+pub fn cluster_view(p: &ClusterViewProps) -> Html {
+    let columns = p.cards.iter().map(|c| c.column + 1).max().unwrap_or(1);
+    let rows = p.cards.iter().map(|c| c.row + 1).max().unwrap_or(1);
+    let width = COL_W * columns as f64;
+    let client = (width / 2.0, TOP + ROW_H * rows as f64 + 10.0);
+    let height = client.1 + 50.0;
+    let pos = |n: NodeIdx| p.cards.get(n).map(center).unwrap_or((0.0, 0.0));
+
+    // Replication links: replica → its master (as the replica says).
+    let links = p.cards.iter().filter_map(|c| {
+        let of = c.master_of?;
+        let m = p.cards.iter().find(|m| m.port == of)?;
+        let (x1, y1) = center(c);
+        let (x2, y2) = center(m);
+        Some(html! { <line class="link repl" x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} /> })
+    });
+
+    let flights = p.flights.iter().map(|f| {
+        let (x1, y1) = pos(f.from);
+        let (x2, y2) = pos(f.to);
+        let t = if p.reduced_motion { 0.5 } else { f.progress };
+        let (x, y) = (x1 + (x2 - x1) * t, y1 + (y2 - y1) * t);
+        let gossip = matches!(f.kind, MsgKind::Ping | MsgKind::Pong | MsgKind::Meet);
+        let class = classes!("msg", if gossip { "gossip" } else { "notable" }, format!("k-{}", kind_name(f.kind).to_lowercase()));
+        html! {
+            <g class={class} transform={format!("translate({x:.1},{y:.1})")}>
+                <title>{ format!("{} {} → {}, sent at {} ms, arrives at {} ms", kind_name(f.kind), p.cards[f.from].port, p.cards[f.to].port, f.sent_at, f.arrives) }</title>
+                <circle r={if gossip { "4" } else { "7" }} />
+                if !gossip { <text y="-11" text-anchor="middle">{ kind_name(f.kind) }</text> }
+            </g>
+        }
+    });
+
+    let hops = p.hops.iter().map(|h| {
+        let (nx, ny) = pos(h.node);
+        let (cx, cy) = client;
+        let t = if p.reduced_motion { 0.5 } else { h.progress };
+        let (x, y) = if h.reply {
+            (nx + (cx - nx) * t, ny + (cy - ny) * t)
+        } else {
+            (cx + (nx - cx) * t, cy + (ny - cy) * t)
+        };
+        let class = classes!("hop", if h.reply { "reply" } else { "request" }, h.label.starts_with("-MOVED").then_some("moved"), h.label.starts_with("-ASK").then_some("ask"));
+        html! {
+            <g class={class} transform={format!("translate({x:.1},{y:.1})")}>
+                <line class="hop-path" x1={format!("{:.1}", cx - x)} y1={format!("{:.1}", cy - y)} x2={format!("{:.1}", nx - x)} y2={format!("{:.1}", ny - y)} />
+                <rect x="-6" y="-6" width="12" height="12" rx="2" />
+                <text y="-11" text-anchor="middle">{ h.label.clone() }</text>
+            </g>
+        }
+    });
+
+    let nodes = p.cards.iter().map(|c| {
+        let (x, y) = center(c);
+        let on_select = p.on_select.clone();
+        let idx = c.idx;
+        let onclick = Callback::from(move |_| on_select.emit(idx));
+        let on_select = p.on_select.clone();
+        let onkeydown = Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" || e.key() == " " {
+                e.prevent_default();
+                on_select.emit(idx);
+            }
+        });
+        let state = if !c.alive {
+            "dead"
+        } else if c.paused {
+            "paused"
+        } else if c.cut_off {
+            "cut off"
+        } else {
+            ""
+        };
+        let seen = if c.seen_fail {
+            "fail"
+        } else if c.seen_pfail {
+            "fail?"
+        } else {
+            ""
+        };
+        let class = classes!(
+            "node",
+            if c.seen_master { "master" } else { "replica" },
+            format!("owner-{}", c.column % 8),
+            (!c.alive).then_some("dead"),
+            c.paused.then_some("paused"),
+            c.cut_off.then_some("cut-off"),
+            c.seen_pfail.then_some("pfail"),
+            c.seen_fail.then_some("failed"),
+            (p.selected == Some(c.idx)).then_some("selected"),
+            (p.observer == c.idx).then_some("observer"),
+        );
+        let role = if c.seen_master { "master" } else { "replica" };
+        let label = format!(
+            "127.0.0.1:{}, {role}{}{}{}",
+            c.port,
+            if seen.is_empty() { String::new() } else { format!(", flagged {seen}") },
+            if state.is_empty() { String::new() } else { format!(", {state}") },
+            if p.observer == c.idx { ", observer" } else { "" },
+        );
+        html! {
+            <g class={class} transform={format!("translate({x},{y})")} tabindex="0" role="button"
+               aria-label={label} aria-pressed={(p.selected == Some(c.idx)).to_string()}
+               data-port={c.port.to_string()} {onclick} {onkeydown}>
+                if c.seen_master {
+                    <rect class="shape" x="-70" y="-34" width="140" height="68" rx="6" />
+                } else {
+                    <rect class="shape" x="-70" y="-34" width="140" height="68" rx="30" />
+                }
+                <text class="addr" y="-14" text-anchor="middle">{ format!(":{}", c.port) }</text>
+                <text class="role" y="2" text-anchor="middle">{ format!("{role} · e{}", c.config_epoch) }</text>
+                <text class="detail" y="17" text-anchor="middle">{
+                    if c.master { format!("{} keys", c.keys) } else { format!("off {}", c.offset) }
+                }</text>
+                if !seen.is_empty() {
+                    <g class="flag"><rect x="30" y="-46" width="46" height="18" rx="9" /><text x="53" y="-33" text-anchor="middle">{ seen }</text></g>
+                }
+                if !state.is_empty() {
+                    <g class="state"><rect x="-76" y="-46" width="58" height="18" rx="3" /><text x="-47" y="-33" text-anchor="middle">{ state }</text></g>
+                }
+                if !c.alive {
+                    <path class="cross" d="M -60 -26 L 60 26 M -60 26 L 60 -26" />
+                }
+            </g>
+        }
+    });
+
+    html! {
+        <svg class="cluster-view" viewBox={format!("0 0 {width} {height}")} role="group"
+             aria-label="Cluster nodes and the messages between them">
+            <defs>
+                <pattern id="hatch" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+                    <line x1="0" y1="0" x2="0" y2="8" class="hatch-line" />
+                </pattern>
+            </defs>
+            { for links }
+            <line class="link client" x1={client.0.to_string()} y1={client.1.to_string()} x2={client.0.to_string()} y2={client.1.to_string()} />
+            { for nodes }
+            <g class="client-box" transform={format!("translate({},{})", client.0, client.1)}>
+                <rect x="-50" y="-16" width="100" height="32" rx="4" />
+                <text y="5" text-anchor="middle">{ "client" }</text>
+            </g>
+            { for flights }
+            { for hops }
+        </svg>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slot_ranges_read_like_cluster_nodes() {
+        let owners = [Some(0), Some(0), None, Some(0), Some(1), Some(0), Some(0)];
+        assert_eq!(slot_ranges(&owners, 0), "0-1 3 5-6");
+        assert_eq!(slot_ranges(&owners, 1), "4");
+        assert_eq!(slot_ranges(&owners, 2), "");
+    }
+
+    #[test]
+    fn cards_follow_the_observer() {
+        let mut c = Cluster::create(3, 1, 1).unwrap();
+        c.config.node_timeout = 2_000;
+        c.advance(1_000);
+        c.kill(0);
+        c.advance(6_000);
+        let from_1 = cards(&c, 1, 3);
+        assert!(!from_1[0].alive && from_1[0].seen_fail);
+        assert!(from_1[3].master && from_1[3].seen_master);
+        assert_eq!(
+            from_1[3].column, 0,
+            "the promoted replica stays in its shard's column"
+        );
+        assert_eq!(from_1[3].slots, "0-5460");
+        // The dead node's own (frozen) view still says it is a master.
+        let from_0 = cards(&c, 0, 3);
+        assert!(from_0[0].seen_master && !from_0[3].seen_master);
+    }
+}

@@ -1,0 +1,98 @@
+//! Playback controls: play/pause, step back and forward, speed on a log
+//! scale (0.01× to 100×), the simulated clock, and the timeline with its
+//! markers (click one to jump there; drag the slider to scrub).
+
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::studio::{Marker, SPEED_LOG_MAX, SPEED_LOG_MIN};
+
+#[derive(Properties, PartialEq)]
+pub struct ControlsProps {
+    pub playing: bool,
+    pub now_ms: u64,
+    pub present_ms: u64,
+    pub speed_log: f64,
+    pub markers: Vec<Marker>,
+    pub branches: usize,
+    pub on_play: Callback<()>,
+    pub on_step: Callback<bool>,
+    pub on_speed: Callback<f64>,
+    pub on_seek: Callback<u64>,
+    pub on_branch: Callback<()>,
+}
+
+/// `12.345 s`
+pub fn clock(ms: u64) -> String {
+    format!("{}.{:03} s", ms / 1000, ms % 1000)
+}
+
+/// `0.01×`, `1×`, `31.6×`
+pub fn speed_label(speed_log: f64) -> String {
+    let s = 10f64.powf(speed_log);
+    if s < 0.1 {
+        format!("{s:.3}×")
+    } else if s < 10.0 {
+        format!("{s:.2}×")
+    } else {
+        format!("{s:.0}×")
+    }
+}
+
+#[function_component(Controls)]
+pub fn controls(p: &ControlsProps) -> Html {
+    let on_play = p.on_play.reform(|_: MouseEvent| ());
+    let back = p.on_step.reform(|_: MouseEvent| false);
+    let fwd = p.on_step.reform(|_: MouseEvent| true);
+    let on_speed = p.on_speed.reform(|e: InputEvent| {
+        let el: HtmlInputElement = e.target_unchecked_into();
+        el.value().parse::<f64>().unwrap_or(0.0)
+    });
+    let on_seek = p.on_seek.reform(|e: InputEvent| {
+        let el: HtmlInputElement = e.target_unchecked_into();
+        el.value().parse::<f64>().unwrap_or(0.0) as u64
+    });
+    let span = p.present_ms.max(1) as f64;
+    html! {
+        <section class="controls panel" aria-label="Playback">
+            <div class="buttons">
+                <button onclick={back} title="Step back (←)" aria-label="Step back">{ "⏮" }</button>
+                <button onclick={on_play} class="play" title="Play / pause (Space)"
+                        aria-label={if p.playing { "Pause" } else { "Play" }}>{ if p.playing { "⏸" } else { "▶" } }</button>
+                <button onclick={fwd} title="Step forward (→)" aria-label="Step forward">{ "⏭" }</button>
+                <output class="clock" aria-label="Simulated time">{ clock(p.now_ms) }</output>
+                <label class="speed">{ "Speed " }
+                    <input type="range" min={SPEED_LOG_MIN.to_string()} max={SPEED_LOG_MAX.to_string()} step="0.05"
+                           value={p.speed_log.to_string()} oninput={on_speed} aria-label="Speed"
+                           aria-valuetext={speed_label(p.speed_log)} />
+                    <output>{ speed_label(p.speed_log) }</output>
+                </label>
+                if p.branches > 0 {
+                    <button onclick={p.on_branch.reform(|_: MouseEvent| ())} title="Go back to the future you left by acting in the past">
+                        { format!("Other branch ({})", p.branches) }
+                    </button>
+                }
+            </div>
+            <div class="timeline">
+                <div class="markers">
+                    { for p.markers.iter().rev().take(60).map(|m| {
+                        let at = m.at;
+                        let seek = p.on_seek.clone();
+                        html! {
+                            <button class={classes!("marker", format!("m-{}", m.kind.label().to_lowercase()))}
+                                    style={format!("left: {:.2}%", at as f64 / span * 100.0)}
+                                    title={format!("{} — {}", clock(at), m.text)}
+                                    aria-label={format!("{} at {}: {}", m.kind.label(), clock(at), m.text)}
+                                    onclick={Callback::from(move |_| seek.emit(at))}>
+                                { m.kind.symbol() }
+                            </button>
+                        }
+                    }) }
+                </div>
+                <input type="range" class="scrub" min="0" max={p.present_ms.to_string()} step="1"
+                       value={p.now_ms.to_string()} oninput={on_seek} aria-label="Timeline"
+                       aria-valuetext={clock(p.now_ms)} />
+            </div>
+        </section>
+    }
+}
