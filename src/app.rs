@@ -78,131 +78,75 @@ fn node_op(studio: &mut Studio, n: NodeIdx, op: NodeOp) {
     studio.act(action);
 }
 
+/// Turns gestures into callbacks: each changes the studio, then redraws.
+struct Gestures {
+    studio: Shared,
+    update: UseForceUpdateHandle,
+}
+
+impl Gestures {
+    fn on<T: 'static>(&self, f: fn(&mut Studio, T)) -> Callback<T> {
+        let (studio, update) = (self.studio.clone(), self.update.clone());
+        Callback::from(move |arg: T| {
+            f(&mut studio.borrow_mut(), arg);
+            update.force_update();
+        })
+    }
+}
+
 #[function_component(App)]
 pub fn app() -> Html {
     let studio: Shared = use_mut_ref(|| Studio::new(initial_cluster()));
     let update = use_force_update();
     crate::animation::use_frames(studio.clone(), update.clone());
 
-    // A gesture: change the studio, then draw again.
-    let with = |f: Rc<dyn Fn(&mut Studio)>| {
-        let studio = studio.clone();
-        let update = update.clone();
-        move || {
-            f(&mut studio.borrow_mut());
-            update.force_update();
+    let g = Gestures {
+        studio: studio.clone(),
+        update: update.clone(),
+    };
+    let on_select = g.on(|s, n: NodeIdx| {
+        s.selected = if s.selected == Some(n) { None } else { Some(n) };
+    });
+    let on_op = g.on(|s, op: NodeOp| {
+        if let Some(n) = s.selected {
+            node_op(s, n, op);
         }
-    };
-    let cb = |f: Rc<dyn Fn(&mut Studio)>| {
-        let run = with(f);
-        Callback::from(move |()| run())
-    };
-
-    let on_select = {
-        let studio = studio.clone();
-        let update = update.clone();
-        Callback::from(move |n: NodeIdx| {
-            let mut s = studio.borrow_mut();
-            s.selected = if s.selected == Some(n) { None } else { Some(n) };
-            drop(s);
-            update.force_update();
-        })
-    };
-    let on_op = {
-        let studio = studio.clone();
-        let update = update.clone();
-        Callback::from(move |op: NodeOp| {
-            let mut s = studio.borrow_mut();
-            if let Some(n) = s.selected {
-                node_op(&mut s, n, op);
-            }
-            drop(s);
-            update.force_update();
-        })
-    };
-    let on_line = {
-        let studio = studio.clone();
-        let update = update.clone();
-        Callback::from(move |line: String| {
-            studio.borrow_mut().console_line(&line);
-            update.force_update();
-        })
-    };
-    let on_mode = {
-        let studio = studio.clone();
-        let update = update.clone();
-        Callback::from(move |mode: ClientMode| {
-            studio.borrow_mut().act(Action::ConsoleMode(mode));
-            update.force_update();
-        })
-    };
-    let on_node = {
-        let studio = studio.clone();
-        let update = update.clone();
-        Callback::from(move |n: NodeIdx| {
-            studio.borrow_mut().act(Action::ConsoleNode(n));
-            update.force_update();
-        })
-    };
-    let on_play = cb(Rc::new(|s: &mut Studio| s.playing = !s.playing));
-    let on_step = {
-        let studio = studio.clone();
-        let update = update.clone();
-        Callback::from(move |forward: bool| {
-            let mut s = studio.borrow_mut();
-            if forward {
-                s.step_forward();
-            } else {
-                s.step_back();
-            }
-            drop(s);
-            update.force_update();
-        })
-    };
-    let on_speed = {
-        let studio = studio.clone();
-        let update = update.clone();
-        Callback::from(move |v: f64| {
-            studio.borrow_mut().speed_log = v;
-            update.force_update();
-        })
-    };
-    let on_seek = {
-        let studio = studio.clone();
-        let update = update.clone();
-        Callback::from(move |t: u64| {
-            let mut s = studio.borrow_mut();
-            let t = t.min(s.timeline.now());
-            s.playing = false;
-            s.seek(t as f64);
-            drop(s);
-            update.force_update();
-        })
-    };
-    let on_branch = cb(Rc::new(|s: &mut Studio| s.switch_branch()));
-    let on_gossip = cb(Rc::new(|s: &mut Studio| s.show_gossip = !s.show_gossip));
-    let on_observer = {
-        let studio = studio.clone();
-        let update = update.clone();
-        Callback::from(move |e: Event| {
-            let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            if let Ok(n) = el.value().parse::<usize>() {
-                studio.borrow_mut().observer = n;
-                update.force_update();
-            }
-        })
-    };
-    let on_timeout = {
-        let studio = studio.clone();
-        let update = update.clone();
-        Callback::from(move |e: Event| {
-            let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            if let Ok(ms) = el.value().parse::<u64>() {
-                studio.borrow_mut().act(Action::SetNodeTimeout(ms));
-                update.force_update();
-            }
-        })
-    };
+    });
+    let on_line = g.on(|s, line: String| s.console_line(&line));
+    let on_mode = g.on(|s, mode: ClientMode| {
+        s.act(Action::ConsoleMode(mode));
+    });
+    let on_node = g.on(|s, n: NodeIdx| {
+        s.act(Action::ConsoleNode(n));
+    });
+    let on_play = g.on(|s, ()| s.playing = !s.playing);
+    let on_step = g.on(|s, forward: bool| {
+        if forward {
+            s.step_forward();
+        } else {
+            s.step_back();
+        }
+    });
+    let on_speed = g.on(|s, v: f64| s.speed_log = v);
+    let on_seek = g.on(|s, t: u64| {
+        let t = t.min(s.timeline.now());
+        s.playing = false;
+        s.seek(t as f64);
+    });
+    let on_branch = g.on(|s, ()| s.switch_branch());
+    let on_gossip = g.on(|s, ()| s.show_gossip = !s.show_gossip);
+    let on_observer = g.on(|s, e: Event| {
+        let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
+        if let Ok(n) = el.value().parse::<usize>() {
+            s.observer = n;
+        }
+    });
+    let on_timeout = g.on(|s, e: Event| {
+        let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
+        if let Ok(ms) = el.value().parse::<u64>() {
+            s.act(Action::SetNodeTimeout(ms));
+        }
+    });
 
     let mut s = studio.borrow_mut();
     let markers = s.markers().to_vec();
