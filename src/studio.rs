@@ -33,6 +33,8 @@ pub struct Flight {
     pub progress: f64,
     pub sent_at: u64,
     pub arrives: u64,
+    /// What it carries (the studio's trace keeps bodies).
+    pub body: Option<std::rc::Rc<slotscope_sim::bus::Msg>>,
 }
 
 /// A leg of a console command's trip, drawn between the console and a node.
@@ -134,7 +136,8 @@ pub struct Studio {
 }
 
 impl Studio {
-    pub fn new(cluster: Cluster) -> Studio {
+    pub fn new(mut cluster: Cluster) -> Studio {
+        cluster.trace.bodies = true;
         Studio {
             timeline: Timeline::new(cluster),
             branches: Vec::new(),
@@ -208,6 +211,7 @@ impl Studio {
                 to,
                 kind,
                 arrives,
+                ref body,
             } = *e
             {
                 if !self.show_gossip && is_gossip(kind) {
@@ -223,6 +227,7 @@ impl Studio {
                         progress: (t - at as f64) / (end - at as f64),
                         sent_at: at,
                         arrives,
+                        body: body.clone(),
                     });
                 }
             }

@@ -179,7 +179,7 @@ pub(crate) enum Event {
     Deliver {
         from: NodeIdx,
         to: NodeIdx,
-        msg: Box<Msg>,
+        msg: Rc<Msg>,
     },
     /// An entry of a master's replication stream reaching a replica.
     Replicate {
@@ -240,12 +240,16 @@ impl Cluster {
 
     /// When the next event happens, if any.
     pub fn next_event_time(&self) -> Option<u64> {
-        self.queue.peek().map(|s| s.at)
+        let queued = self.queue.peek().map(|s| s.at);
+        match (queued, self.operator.due()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Runs every event up to simulated time `t`, then sets the clock to `t`.
     pub fn advance_to(&mut self, t: u64) {
-        while self.queue.peek().is_some_and(|s| s.at <= t) {
+        while self.next_event_time().is_some_and(|at| at <= t) {
             self.step();
         }
         self.now = self.now.max(t);
@@ -258,6 +262,15 @@ impl Cluster {
 
     /// Runs the next event; returns its time, or None if nothing is queued.
     pub fn step(&mut self) -> Option<u64> {
+        // The operator's next command, if it comes before every queued event
+        // (a tie goes to the queue: those events were scheduled first).
+        if let Some(due) = self.operator.due() {
+            if self.queue.peek().is_none_or(|s| s.at > due) {
+                self.now = self.now.max(due);
+                self.step_operation();
+                return Some(due);
+            }
+        }
         let Scheduled { at, event, .. } = self.queue.pop()?;
         self.now = self.now.max(at);
         // A stopped process handles nothing: the event waits until it resumes.
@@ -298,7 +311,7 @@ impl Cluster {
                         kind: msg.kind,
                     });
                     self.nodes[to].bus.stats_received[msg.kind as usize] += 1;
-                    self.process_packet(to, *msg);
+                    self.process_packet(to, &msg);
                 }
             }
         }
@@ -357,21 +370,19 @@ impl Cluster {
         let at = self.now;
         match self.network.arrival(&mut self.rng, at, from, to) {
             Ok(arrives) => {
+                let msg = Rc::new(msg);
+                // The trace shares the message (no copy) when asked to
+                // keep bodies: the UI shows what a message carried.
+                let body = self.trace.bodies.then(|| msg.clone());
                 self.trace.push(TraceEvent::Sent {
                     at,
                     from,
                     to,
                     kind,
                     arrives,
+                    body,
                 });
-                self.schedule(
-                    arrives,
-                    Event::Deliver {
-                        from,
-                        to,
-                        msg: Box::new(msg),
-                    },
-                );
+                self.schedule(arrives, Event::Deliver { from, to, msg });
             }
             Err(reason) => self.trace.push(TraceEvent::Dropped {
                 at,
@@ -593,7 +604,7 @@ impl Cluster {
     // ------------------------------------------------------------ receiving
 
     /// `clusterProcessPacket`.
-    fn process_packet(&mut self, v: NodeIdx, msg: Msg) {
+    fn process_packet(&mut self, v: NodeIdx, msg: &Msg) {
         let s = msg.sender;
         let now = self.now;
         if !self.nodes[v].view[s].known {
@@ -1426,6 +1437,30 @@ impl Cluster {
             at,
             what: "heal".into(),
         });
+    }
+
+    /// Cuts the link between two nodes in both directions (messages on it
+    /// are lost, as on a dropped route; the rest of the network works).
+    pub fn cut_link(&mut self, a: NodeIdx, b: NodeIdx) {
+        self.network.cut_link(a, b);
+        let at = self.now;
+        let what = format!(
+            "cut link {} ↔ {}",
+            self.nodes[a].addr.port, self.nodes[b].addr.port
+        );
+        self.trace.push(TraceEvent::Action { at, what });
+    }
+
+    /// Adds `extra_ms` of delay to the link between two nodes, both ways
+    /// (0 makes it normal again).
+    pub fn slow_link(&mut self, a: NodeIdx, b: NodeIdx, extra_ms: u64) {
+        self.network.slow_link(a, b, extra_ms);
+        let at = self.now;
+        let what = format!(
+            "link {} ↔ {}: +{extra_ms} ms",
+            self.nodes[a].addr.port, self.nodes[b].addr.port
+        );
+        self.trace.push(TraceEvent::Action { at, what });
     }
 
     /// SIGSTOP for `ms`: the node handles nothing until then.

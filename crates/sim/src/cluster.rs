@@ -404,6 +404,8 @@ pub struct Cluster {
     /// The UI's console session (a client of the cluster, part of the world
     /// so that replaying its lines rebuilds it).
     pub console: crate::console::Console,
+    /// The UI's `redis-cli --cluster` operation, paced in simulated time.
+    pub operator: crate::operator::Operator,
 }
 
 impl Cluster {
@@ -508,6 +510,7 @@ impl Cluster {
             trace: crate::trace::Trace::default(),
             lost_writes: 0,
             console: crate::console::Console::default(),
+            operator: Default::default(),
         };
         for n in 0..cluster.nodes.len() {
             cluster.schedule_first_cron(n);

@@ -15,6 +15,7 @@ pub mod console;
 pub mod keyspace;
 pub mod layout;
 pub mod network;
+pub mod operator;
 pub mod render;
 pub mod replica_migration;
 pub mod reply;

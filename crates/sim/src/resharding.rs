@@ -229,6 +229,34 @@ impl Operation {
         Ok(Operation::moving("reshard", cluster, moves))
     }
 
+    /// One slot to `target`, with `clusterManagerMoveSlot`'s steps (what
+    /// `reshard` does for each slot of its table).
+    pub fn move_slot(cluster: &Cluster, slot: Slot, target: NodeIdx) -> Result<Operation, String> {
+        if target >= cluster.nodes.len() || cluster.nodes[target].view[target].role != Role::Master
+        {
+            return Err(
+                "*** The specified node is not known or not a master, please retry.".into(),
+            );
+        }
+        let source = cluster.nodes[target].slots[usize::from(slot)];
+        if !open_slots(cluster).is_empty() {
+            return Err("*** Please fix your cluster problems before resharding".into());
+        }
+        match source {
+            Some(source) if source != target => Ok(Operation::moving(
+                "reshard",
+                cluster,
+                vec![SlotMove {
+                    slot,
+                    source,
+                    target,
+                }],
+            )),
+            Some(_) => Err(format!("*** Slot {slot} is already served by that node")),
+            None => Err(format!("*** Slot {slot} is not served by any node")),
+        }
+    }
+
     /// `redis-cli --cluster add-node NEW EXISTING [--cluster-slave [--cluster-master-id ID]]`:
     /// CLUSTER MEET on the new node, then CLUSTER REPLICATE for a replica
     /// (of `master`, or of the master with the fewest replicas).

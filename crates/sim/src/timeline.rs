@@ -34,6 +34,18 @@ pub enum Action {
     /// A command sent to a node on a connection of its own (what the UI's
     /// node menu does for CLUSTER FAILOVER and the like).
     NodeCommand(NodeIdx, Vec<Vec<u8>>),
+    CutLink(NodeIdx, NodeIdx),
+    /// Extra delay on a link, ms (0: back to normal).
+    SlowLink(NodeIdx, NodeIdx, u64),
+    /// `cluster-require-full-coverage`.
+    SetFullCoverage(bool),
+    /// `cluster-allow-reads-when-down`.
+    SetReadsWhenDown(bool),
+    /// A `redis-cli --cluster` operation, paced by the operator.
+    Operate(crate::operator::Request),
+    PauseOperation(bool),
+    StepOperation,
+    AbandonOperation,
 }
 
 #[derive(Clone, Debug)]
@@ -88,6 +100,14 @@ fn apply(cluster: &mut Cluster, action: &Action) -> Outcome {
             let conn = cluster.connect(*n);
             return Outcome::Reply(cluster.execute(conn, argv));
         }
+        Action::CutLink(a, b) => cluster.cut_link(*a, *b),
+        Action::SlowLink(a, b, ms) => cluster.slow_link(*a, *b, *ms),
+        Action::SetFullCoverage(on) => cluster.config.require_full_coverage = *on,
+        Action::SetReadsWhenDown(on) => cluster.config.allow_reads_when_down = *on,
+        Action::Operate(request) => cluster.operate(request),
+        Action::PauseOperation(paused) => cluster.pause_operation(*paused),
+        Action::StepOperation => cluster.step_operation(),
+        Action::AbandonOperation => cluster.abandon_operation(),
     }
     Outcome::None
 }

@@ -17,6 +17,8 @@ pub enum TraceEvent {
         to: NodeIdx,
         kind: MsgKind,
         arrives: u64,
+        /// What the message carried, when `Trace::bodies` is on.
+        body: Option<std::rc::Rc<crate::bus::Msg>>,
     },
     Delivered {
         at: u64,
@@ -124,6 +126,9 @@ pub struct Trace {
     pub messages: bool,
     /// Events dropped from the front so far.
     pub evicted: u64,
+    /// Keep each message's content with its `Sent` event (for a UI that
+    /// shows it; off by default: a big cluster sends millions).
+    pub bodies: bool,
 }
 
 impl Default for Trace {
@@ -133,6 +138,7 @@ impl Default for Trace {
             capacity: 200_000,
             messages: true,
             evicted: 0,
+            bodies: false,
         }
     }
 }

@@ -48,3 +48,39 @@ fn a_new_cluster_pings_without_bursts() {
     );
     assert!(max < 1_500, "a burst of {max} PINGs in 100 ms");
 }
+
+#[test]
+fn the_trace_keeps_message_bodies_only_when_asked() {
+    let mut plain = Cluster::create(3, 1, 1).unwrap();
+    plain.advance(2_000);
+    assert!(plain
+        .trace
+        .events
+        .iter()
+        .all(|e| !matches!(e, TraceEvent::Sent { body: Some(_), .. })));
+
+    let mut c = Cluster::create(3, 1, 1).unwrap();
+    c.trace.bodies = true;
+    c.advance(2_000);
+    let (from, body) = c
+        .trace
+        .events
+        .iter()
+        .find_map(|e| match e {
+            TraceEvent::Sent {
+                from,
+                kind: MsgKind::Ping,
+                body: Some(b),
+                ..
+            } => Some((*from, b.clone())),
+            _ => None,
+        })
+        .expect("a PING within 2 s");
+    // The header is the sender's, as Redis fills it in.
+    assert_eq!(body.sender, from);
+    assert_eq!(body.current_epoch, 6);
+    assert_eq!(body.kind, MsgKind::Ping);
+    // Six nodes: gossip about max(3, 6/10) = 3 others (not the sender nor the receiver).
+    assert!(!body.gossip.is_empty() && body.gossip.len() <= 3);
+    assert!(body.gossip.iter().all(|g| g.node != from));
+}

@@ -158,3 +158,48 @@ fn console_sessions_replay() {
     assert_eq!(before.console.prompt(&before), "127.0.0.1:7000>");
     assert_eq!(tl.state_at(3_000).console.mode, ClientMode::Smart);
 }
+
+#[test]
+fn an_operation_replays_and_a_half_way_slot_gives_ask_and_tryagain() {
+    use slotscope_sim::operator::Request;
+    let mut tl = Timeline::new(Cluster::create(3, 1, 1).unwrap());
+    let slot = slotscope_sim::key_hash_slot(b"{t}a");
+    let owner = tl.cluster.nodes[0].slots[usize::from(slot)].unwrap();
+    tl.act(Action::ConsoleNode(owner));
+    tl.act(Action::ConsoleLine("SET {t}a 1".into()));
+    let target = (owner + 1) % 3;
+    tl.advance(10);
+    tl.act(Action::Operate(Request::MoveSlot { slot, target }));
+    // IMPORTING at +100, MIGRATING at +200: pause there.
+    tl.advance(250);
+    tl.act(Action::PauseOperation(true));
+    assert!(tl.cluster.nodes[owner].migrating.contains_key(&slot));
+    let printed = |o: Outcome| match o {
+        Outcome::Console(o) => o.printed,
+        other => panic!("{other:?}"),
+    };
+    // A key that is not there yet: ASK. One there, one not: TRYAGAIN.
+    let port = tl.cluster.nodes[target].addr.port;
+    assert_eq!(
+        printed(tl.act(Action::ConsoleLine("GET {t}b".into()))),
+        [format!("(error) ASK {slot} 127.0.0.1:{port}")]
+    );
+    assert_eq!(
+        printed(tl.act(Action::ConsoleLine("MGET {t}a {t}b".into()))),
+        ["(error) TRYAGAIN Multiple keys request during rehashing of slot"]
+    );
+    tl.advance(1_000);
+    tl.act(Action::PauseOperation(false));
+    tl.advance(5_000);
+    assert_eq!(
+        tl.cluster.nodes[target].slots[usize::from(slot)],
+        Some(target)
+    );
+    // The past is rebuilt with the operation where it was.
+    let half = tl.state_at(300);
+    assert!(half.nodes[owner].migrating.contains_key(&slot));
+    assert!(half.operator.paused);
+    let before = tl.state_at(5);
+    assert!(before.operator.op.is_none());
+    assert_eq!(tl.state_at(tl.now()).operator, tl.cluster.operator);
+}
