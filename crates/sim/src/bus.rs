@@ -646,9 +646,9 @@ impl Cluster {
 
         if matches!(msg.kind, MsgKind::Ping | MsgKind::Pong | MsgKind::Meet) {
             self.learn_role(v, s, msg.master);
-            self.check_claims(v, &msg);
-            self.handle_config_epoch_collision(v, &msg);
-            self.process_gossip(v, &msg);
+            self.check_claims(v, msg);
+            self.handle_config_epoch_collision(v, msg);
+            self.process_gossip(v, msg);
             // A paused master tells its replica the offset to reach.
             if msg.paused
                 && self.nodes[v].role(v) == (Role::Replica { of: s })
@@ -688,7 +688,7 @@ impl Cluster {
                     }
                 }
             }
-            MsgKind::AuthRequest => self.handle_auth_request(v, &msg),
+            MsgKind::AuthRequest => self.handle_auth_request(v, msg),
             MsgKind::AuthAck => {
                 let bus = &self.nodes[v].bus;
                 let sender_serves = self.nodes[v].slots.count_of(s) > 0;
