@@ -186,16 +186,16 @@ test('ASK while a slot migrates', async () => {
   const { page, problems } = await openPage(browser, server.url);
   await command(page).waitFor();
   const myid = async (port) => {
-    await page.getByLabel('Node the client talks to').selectOption(String(port));
+    await page.getByLabel('Node the client talks to').selectOption({ label: `127.0.0.1:${port}` });
     return (await printed(await type(page, 'CLUSTER MYID'))).replaceAll('"', '');
   };
   const id7000 = await myid(7000);
   const id7002 = await myid(7002);
   assert.match(id7000, /^[0-9a-f]{40}$/);
   // Slot 12182 (foo) moves from 7002 to 7000, as in migration.txt.
-  await page.getByLabel('Node the client talks to').selectOption('7000');
+  await page.getByLabel('Node the client talks to').selectOption({ label: '127.0.0.1:7000' });
   assert.equal(await printed(await type(page, `CLUSTER SETSLOT 12182 IMPORTING ${id7002}`)), 'OK');
-  await page.getByLabel('Node the client talks to').selectOption('7002');
+  await page.getByLabel('Node the client talks to').selectOption({ label: '127.0.0.1:7002' });
   assert.equal(await printed(await type(page, `CLUSTER SETSLOT 12182 MIGRATING ${id7000}`)), 'OK');
   // foo is not on 7002: ASK to the importing node.
   await watchHops(page);
@@ -206,7 +206,7 @@ test('ASK while a slot migrates', async () => {
   assert.ok(await page.locator('.marker.m-ask').count() >= 1);
   // redis-cli -c follows it with ASKING.
   await page.getByLabel('Client mode').selectOption('redis-cli -c');
-  await page.getByLabel('Node the client talks to').selectOption('7002');
+  await page.getByLabel('Node the client talks to').selectOption({ label: '127.0.0.1:7002' });
   const followed = await type(page, 'GET foo');
   assert.equal(await printed(followed), '-> Redirected to slot [12182] located at 127.0.0.1:7000\n(nil)');
   assert.equal(await followed.getAttribute('data-hops'), '3', 'GET, ASKING, GET');

@@ -4,31 +4,50 @@
 //! every frame renders what it says.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use slotscope_sim::console::ClientMode;
+use slotscope_sim::operator::Request;
 use slotscope_sim::timeline::Action;
-use slotscope_sim::{Cluster, Layout, NodeIdx};
+use slotscope_sim::{Cluster, NodeIdx, Role};
 use yew::prelude::*;
 
-use crate::components::cluster_view::{cards, ClusterView};
+use crate::components::cluster_view::{cards, ClusterView, Shape};
 use crate::components::console::Console;
 use crate::components::controls::Controls;
+use crate::components::event_log::EventLog;
 use crate::components::key_inspector::KeyInspector;
-use crate::components::node_panel::{NodeOp, NodePanel};
-use crate::studio::Studio;
+use crate::components::message_panel::MessagePanel;
+use crate::components::node_panel::{NodeOp, NodePanel, SLOW_LINK_MS};
+use crate::components::operations::{OpStatus, Operations};
+use crate::components::widgets::{checkbox, select};
+use crate::slot_map::SlotMap;
+use crate::studio::{LogRow, Studio};
 
 /// The key the page opens with: the lesson's own example.
 pub const START_KEY: &str = "user:1001";
 
-/// The cluster the page opens with: `redis-cli --cluster create` of six
-/// nodes with one replica each, Redis's default node_timeout.
-pub const MASTERS: usize = 3;
+/// The clusters offered, as `redis-cli --cluster create` makes them with
+/// one replica per master: six nodes (the page opens with it), and a
+/// hundred. Redis's default node_timeout.
+pub const SHAPES: [Shape; 2] = [
+    Shape {
+        masters: 3,
+        nodes: 6,
+    },
+    Shape {
+        masters: 50,
+        nodes: 100,
+    },
+];
 
-pub fn initial_cluster() -> Cluster {
-    Cluster::create(MASTERS, 1, 1).expect("a 3-master cluster is valid")
+pub fn cluster_of(shape: Shape) -> Cluster {
+    Cluster::create(shape.masters, shape.nodes / shape.masters - 1, 1)
+        .expect("the offered shapes are valid")
 }
+
+/// Arrows shown in the event log.
+const LOG_ROWS: usize = 24;
 
 /// node_timeout choices (ms): Redis's default, and shorter ones that make
 /// failover quicker to watch.
@@ -57,13 +76,18 @@ fn node_op(studio: &mut Studio, n: NodeIdx, op: NodeOp) {
         NodeOp::Heal => Action::Heal,
         NodeOp::Isolate => {
             // Keep the partitions already made; this node gets its own side.
-            let mut sides: BTreeMap<u32, Vec<NodeIdx>> = BTreeMap::new();
-            for (&node, &group) in &studio.cluster().network.groups {
+            // Groups are numbered from 1 (0 is "in no set").
+            let mut sets: Vec<Vec<NodeIdx>> = Vec::new();
+            for (node, &group) in studio.cluster().network.groups.iter().enumerate() {
                 if group != 0 && node != n {
-                    sides.entry(group).or_default().push(node);
+                    let g = group as usize - 1;
+                    if sets.len() <= g {
+                        sets.resize(g + 1, Vec::new());
+                    }
+                    sets[g].push(node);
                 }
             }
-            let mut sets: Vec<Vec<NodeIdx>> = sides.into_values().collect();
+            sets.retain(|s| !s.is_empty());
             sets.push(vec![n]);
             Action::Partition(sets)
         }
@@ -74,6 +98,10 @@ fn node_op(studio: &mut Studio, n: NodeIdx, op: NodeOp) {
             studio.observer = n;
             return;
         }
+        NodeOp::CutLink(other) => Action::CutLink(n, other),
+        NodeOp::SlowLink(other) => Action::SlowLink(n, other, SLOW_LINK_MS),
+        NodeOp::RestoreLink(other) => Action::RestoreLink(n, other),
+        NodeOp::Remove => Action::Operate(Request::DelNode(n)),
     };
     studio.act(action);
 }
@@ -96,7 +124,8 @@ impl Gestures {
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let studio: Shared = use_mut_ref(|| Studio::new(initial_cluster()));
+    let shape = use_state(|| SHAPES[0]);
+    let studio: Shared = use_mut_ref(|| Studio::new(cluster_of(SHAPES[0])));
     let update = use_force_update();
     crate::animation::use_frames(studio.clone(), update.clone());
 
@@ -135,15 +164,39 @@ pub fn app() -> Html {
     });
     let on_branch = g.on(|s, ()| s.switch_branch());
     let on_gossip = g.on(|s, ()| s.show_gossip = !s.show_gossip);
-    let on_observer = g.on(|s, e: Event| {
-        let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
-        if let Ok(n) = el.value().parse::<usize>() {
+    let on_observer = g.on(|s, value: String| {
+        if let Ok(n) = value.parse::<usize>() {
             s.observer = n;
         }
     });
-    let on_timeout = g.on(|s, e: Event| {
-        let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
-        if let Ok(ms) = el.value().parse::<u64>() {
+    let on_action = g.on(|s, a: Action| {
+        s.act(a);
+    });
+    let on_message = g.on(|s, i: usize| {
+        s.playing = false;
+        s.inspected = s.flights().get(i).cloned();
+    });
+    let on_close = g.on(|s, ()| s.inspected = None);
+    let on_row = g.on(|s, row: LogRow| s.inspect_row(&row));
+    let on_toggle = g.on(|s, c| {
+        if let Some(i) = s.log_filter.iter().position(|x| *x == c) {
+            s.log_filter.remove(i);
+        } else {
+            s.log_filter.push(c);
+        }
+    });
+    let on_shape = {
+        let (studio, shape, update) = (studio.clone(), shape.clone(), update.clone());
+        Callback::from(move |value: String| {
+            if let Some(&chosen) = value.parse::<usize>().ok().and_then(|i| SHAPES.get(i)) {
+                *studio.borrow_mut() = Studio::new(cluster_of(chosen));
+                shape.set(chosen);
+                update.force_update();
+            }
+        })
+    };
+    let on_timeout = g.on(|s, value: String| {
+        if let Ok(ms) = value.parse::<u64>() {
             s.act(Action::SetNodeTimeout(ms));
         }
     });
@@ -161,17 +214,72 @@ pub fn app() -> Html {
     let entries = s.console_log.clone();
     let history = s.history.clone();
     let reduced_motion = s.reduced_motion;
+    let inspected = s.inspected.clone();
+    let rows = s.log_rows(LOG_ROWS);
+    let filter = s.log_filter.clone();
     let cluster = s.cluster();
-    let all_cards = cards(cluster, observer, MASTERS);
+    let all_cards = cards(cluster, observer, *shape);
     let prompt = cluster.console.prompt(cluster);
     let mode = cluster.console.mode;
     let console_node = cluster.console.node();
     let ports: Vec<u16> = cluster.nodes.iter().map(|n| n.addr.port).collect();
     let node_timeout = cluster.config.node_timeout;
     let partitioned = selected.is_some_and(|n| cluster.network.group(n) != 0);
-    let layout = Rc::new(Layout::default());
+    let map = SlotMap::from_cluster(cluster, observer);
+    let colours: Vec<usize> = map
+        .owners
+        .iter()
+        .map(|o| shape.column(o.node) % 8)
+        .collect();
+    let (map, colours) = (Rc::new(map), Rc::new(colours));
+    let faults: Vec<(NodeIdx, NodeIdx, bool, u64)> = {
+        let net = &cluster.network;
+        let mut f: Vec<_> = net.cut.iter().map(|&(a, b)| (a, b, true, 0)).collect();
+        f.extend(
+            net.slow
+                .iter()
+                .filter(|(k, _)| !net.cut.contains(k))
+                .map(|((a, b), ms)| (a, b, false, ms)),
+        );
+        f
+    };
+    let masters: Vec<NodeIdx> = (0..cluster.nodes.len())
+        .filter(|&n| {
+            cluster.nodes[n].alive
+                && cluster.nodes[observer].view[n].role == Role::Master
+                && cluster.nodes[observer].view[n].known
+        })
+        .collect();
+    let op_status = OpStatus::of(cluster);
+    let (full_coverage, reads_when_down) = (
+        cluster.config.require_full_coverage,
+        cluster.config.allow_reads_when_down,
+    );
     drop(s);
     let selected_card = selected.and_then(|n| all_cards.get(n).cloned());
+    let node_options: Vec<(String, String)> = ports
+        .iter()
+        .enumerate()
+        .map(|(i, port)| (i.to_string(), format!("127.0.0.1:{port}")))
+        .collect();
+    let shape_options: Vec<(String, String)> = SHAPES
+        .iter()
+        .enumerate()
+        .map(|(i, sh)| {
+            (
+                i.to_string(),
+                format!(
+                    "{} masters + {} replicas",
+                    sh.masters,
+                    sh.nodes - sh.masters
+                ),
+            )
+        })
+        .collect();
+    let timeout_options: Vec<(String, String)> = NODE_TIMEOUTS
+        .iter()
+        .map(|ms| (ms.to_string(), format!("{ms} ms")))
+        .collect();
 
     html! {
         <>
@@ -185,30 +293,26 @@ pub fn app() -> Html {
                           on_speed={on_speed} on_seek={on_seek} on_branch={on_branch} />
                 <section class="stage panel" aria-label="Cluster">
                     <div class="stage-bar">
-                        <label>{ "Flags and roles as seen by " }
-                            <select onchange={on_observer} aria-label="Observer node">
-                                { for ports.iter().enumerate().map(|(i, port)| html! {
-                                    <option value={i.to_string()} selected={i == observer}>{ format!("127.0.0.1:{port}") }</option>
-                                }) }
-                            </select>
-                        </label>
-                        <label><input type="checkbox" checked={show_gossip} onchange={on_gossip.reform(|_| ())} />{ " show gossip (PING/PONG)" }</label>
-                        <label>{ "node_timeout " }
-                            <select onchange={on_timeout} aria-label="node_timeout">
-                                { for NODE_TIMEOUTS.iter().map(|ms| html! {
-                                    <option value={ms.to_string()} selected={*ms == node_timeout}>{ format!("{ms} ms") }</option>
-                                }) }
-                            </select>
-                        </label>
+                        <label>{ "Flags and roles as seen by " }{ select("Observer node", &node_options, Some(observer), on_observer) }</label>
+                        { checkbox("show gossip (PING/PONG)", show_gossip, on_gossip) }
+                        <label>{ "Cluster " }{ select("Cluster size", &shape_options, SHAPES.iter().position(|sh| *sh == *shape), on_shape) }</label>
+                        <label>{ "node_timeout " }{ select("node_timeout", &timeout_options, NODE_TIMEOUTS.iter().position(|ms| *ms == node_timeout), on_timeout) }</label>
                     </div>
                     <ClusterView cards={all_cards} flights={flights} hops={hops} observer={observer}
-                                 selected={selected} reduced_motion={reduced_motion} on_select={on_select} />
+                                 selected={selected} reduced_motion={reduced_motion} on_select={on_select}
+                                 on_message={on_message} faults={faults} />
                 </section>
+                if let Some(flight) = inspected {
+                    <MessagePanel flight={flight} ports={ports.clone()} on_close={on_close} />
+                }
                 <NodePanel card={selected_card} is_observer={selected == Some(observer)}
-                           partitioned={partitioned} on_op={on_op} />
+                           partitioned={partitioned} ports={ports.clone()} on_op={on_op} />
                 <Console entries={entries} prompt={prompt} history={history} mode={mode}
-                         ports={ports} node={console_node} on_line={on_line} on_mode={on_mode} on_node={on_node} />
-                <KeyInspector layout={layout} initial_key={START_KEY} />
+                         ports={ports.clone()} node={console_node} on_line={on_line} on_mode={on_mode} on_node={on_node} />
+                <Operations status={op_status} ports={ports.clone()} masters={masters} full_coverage={full_coverage}
+                            reads_when_down={reads_when_down} on_action={on_action} />
+                <EventLog rows={rows} ports={ports} filter={filter} on_toggle={on_toggle} on_row={on_row} />
+                <KeyInspector map={map} colours={colours} initial_key={START_KEY} />
             </main>
         </>
     }

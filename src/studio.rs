@@ -66,6 +66,11 @@ pub enum MarkerKind {
     Promotion,
     Moved,
     Ask,
+    TryAgain,
+    /// A replica asks for votes (FAILOVER_AUTH_REQUEST).
+    Election,
+    /// A migration command (SETSLOT, MIGRATE) or operation.
+    Migration,
 }
 
 impl MarkerKind {
@@ -78,6 +83,9 @@ impl MarkerKind {
             MarkerKind::Promotion => "↑",
             MarkerKind::Moved => "M",
             MarkerKind::Ask => "A",
+            MarkerKind::TryAgain => "T",
+            MarkerKind::Election => "E",
+            MarkerKind::Migration => "⇄",
         }
     }
 
@@ -89,6 +97,9 @@ impl MarkerKind {
             MarkerKind::Promotion => "promotion",
             MarkerKind::Moved => "MOVED",
             MarkerKind::Ask => "ASK",
+            MarkerKind::TryAgain => "TRYAGAIN",
+            MarkerKind::Election => "election",
+            MarkerKind::Migration => "migration",
         }
     }
 }
@@ -98,6 +109,87 @@ pub struct Marker {
     pub at: u64,
     pub kind: MarkerKind,
     pub text: String,
+}
+
+/// SETSLOT (but not SETSLOT … STABLE on its own) and MIGRATE: the steps
+/// of a slot migration.
+fn is_migration(argv: &[Vec<u8>]) -> bool {
+    let word = |i: usize| argv.get(i).map(|w| w.to_ascii_uppercase());
+    word(0).as_deref() == Some(b"MIGRATE")
+        || (word(0).as_deref() == Some(b"CLUSTER") && word(1).as_deref() == Some(b"SETSLOT"))
+}
+
+/// A command as typed, cut to `max` characters.
+pub fn words(argv: &[Vec<u8>], max: usize) -> String {
+    let line = String::from_utf8_lossy(&argv.join(&b' ')).into_owned();
+    if line.chars().count() > max {
+        let cut: String = line.chars().take(max - 1).collect();
+        format!("{cut}…")
+    } else {
+        line
+    }
+}
+
+/// The kinds of event the event log can show or hide.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Category {
+    /// PING, PONG, MEET.
+    Gossip,
+    /// FAIL broadcasts.
+    Failure,
+    /// Vote requests and acks, manual failover start.
+    Election,
+    /// UPDATE and PUBLISH.
+    Config,
+    /// Client commands and their replies.
+    Client,
+    /// The replication stream.
+    Replication,
+}
+
+impl Category {
+    pub const ALL: [Category; 6] = [
+        Category::Client,
+        Category::Failure,
+        Category::Election,
+        Category::Config,
+        Category::Replication,
+        Category::Gossip,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Category::Gossip => "gossip",
+            Category::Failure => "FAIL",
+            Category::Election => "election",
+            Category::Config => "UPDATE",
+            Category::Client => "clients",
+            Category::Replication => "replication",
+        }
+    }
+
+    pub fn of(kind: MsgKind) -> Category {
+        match kind {
+            MsgKind::Ping | MsgKind::Pong | MsgKind::Meet => Category::Gossip,
+            MsgKind::Fail => Category::Failure,
+            MsgKind::AuthRequest | MsgKind::AuthAck | MsgKind::MfStart => Category::Election,
+            MsgKind::Update | MsgKind::Publish => Category::Config,
+        }
+    }
+}
+
+/// One arrow of the event log: `from` and `to` are nodes, None the client.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogRow {
+    pub at: u64,
+    pub arrives: u64,
+    pub from: Option<NodeIdx>,
+    pub to: Option<NodeIdx>,
+    pub label: String,
+    pub category: Category,
+    /// For bus messages, what they carried.
+    pub body: Option<std::rc::Rc<slotscope_sim::bus::Msg>>,
+    pub kind: Option<MsgKind>,
 }
 
 fn is_gossip(kind: MsgKind) -> bool {
@@ -133,6 +225,10 @@ pub struct Studio {
     markers: Vec<Marker>,
     /// Trace events already scanned for markers (counted from the start).
     scanned: u64,
+    /// The message whose content is shown (clicked in the air or in the log).
+    pub inspected: Option<Flight>,
+    /// Categories the event log shows.
+    pub log_filter: Vec<Category>,
 }
 
 impl Studio {
@@ -156,6 +252,13 @@ impl Studio {
             past: None,
             markers: Vec::new(),
             scanned: 0,
+            inspected: None,
+            log_filter: vec![
+                Category::Client,
+                Category::Failure,
+                Category::Election,
+                Category::Config,
+            ],
         }
     }
 
@@ -233,6 +336,101 @@ impl Studio {
             }
         }
         out
+    }
+
+    /// The last `limit` events of the log up to the moment shown, oldest
+    /// first, in the categories of `log_filter`.
+    pub fn log_rows(&self, limit: usize) -> Vec<LogRow> {
+        let end = self.first_at_or_after(self.now() + 1);
+        let shows = |c: Category| self.log_filter.contains(&c);
+        let mut rows = Vec::new();
+        for e in self.events().range(..end).rev() {
+            if rows.len() >= limit {
+                break;
+            }
+            match e {
+                TraceEvent::Sent {
+                    at,
+                    from,
+                    to,
+                    kind,
+                    arrives,
+                    body,
+                } if shows(Category::of(*kind)) => rows.push(LogRow {
+                    at: *at,
+                    arrives: *arrives,
+                    from: Some(*from),
+                    to: Some(*to),
+                    label: kind_label(*kind).into(),
+                    category: Category::of(*kind),
+                    body: body.clone(),
+                    kind: Some(*kind),
+                }),
+                TraceEvent::Command {
+                    at,
+                    replied,
+                    node,
+                    argv,
+                    reply,
+                    ..
+                } if shows(Category::Client) => {
+                    // Newest first here: the reply, then its request.
+                    for (from, to, label, t) in [
+                        (Some(*node), None, reply_label(reply), *replied),
+                        (None, Some(*node), words(argv, 40), *at),
+                    ] {
+                        rows.push(LogRow {
+                            at: t,
+                            arrives: t,
+                            from,
+                            to,
+                            label,
+                            category: Category::Client,
+                            body: None,
+                            kind: None,
+                        });
+                    }
+                }
+                TraceEvent::Replication {
+                    at,
+                    master,
+                    replica,
+                    offset,
+                    arrives,
+                } if shows(Category::Replication) => rows.push(LogRow {
+                    at: *at,
+                    arrives: *arrives,
+                    from: Some(*master),
+                    to: Some(*replica),
+                    label: format!("stream → offset {offset}"),
+                    category: Category::Replication,
+                    body: None,
+                    kind: None,
+                }),
+                _ => {}
+            }
+        }
+        rows.truncate(limit);
+        rows.reverse();
+        rows
+    }
+
+    /// Shows the content of a message from the log: goes to the moment it
+    /// left, pauses, and keeps it on screen.
+    pub fn inspect_row(&mut self, row: &LogRow) {
+        self.playing = false;
+        if let (Some(from), Some(to), Some(kind)) = (row.from, row.to, row.kind) {
+            self.inspected = Some(Flight {
+                from,
+                to,
+                kind,
+                progress: 0.0,
+                sent_at: row.at,
+                arrives: row.arrives,
+                body: row.body.clone(),
+            });
+        }
+        self.seek(row.at as f64);
     }
 
     /// The console command's legs in the air (wall-clock animation).
@@ -442,15 +640,39 @@ impl Studio {
                     MarkerKind::Promotion,
                     format!("{} becomes a master", addr(*node)),
                 )),
+                TraceEvent::Sent {
+                    at,
+                    from,
+                    kind: MsgKind::AuthRequest,
+                    ..
+                } => Some((
+                    *at,
+                    MarkerKind::Election,
+                    format!("{} asks for votes", addr(*from)),
+                )),
                 TraceEvent::Command {
-                    at, reply, node, ..
+                    at,
+                    reply,
+                    node,
+                    argv,
+                    ..
                 } => match reply {
+                    slotscope_sim::Reply::Error(e) if e.starts_with("TRYAGAIN") => {
+                        Some((*at, MarkerKind::TryAgain, format!("{}: {e}", addr(*node))))
+                    }
+
                     slotscope_sim::Reply::Error(e) if e.starts_with("MOVED") => {
                         Some((*at, MarkerKind::Moved, format!("{}: {e}", addr(*node))))
                     }
                     slotscope_sim::Reply::Error(e) if e.starts_with("ASK") => {
                         Some((*at, MarkerKind::Ask, format!("{}: {e}", addr(*node))))
                     }
+                    slotscope_sim::Reply::Error(_) => None,
+                    _ if is_migration(argv) => Some((
+                        *at,
+                        MarkerKind::Migration,
+                        format!("{}: {}", addr(*node), words(argv, 60)),
+                    )),
                     _ => None,
                 },
                 _ => None,
@@ -471,6 +693,21 @@ impl Studio {
         }
         self.scanned = trace.evicted + trace.events.len() as u64;
         &self.markers
+    }
+}
+
+/// A bus message type as Redis names it (`CLUSTERMSG_TYPE_…`).
+pub fn kind_label(kind: MsgKind) -> &'static str {
+    match kind {
+        MsgKind::Ping => "PING",
+        MsgKind::Pong => "PONG",
+        MsgKind::Meet => "MEET",
+        MsgKind::Fail => "FAIL",
+        MsgKind::Publish => "PUBLISH",
+        MsgKind::AuthRequest => "FAILOVER_AUTH_REQUEST",
+        MsgKind::AuthAck => "FAILOVER_AUTH_ACK",
+        MsgKind::Update => "UPDATE",
+        MsgKind::MfStart => "MFSTART",
     }
 }
 
@@ -590,5 +827,71 @@ mod tests {
         s.console_line("GET foo");
         assert_eq!(s.console_log[1].printed, ["(nil)"]);
         assert_eq!(s.history, ["SET foo bar", "GET foo"]);
+    }
+
+    #[test]
+    fn the_event_log_follows_the_moment_shown_and_its_filter() {
+        let mut s = studio();
+        s.seek(1_000.0);
+        s.act(Action::Kill(0));
+        s.seek(8_000.0);
+        // Default filter: no gossip; the FAIL broadcasts and the election are there.
+        let rows = s.log_rows(500);
+        assert!(rows.iter().all(|r| r.category != Category::Gossip));
+        assert!(rows.iter().any(|r| r.label == "FAIL"));
+        assert!(rows.iter().any(|r| r.label == "FAILOVER_AUTH_REQUEST"));
+        assert!(rows.windows(2).all(|w| w[0].at <= w[1].at), "time order");
+        assert!(s.markers().iter().any(|m| m.kind == MarkerKind::Election));
+        // Back before the kill: none of it yet.
+        s.seek(900.0);
+        assert!(s.log_rows(500).is_empty());
+        // Gossip on: PINGs and PONGs, with their content.
+        s.log_filter.push(Category::Gossip);
+        let rows = s.log_rows(10);
+        assert_eq!(rows.len(), 10);
+        assert!(rows.iter().all(|r| r.at <= 900 && r.body.is_some()));
+        let ping = rows
+            .iter()
+            .find(|r| r.label == "PING")
+            .expect("a PING")
+            .clone();
+        s.inspect_row(&ping);
+        assert_eq!(s.now(), ping.at);
+        let shown = s.inspected.as_ref().unwrap();
+        assert_eq!(shown.body.as_ref().unwrap().sender, ping.from.unwrap());
+    }
+
+    #[test]
+    fn console_commands_are_client_rows_and_migrations_are_marked() {
+        let mut s = studio();
+        s.console_line("CLUSTER SETSLOT 0 MIGRATING nobody");
+        assert!(
+            s.markers().is_empty(),
+            "a refused SETSLOT is no migration step"
+        );
+        let id = s.timeline.cluster.nodes[1].id.clone();
+        s.console_line(&format!("CLUSTER SETSLOT 0 MIGRATING {id}"));
+        s.console_line("GET foo");
+        let rows = s.log_rows(6);
+        let labels: Vec<(Option<NodeIdx>, Option<NodeIdx>, &str)> = rows
+            .iter()
+            .map(|r| (r.from, r.to, r.label.as_str()))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                (None, Some(0), "CLUSTER SETSLOT 0 MIGRATING nobody"),
+                (Some(0), None, "-ERR I don't know about node no"),
+                (
+                    None,
+                    Some(0),
+                    &format!("CLUSTER SETSLOT 0 MIGRATING {}…", &id[..11])
+                ),
+                (Some(0), None, "+OK"),
+                (None, Some(0), "GET foo"),
+                (Some(0), None, "-MOVED 12182 127.0.0.1:7002"),
+            ]
+        );
+        assert!(s.markers().iter().any(|m| m.kind == MarkerKind::Migration));
     }
 }

@@ -6,14 +6,16 @@ use std::rc::Rc;
 
 use slotscope::components::key_inspector::{KeyInspector, KeyInspectorProps};
 use slotscope::components::slot_bar::{SlotBar, SlotBarProps};
+use slotscope::slot_map::SlotMap;
 use slotscope::App;
-use slotscope_sim::Layout;
+use slotscope_sim::{Cluster, Layout};
 use yew::ServerRenderer;
 
 fn render_inspector(key: &str) -> String {
     let key = key.to_string();
     let renderer = ServerRenderer::<KeyInspector>::with_props(move || KeyInspectorProps {
-        layout: Rc::new(Layout::default()),
+        map: Rc::new(SlotMap::from_layout(&Layout::default())),
+        colours: Rc::new(vec![0, 1, 2]),
         initial_key: key.into(),
     })
     .hydratable(false);
@@ -151,7 +153,8 @@ fn long_keys_cut_the_hex_listing() {
 #[test]
 fn slot_bar_draws_each_master_and_the_pin() {
     let renderer = ServerRenderer::<SlotBar>::with_props(|| SlotBarProps {
-        layout: Rc::new(Layout::default()),
+        map: Rc::new(SlotMap::from_layout(&Layout::default())),
+        colours: Rc::new(vec![0, 1, 2]),
         marked: Some(5712),
     })
     .hydratable(false);
@@ -161,6 +164,42 @@ fn slot_bar_draws_each_master_and_the_pin() {
     assert!(html.contains("width=\"5462\""), "{html}");
     assert_eq!(text_of(&html, "slot-pin"), "5712");
     assert!(html.contains("127.0.0.1:7002 holds 10923-16383"));
+    assert_eq!(
+        text_of(&html, "slot-probe"),
+        "Slot 5712: 127.0.0.1:7001, 0 keys"
+    );
+}
+
+#[test]
+fn live_slot_bar_marks_a_slot_half_way_and_counts_keys() {
+    let mut c = Cluster::create(3, 1, 1).unwrap();
+    let run = |c: &mut Cluster, node: usize, line: &str| {
+        let conn = c.connect(node);
+        let argv: Vec<Vec<u8>> = line.split(' ').map(|w| w.as_bytes().to_vec()).collect();
+        c.execute(conn, &argv)
+    };
+    run(&mut c, 1, "SET user:1001 x");
+    let id0 = c.nodes[0].id.clone();
+    let id1 = c.nodes[1].id.clone();
+    run(&mut c, 0, &format!("CLUSTER SETSLOT 5712 IMPORTING {id1}"));
+    run(&mut c, 1, &format!("CLUSTER SETSLOT 5712 MIGRATING {id0}"));
+    let map = SlotMap::from_cluster(&c, 2);
+    let renderer = ServerRenderer::<SlotBar>::with_props(move || SlotBarProps {
+        map: Rc::new(map),
+        colours: Rc::new(vec![0, 1, 2]),
+        marked: Some(5712),
+    })
+    .hydratable(false);
+    let html = futures::executor::block_on(renderer.render());
+    assert_eq!(
+        text_of(&html, "slot-probe"),
+        "Slot 5712: 127.0.0.1:7001, 1 key; 127.0.0.1:7001 MIGRATING to 127.0.0.1:7000; 127.0.0.1:7000 IMPORTING from 127.0.0.1:7001"
+    );
+    assert_eq!(html.matches("data-testid=\"open-slot\"").count(), 2);
+    assert!(
+        html.contains("as <span class=\"seen-by\">127.0.0.1:7002</span> sees them"),
+        "{html}"
+    );
 }
 
 #[test]

@@ -8,7 +8,7 @@ use slotscope_sim::bus::MsgKind;
 use slotscope_sim::{Cluster, NodeIdx, Role};
 use yew::prelude::*;
 
-use crate::studio::{Flight, HopFlight};
+use crate::studio::{kind_label, Flight, HopFlight};
 
 /// One node as drawn (plain data, so that the view can compare props).
 #[derive(Clone, Debug, PartialEq)]
@@ -59,11 +59,43 @@ pub fn slot_ranges(owners: &[Option<NodeIdx>], node: NodeIdx) -> String {
     out.join(" ")
 }
 
+/// How the cluster was created: its first `masters` nodes are masters and
+/// the rest of its first `nodes` their replicas (`redis-cli --cluster create`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shape {
+    pub masters: usize,
+    pub nodes: usize,
+}
+
+impl Shape {
+    /// The column (shard) a node is drawn in, which also gives its colour:
+    /// a created node stays in its shard's column through failovers; a node
+    /// added later gets a column of its own.
+    pub fn column(self, node: NodeIdx) -> usize {
+        let masters = self.masters.max(1);
+        if node < self.nodes {
+            node % masters
+        } else {
+            masters + node - self.nodes
+        }
+    }
+
+    fn row(self, node: NodeIdx) -> usize {
+        if node < self.nodes {
+            node / self.masters.max(1)
+        } else {
+            0
+        }
+    }
+}
+
+/// Shards per band of the drawing: bigger clusters wrap into more bands.
+const SHARDS_PER_BAND: usize = 10;
+
 /// The cards of every node, as `observer` sees the cluster.
-pub fn cards(cluster: &Cluster, observer: NodeIdx, masters_at_start: usize) -> Vec<NodeCard> {
+pub fn cards(cluster: &Cluster, observer: NodeIdx, shape: Shape) -> Vec<NodeCard> {
     let obs = &cluster.nodes[observer];
     let group = cluster.network.group(observer);
-    let mut per_column = vec![0usize; masters_at_start.max(1)];
     cluster
         .nodes
         .iter()
@@ -71,17 +103,8 @@ pub fn cards(cluster: &Cluster, observer: NodeIdx, masters_at_start: usize) -> V
         .map(|(i, n)| {
             let seen = &obs.view[i];
             let own_role = n.role(i);
-            let column = if i < masters_at_start {
-                i
-            } else {
-                i % masters_at_start.max(1)
-            };
-            let row = if i < masters_at_start {
-                0
-            } else {
-                per_column[column] += 1;
-                per_column[column]
-            };
+            let column = shape.column(i);
+            let row = shape.row(i);
             NodeCard {
                 idx: i,
                 port: n.addr.port,
@@ -122,40 +145,44 @@ pub struct ClusterViewProps {
     pub selected: Option<NodeIdx>,
     pub reduced_motion: bool,
     pub on_select: Callback<NodeIdx>,
+    /// Clicking a message in the air shows its content.
+    pub on_message: Callback<usize>,
+    /// Links that are cut or slowed: (a, b, cut, extra ms).
+    pub faults: Vec<(NodeIdx, NodeIdx, bool, u64)>,
 }
 
 const COL_W: f64 = 190.0;
 const ROW_H: f64 = 120.0;
 const TOP: f64 = 70.0;
 
-fn center(card: &NodeCard) -> (f64, f64) {
+/// Where a node is drawn: its shard's column, its row in the shard, and
+/// for big clusters the band of `SHARDS_PER_BAND` shards it falls in.
+fn center(card: &NodeCard, rows: usize) -> (f64, f64) {
+    let band = card.column / SHARDS_PER_BAND;
     (
-        COL_W * (card.column as f64 + 0.5),
-        TOP + ROW_H * card.row as f64,
+        COL_W * ((card.column % SHARDS_PER_BAND) as f64 + 0.5),
+        TOP + ROW_H * (card.row + band * rows) as f64,
     )
 }
 
-fn kind_name(kind: MsgKind) -> &'static str {
+/// Short names on the wire (the full ones are in the message's title).
+fn short_kind(kind: MsgKind) -> &'static str {
     match kind {
-        MsgKind::Ping => "PING",
-        MsgKind::Pong => "PONG",
-        MsgKind::Meet => "MEET",
-        MsgKind::Fail => "FAIL",
-        MsgKind::Publish => "PUBLISH",
-        MsgKind::AuthRequest => "AUTH_REQUEST",
+        MsgKind::AuthRequest => "AUTH_REQ",
         MsgKind::AuthAck => "AUTH_ACK",
-        MsgKind::Update => "UPDATE",
-        MsgKind::MfStart => "MFSTART",
+        k => kind_label(k),
     }
 }
 
 #[function_component(ClusterView)]
 pub fn cluster_view(p: &ClusterViewProps) -> Html {
-    let columns = p.cards.iter().map(|c| c.column + 1).max().unwrap_or(1);
+    let shards = p.cards.iter().map(|c| c.column + 1).max().unwrap_or(1);
     let rows = p.cards.iter().map(|c| c.row + 1).max().unwrap_or(1);
-    let width = COL_W * columns as f64;
-    let client = (width / 2.0, TOP + ROW_H * rows as f64 + 10.0);
+    let bands = shards.div_ceil(SHARDS_PER_BAND);
+    let width = COL_W * shards.min(SHARDS_PER_BAND) as f64;
+    let client = (width / 2.0, TOP + ROW_H * (rows * bands) as f64 + 10.0);
     let height = client.1 + 50.0;
+    let center = |c: &NodeCard| center(c, rows);
     let pos = |n: NodeIdx| p.cards.get(n).map(center).unwrap_or((0.0, 0.0));
 
     // Replication links: replica → its master (as the replica says).
@@ -167,18 +194,32 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
         Some(html! { <line class="link repl" x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} /> })
     });
 
-    let flights = p.flights.iter().map(|f| {
+    // Cut links dashed with a cross at the middle, slowed ones with their delay.
+    let faults = p.faults.iter().map(|&(a, b, cut, extra)| {
+        let ((x1, y1), (x2, y2)) = (pos(a), pos(b));
+        let (mx, my) = ((x1 + x2) / 2.0, (y1 + y2) / 2.0);
+        let label = if cut { "✕ cut".to_string() } else { format!("+{extra} ms") };
+        html! {
+            <g class={classes!("link-fault", if cut { "cut" } else { "slow" })}>
+                <line x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} />
+                <text x={mx.to_string()} y={(my - 4.0).to_string()} text-anchor="middle">{ label }</text>
+            </g>
+        }
+    });
+
+    let flights = p.flights.iter().enumerate().map(|(i, f)| {
         let (x1, y1) = pos(f.from);
         let (x2, y2) = pos(f.to);
         let t = if p.reduced_motion { 0.5 } else { f.progress };
         let (x, y) = (x1 + (x2 - x1) * t, y1 + (y2 - y1) * t);
         let gossip = matches!(f.kind, MsgKind::Ping | MsgKind::Pong | MsgKind::Meet);
-        let class = classes!("msg", if gossip { "gossip" } else { "notable" }, format!("k-{}", kind_name(f.kind).to_lowercase()));
+        let class = classes!("msg", if gossip { "gossip" } else { "notable" }, format!("k-{}", short_kind(f.kind).to_ascii_lowercase()));
+        let onclick = p.on_message.reform(move |_: MouseEvent| i);
         html! {
-            <g class={class} transform={format!("translate({x:.1},{y:.1})")}>
-                <title>{ format!("{} {} → {}, sent at {} ms, arrives at {} ms", kind_name(f.kind), p.cards[f.from].port, p.cards[f.to].port, f.sent_at, f.arrives) }</title>
-                <circle r={if gossip { "4" } else { "7" }} />
-                if !gossip { <text y="-11" text-anchor="middle">{ kind_name(f.kind) }</text> }
+            <g class={class} transform={format!("translate({x:.1},{y:.1})")} {onclick}>
+                <title>{ format!("{} {} → {}, sent at {} ms, arrives at {} ms (click to see its content)", kind_label(f.kind), p.cards[f.from].port, p.cards[f.to].port, f.sent_at, f.arrives) }</title>
+                <circle r={if gossip { "5" } else { "8" }} />
+                if !gossip { <text y="-11" text-anchor="middle">{ short_kind(f.kind) }</text> }
             </g>
         }
     });
@@ -286,6 +327,7 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
                 </pattern>
             </defs>
             { for links }
+            { for faults }
             <line class="link client" x1={client.0.to_string()} y1={client.1.to_string()} x2={client.0.to_string()} y2={client.1.to_string()} />
             { for nodes }
             <g class="client-box" transform={format!("translate({},{})", client.0, client.1)}>
@@ -317,7 +359,11 @@ mod tests {
         c.advance(1_000);
         c.kill(0);
         c.advance(6_000);
-        let from_1 = cards(&c, 1, 3);
+        let shape = Shape {
+            masters: 3,
+            nodes: 6,
+        };
+        let from_1 = cards(&c, 1, shape);
         assert!(!from_1[0].alive && from_1[0].seen_fail);
         assert!(from_1[3].master && from_1[3].seen_master);
         assert_eq!(
@@ -326,7 +372,10 @@ mod tests {
         );
         assert_eq!(from_1[3].slots, "0-5460");
         // The dead node's own (frozen) view still says it is a master.
-        let from_0 = cards(&c, 0, 3);
+        let from_0 = cards(&c, 0, shape);
+        // A node added later gets a shard column of its own.
+        assert_eq!(shape.column(6), 3);
+        assert_eq!(shape.column(5), 2);
         assert!(from_0[0].seen_master && !from_0[3].seen_master);
     }
 }

@@ -6,6 +6,8 @@ use slotscope_sim::console::ClientMode;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use super::widgets::select;
+
 use crate::studio::ConsoleEntry;
 
 #[derive(Properties, PartialEq)]
@@ -80,43 +82,37 @@ pub fn console(p: &ConsoleProps) -> Html {
             }
         })
     };
-    let on_mode = {
-        let cb = p.on_mode.clone();
-        Callback::from(move |e: Event| {
-            let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            let mode = ClientMode::ALL
-                .into_iter()
-                .find(|m| m.label() == el.value())
-                .unwrap_or(ClientMode::Raw);
-            cb.emit(mode);
-        })
-    };
+    let on_mode = p.on_mode.reform(|value: String| {
+        ClientMode::ALL
+            .into_iter()
+            .find(|m| m.label() == value)
+            .unwrap_or(ClientMode::Raw)
+    });
     let on_node = {
         let cb = p.on_node.clone();
-        let ports = p.ports.clone();
-        Callback::from(move |e: Event| {
-            let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            if let Some(i) = ports.iter().position(|port| port.to_string() == el.value()) {
+        Callback::from(move |value: String| {
+            if let Ok(i) = value.parse() {
                 cb.emit(i);
             }
         })
     };
+    let modes: Vec<(String, String)> = ClientMode::ALL
+        .iter()
+        .map(|m| (m.label().to_string(), m.label().to_string()))
+        .collect();
+    let nodes: Vec<(String, String)> = p
+        .ports
+        .iter()
+        .enumerate()
+        .map(|(i, port)| (i.to_string(), format!("127.0.0.1:{port}")))
+        .collect();
+    let mode_index = ClientMode::ALL.iter().position(|m| *m == p.mode);
     html! {
         <section class="console panel" aria-label="Console">
             <div class="console-bar">
-                <label>{ "Client " }
-                    <select onchange={on_mode} aria-label="Client mode">
-                        { for ClientMode::ALL.iter().map(|m| html! {
-                            <option value={m.label()} selected={*m == p.mode}>{ m.label() }</option>
-                        }) }
-                    </select>
-                </label>
+                <label>{ "Client " }{ select("Client mode", &modes, mode_index, on_mode) }</label>
                 <label>{ if p.mode == ClientMode::Smart { " seed node " } else { " connected to " } }
-                    <select onchange={on_node} aria-label="Node the client talks to">
-                        { for p.ports.iter().enumerate().map(|(i, port)| html! {
-                            <option value={port.to_string()} selected={i == p.node}>{ format!("127.0.0.1:{port}") }</option>
-                        }) }
-                    </select>
+                    { select("Node the client talks to", &nodes, Some(p.node), on_node) }
                 </label>
             </div>
             <div class="console-log" role="log" aria-live="polite" ref={log_ref}>

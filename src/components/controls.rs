@@ -79,7 +79,7 @@ pub fn controls(p: &ControlsProps) -> Html {
                         let at = m.at;
                         let seek = p.on_seek.clone();
                         html! {
-                            <button class={classes!("marker", format!("m-{}", m.kind.label().to_lowercase()))}
+                            <button class={classes!("marker", format!("m-{}", m.kind.label().to_ascii_lowercase()))}
                                     style={format!("left: {:.2}%", at as f64 / span * 100.0)}
                                     title={format!("{} — {}", clock(at), m.text)}
                                     aria-label={format!("{} at {}: {}", m.kind.label(), clock(at), m.text)}

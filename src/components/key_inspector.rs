@@ -4,11 +4,12 @@
 
 use std::rc::Rc;
 
-use slotscope_sim::{explain, HashedPart, KeySlot, Layout, SLOT_MASK};
+use slotscope_sim::{explain, HashedPart, KeySlot, SLOT_MASK};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::slot_bar::SlotBar;
+use crate::slot_map::SlotMap;
 
 /// Keys a learner can try with one click: the lesson's examples and the
 /// corner cases of the hash-tag rule.
@@ -33,7 +34,10 @@ const MAX_HEX_BYTES: usize = 48;
 
 #[derive(Properties, PartialEq)]
 pub struct KeyInspectorProps {
-    pub layout: Rc<Layout>,
+    /// The live slots (as the observer node sees them).
+    pub map: Rc<SlotMap>,
+    /// Palette index of each owner of `map`.
+    pub colours: Rc<Vec<usize>>,
     #[prop_or_default]
     pub initial_key: AttrValue,
 }
@@ -81,10 +85,8 @@ pub fn key_inspector(props: &KeyInspectorProps) -> Html {
 
     let text: &str = &key;
     let ks = explain(text.as_bytes());
-    let owner = props
-        .layout
-        .owner_of(ks.slot)
-        .map(|i| (i, &props.layout.masters[i]));
+    let colour = |i: usize| owner_class(props.colours.get(i).copied().unwrap_or(i));
+    let owner = props.map.owner_of(ks.slot);
 
     html! {
         <section class="inspector" aria-labelledby="inspector-title">
@@ -111,8 +113,8 @@ pub fn key_inspector(props: &KeyInspectorProps) -> Html {
                 { match owner {
                     Some((i, m)) => html! { <>
                         { ", owned by master " }
-                        <strong class={classes!("owner-name", owner_class(i))} data-testid="owner">
-                            { m.addr.to_string() }
+                        <strong class={classes!("owner-name", colour(i))} data-testid="owner">
+                            { m.addr.clone() }
                         </strong>
                     </> },
                     None => html! { { ", which no master owns" } },
@@ -161,8 +163,9 @@ pub fn key_inspector(props: &KeyInspectorProps) -> Html {
                         { format!("Slot {} is in ", ks.slot) }
                         { match owner {
                             Some((i, m)) => html! { <>
-                                <span class={classes!("range", owner_class(i))}>{ m.slots.to_string() }</span>
-                                { format!(", held by master {}.", m.addr) }
+                                <span class={classes!("range", colour(i))}>{ m.ranges.clone() }</span>
+                                { format!(", held by master {}", m.addr) }
+                                { if props.map.seen_by.starts_with("redis") { String::from(".") } else { format!(" (as {} sees it).", props.map.seen_by) } }
                             </> },
                             None => html! { { "no master's range." } },
                         } }
@@ -170,9 +173,9 @@ pub fn key_inspector(props: &KeyInspectorProps) -> Html {
                 </li>
             </ol>
 
-            <SlotBar layout={Rc::clone(&props.layout)} marked={Some(ks.slot)} />
+            <SlotBar map={Rc::clone(&props.map)} colours={Rc::clone(&props.colours)} marked={Some(ks.slot)} />
 
-            { pinned_table(&pinned, &props.layout, &unpin) }
+            { pinned_table(&pinned, &props.map, &props.colours, &unpin) }
         </section>
     }
 }
@@ -286,7 +289,12 @@ fn why_these_bytes(key: &str, ks: KeySlot) -> Html {
     }
 }
 
-fn pinned_table(pinned: &[String], layout: &Layout, unpin: &Callback<String>) -> Html {
+fn pinned_table(
+    pinned: &[String],
+    map: &SlotMap,
+    colours: &[usize],
+    unpin: &Callback<String>,
+) -> Html {
     if pinned.is_empty() {
         return html! {
             <p class="compare-hint">
@@ -304,7 +312,7 @@ fn pinned_table(pinned: &[String], layout: &Layout, unpin: &Callback<String>) ->
             <tbody>
                 { for pinned.iter().map(|k| {
                     let ks = explain(k.as_bytes());
-                    let owner = layout.owner_of(ks.slot);
+                    let owner = map.owner_of(ks.slot);
                     let gone = k.clone();
                     let onclick = unpin.reform(move |_| gone.clone());
                     html! {
@@ -313,9 +321,9 @@ fn pinned_table(pinned: &[String], layout: &Layout, unpin: &Callback<String>) ->
                             <td><code>{ String::from_utf8_lossy(hashed_bytes(k, ks.hashed)).into_owned() }</code></td>
                             <td class="num">{ ks.slot }</td>
                             <td>{ match owner {
-                                Some(i) => html! {
-                                    <span class={classes!("range", owner_class(i))}>
-                                        { layout.masters[i].addr.to_string() }
+                                Some((i, o)) => html! {
+                                    <span class={classes!("range", owner_class(colours.get(i).copied().unwrap_or(i)))}>
+                                        { o.addr.clone() }
                                     </span>
                                 },
                                 None => html! { "—" },

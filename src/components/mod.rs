@@ -3,6 +3,10 @@
 pub mod cluster_view;
 pub mod console;
 pub mod controls;
+pub mod event_log;
 pub mod key_inspector;
+pub mod message_panel;
 pub mod node_panel;
+pub mod operations;
 pub mod slot_bar;
+pub mod widgets;

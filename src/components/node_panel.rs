@@ -4,6 +4,7 @@
 use yew::prelude::*;
 
 use super::cluster_view::NodeCard;
+use super::widgets::{button, select};
 
 /// What the panel's buttons ask for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,18 +18,30 @@ pub enum NodeOp {
     FailoverForce,
     FailoverTakeover,
     Observe,
+    /// The link between the selected node and another.
+    CutLink(usize),
+    SlowLink(usize),
+    RestoreLink(usize),
+    /// `redis-cli --cluster del-node`.
+    Remove,
 }
+
+/// Extra delay the "slow" button adds to a link, ms.
+pub const SLOW_LINK_MS: u64 = 500;
 
 #[derive(Properties, PartialEq)]
 pub struct NodePanelProps {
     pub card: Option<NodeCard>,
     pub is_observer: bool,
     pub partitioned: bool,
+    /// Every node's port, by index (for the link picker).
+    pub ports: Vec<u16>,
     pub on_op: Callback<NodeOp>,
 }
 
 #[function_component(NodePanel)]
 pub fn node_panel(p: &NodePanelProps) -> Html {
+    let peer = use_state(|| None::<usize>);
     let Some(c) = &p.card else {
         return html! {
             <section class="node-panel panel" aria-label="Node">
@@ -36,7 +49,60 @@ pub fn node_panel(p: &NodePanelProps) -> Html {
             </section>
         };
     };
-    let op = |o: NodeOp| p.on_op.reform(move |_: MouseEvent| o);
+    // The other end of the link: the one picked, else the first other node.
+    let other = (*peer)
+        .filter(|&n| n != c.idx && n < p.ports.len())
+        .unwrap_or(if c.idx == 0 { 1 } else { 0 });
+    let on_peer = {
+        let peer = peer.clone();
+        Callback::from(move |value: String| peer.set(value.parse().ok()))
+    };
+    let peers: Vec<(String, String)> = p
+        .ports
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != c.idx)
+        .map(|(i, port)| (i.to_string(), format!(":{port}")))
+        .collect();
+    let picked = peers.iter().position(|(v, _)| *v == other.to_string());
+    // The buttons that apply to this node, in the order shown.
+    let mut ops: Vec<(String, NodeOp)> = Vec::new();
+    let mut add = |label: &str, op: NodeOp| ops.push((label.to_string(), op));
+    if c.alive {
+        add("Kill -9", NodeOp::Kill);
+        add("Pause 20 s", NodeOp::Pause);
+    } else {
+        add("Restart", NodeOp::Restart);
+    }
+    if p.partitioned {
+        add("Heal partition", NodeOp::Heal);
+    } else {
+        add("Partition away", NodeOp::Isolate);
+    }
+    if !c.master && c.alive {
+        add("CLUSTER FAILOVER", NodeOp::Failover);
+        add("… FORCE", NodeOp::FailoverForce);
+        add("… TAKEOVER", NodeOp::FailoverTakeover);
+    }
+    if !p.is_observer {
+        add("See the cluster as this node does", NodeOp::Observe);
+    }
+    if c.slots.is_empty() {
+        add("Remove (del-node)", NodeOp::Remove);
+    }
+    let link_ops = [
+        ("Cut".to_string(), NodeOp::CutLink(other)),
+        (format!("Slow +{SLOW_LINK_MS} ms"), NodeOp::SlowLink(other)),
+        ("Normal".to_string(), NodeOp::RestoreLink(other)),
+    ];
+    let buttons = |ops: &[(String, NodeOp)]| {
+        ops.iter()
+            .map(|(label, o)| {
+                let o = *o;
+                button(label, None, false, p.on_op.reform(move |_: MouseEvent| o))
+            })
+            .collect::<Html>()
+    };
     let role = match c.master_of {
         None => "master".to_string(),
         Some(port) => format!("replica of 127.0.0.1:{port}"),
@@ -51,26 +117,10 @@ pub fn node_panel(p: &NodePanelProps) -> Html {
                 <dt>{ "keys" }</dt><dd>{ c.keys }</dd>
                 <dt>{ "repl offset" }</dt><dd>{ c.offset }</dd>
             </dl>
-            <div class="ops">
-                if c.alive {
-                    <button onclick={op(NodeOp::Kill)}>{ "Kill -9" }</button>
-                    <button onclick={op(NodeOp::Pause)}>{ "Pause 20 s" }</button>
-                } else {
-                    <button onclick={op(NodeOp::Restart)}>{ "Restart" }</button>
-                }
-                if p.partitioned {
-                    <button onclick={op(NodeOp::Heal)}>{ "Heal partition" }</button>
-                } else {
-                    <button onclick={op(NodeOp::Isolate)}>{ "Partition away" }</button>
-                }
-                if !c.master && c.alive {
-                    <button onclick={op(NodeOp::Failover)}>{ "CLUSTER FAILOVER" }</button>
-                    <button onclick={op(NodeOp::FailoverForce)}>{ "… FORCE" }</button>
-                    <button onclick={op(NodeOp::FailoverTakeover)}>{ "… TAKEOVER" }</button>
-                }
-                if !p.is_observer {
-                    <button onclick={op(NodeOp::Observe)}>{ "See the cluster as this node does" }</button>
-                }
+            <div class="ops">{ buttons(&ops) }</div>
+            <div class="ops link-ops">
+                <label>{ "Link to " }{ select("Other end of the link", &peers, picked, on_peer) }</label>
+                { buttons(&link_ops) }
             </div>
         </section>
     }

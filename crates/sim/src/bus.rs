@@ -748,10 +748,10 @@ impl Cluster {
             // A master that has (or took over from a master that had) a
             // replica is one that should keep having one.
             Role::Replica { of } => {
-                self.nodes[v].bus.migrate_to.insert(of);
+                add_once(&mut self.nodes[v].bus.migrate_to, of);
             }
             Role::Master if old != Role::Master && n != v => {
-                self.nodes[v].bus.migrate_to.insert(n);
+                add_once(&mut self.nodes[v].bus.migrate_to, n);
             }
             Role::Master => {}
         }
@@ -1004,7 +1004,7 @@ impl Cluster {
         if !serving {
             self.log(v, format!("Clear FAIL state for node {}: replica or master without slots is reachable again.", self.short(n)));
             self.set_flags(v, n, false, false);
-        } else if self.now - self.nodes[v].bus.fail_time.get(&n).copied().unwrap_or(0) > 2 * nt {
+        } else if self.now - self.nodes[v].bus.fail_time.get(n).unwrap_or(0) > 2 * nt {
             self.log(v, format!("Clear FAIL state for node {}: is reachable again and nobody is serving its slots after some time.", self.short(n)));
             self.set_flags(v, n, false, false);
         }
@@ -1218,7 +1218,7 @@ impl Cluster {
         if node
             .bus
             .voted_time
-            .get(&master)
+            .get(master)
             .is_some_and(|t| now - t < 2 * self.config.node_timeout)
         {
             return;
@@ -1463,6 +1463,17 @@ impl Cluster {
         self.trace.push(TraceEvent::Action { at, what });
     }
 
+    /// Makes the link between two nodes normal again.
+    pub fn restore_link(&mut self, a: NodeIdx, b: NodeIdx) {
+        self.network.restore_link(a, b);
+        let at = self.now;
+        let what = format!(
+            "restore link {} ↔ {}",
+            self.nodes[a].addr.port, self.nodes[b].addr.port
+        );
+        self.trace.push(TraceEvent::Action { at, what });
+    }
+
     /// SIGSTOP for `ms`: the node handles nothing until then.
     pub fn pause(&mut self, n: NodeIdx, ms: u64) {
         let until = self.now + ms;
@@ -1472,6 +1483,13 @@ impl Cluster {
             at,
             what: format!("pause {} for {ms} ms", self.nodes[n].addr),
         });
+    }
+}
+
+/// Adds `n` to a small set kept as a list.
+fn add_once(set: &mut Vec<NodeIdx>, n: NodeIdx) {
+    if !set.contains(&n) {
+        set.push(n);
     }
 }
 

@@ -8,7 +8,7 @@
 //! stays on that node for the next commands. Every request and reply is
 //! recorded as a `Hop`, so the UI can animate the path a command took.
 
-use std::collections::HashMap;
+use crate::list_map::ListMap;
 
 use crate::cluster::{Cluster, ConnId, NodeIdx};
 use crate::render::render_for;
@@ -64,7 +64,7 @@ impl Redirect {
 pub struct RedisCli {
     /// Open connections: node → (connection, which run of the node's
     /// process it was opened to).
-    conns: HashMap<NodeIdx, (ConnId, u32)>,
+    conns: ListMap<NodeIdx, (ConnId, u32)>,
     /// The node the prompt shows, where the next command goes.
     pub current: NodeIdx,
     /// `-c`: follow MOVED and ASK.
@@ -74,7 +74,7 @@ pub struct RedisCli {
 impl RedisCli {
     pub fn new(node: NodeIdx, follow: bool) -> RedisCli {
         RedisCli {
-            conns: HashMap::new(),
+            conns: ListMap::default(),
             current: node,
             follow,
         }
@@ -85,8 +85,8 @@ impl RedisCli {
     /// (redis-cli reconnects): a fresh connection is opened then too.
     pub fn conn(&mut self, cluster: &mut Cluster, node: NodeIdx) -> ConnId {
         let run = cluster.nodes[node].runs;
-        match self.conns.get(&node) {
-            Some(&(conn, r)) if r == run => conn,
+        match self.conns.get(node) {
+            Some((conn, r)) if r == run => conn,
             _ => {
                 let conn = cluster.connect(node);
                 self.conns.insert(node, (conn, run));
@@ -97,15 +97,15 @@ impl RedisCli {
 
     /// Drops the connection to `node`; the next command opens a fresh one.
     pub fn reconnect(&mut self, node: NodeIdx) {
-        self.conns.remove(&node);
+        self.conns.remove(node);
     }
 
     /// The prompt redis-cli shows: `127.0.0.1:7000>` or `127.0.0.1:7000(TX)>`.
     pub fn prompt(&self, cluster: &Cluster) -> String {
         let in_multi = self
             .conns
-            .get(&self.current)
-            .is_some_and(|&(c, _)| cluster.conns[c].multi.is_some());
+            .get(self.current)
+            .is_some_and(|(c, _)| cluster.conns[c].multi.is_some());
         if !cluster.nodes[self.current].alive {
             return "not connected>".into();
         }
@@ -124,7 +124,7 @@ impl RedisCli {
             let node = self.current;
             if !cluster.nodes[node].alive {
                 // What redis-cli prints when the server is gone (no "(error)").
-                self.conns.remove(&node);
+                self.conns.remove(node);
                 outcome.printed.push(format!(
                     "Could not connect to Redis at {}: Connection refused",
                     cluster.nodes[node].addr
@@ -246,7 +246,7 @@ mod tests {
 pub struct SmartClient {
     /// The client's own slot map: slot → node, as last learned.
     pub slots: Vec<Option<NodeIdx>>,
-    conns: HashMap<NodeIdx, ConnId>,
+    conns: ListMap<NodeIdx, ConnId>,
     /// Where keyless commands go, and where the map is loaded from first.
     pub seed: NodeIdx,
     /// Redirects (MOVED, ASK, TRYAGAIN) tolerated per command before giving
@@ -263,7 +263,7 @@ impl SmartClient {
     pub fn connect(cluster: &mut Cluster, seed: NodeIdx) -> (SmartClient, Vec<Hop>) {
         let mut client = SmartClient {
             slots: vec![None; usize::from(crate::slot::SLOT_COUNT)],
-            conns: HashMap::new(),
+            conns: ListMap::default(),
             seed,
             max_redirects: 5,
             tryagain_backoff_ms: 25,
@@ -274,10 +274,14 @@ impl SmartClient {
     }
 
     fn conn(&mut self, cluster: &mut Cluster, node: NodeIdx) -> ConnId {
-        *self
-            .conns
-            .entry(node)
-            .or_insert_with(|| cluster.connect(node))
+        match self.conns.get(node) {
+            Some(conn) => conn,
+            None => {
+                let conn = cluster.connect(node);
+                self.conns.insert(node, conn);
+                conn
+            }
+        }
     }
 
     /// Reloads the whole slot map with CLUSTER SLOTS sent to `from`.

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::keyspace::Keyspace;
 use crate::layout::{split_slots, Addr, LayoutError, FIRST_PORT};
+use crate::list_map::ListMap;
 use crate::reply::Protocol;
 use crate::rng::Rng;
 use crate::slot::{Slot, SLOT_COUNT};
@@ -281,18 +282,18 @@ pub struct NodeBus {
     /// Failure reports received: (about, reporting master, when).
     pub fail_reports: Vec<(NodeIdx, NodeIdx, u64)>,
     /// When this master last voted for a replica of each master.
-    pub voted_time: BTreeMap<NodeIdx, u64>,
+    pub voted_time: ListMap<NodeIdx, u64>,
     /// When each node was flagged FAIL here.
-    pub fail_time: BTreeMap<NodeIdx, u64>,
+    pub fail_time: ListMap<NodeIdx, u64>,
     /// Bus messages sent and received, per type (`MsgKind as usize`), for
     /// CLUSTER INFO's `cluster_stats_messages_*`.
     pub stats_sent: [u64; crate::bus::MSG_KINDS],
     pub stats_received: [u64; crate::bus::MSG_KINDS],
     /// Masters known to have had replicas (`CLUSTER_NODE_MIGRATE_TO`): only
     /// those count as orphaned when they have none left.
-    pub migrate_to: std::collections::BTreeSet<NodeIdx>,
+    pub migrate_to: Vec<NodeIdx>,
     /// Since when each master has been seen orphaned.
-    pub orphaned_since: BTreeMap<NodeIdx, u64>,
+    pub orphaned_since: ListMap<NodeIdx, u64>,
     /// How many peers it flags PFAIL: every PING lists them, and with none
     /// (the usual case) the list need not be searched for.
     pub pfail_peers: usize,
@@ -327,7 +328,8 @@ pub struct Node {
     /// Replication ID (`master_replid`), 40 hex characters.
     pub replid: String,
     /// Scripts this node has seen (EVAL) by SHA1, for EVALSHA.
-    pub scripts: std::collections::HashMap<String, Vec<u8>>,
+    /// The script cache, by SHA1 (a list: a node holds a few).
+    pub scripts: Vec<(String, Vec<u8>)>,
     pub bus: NodeBus,
     /// Recent replication stream entries: (offset at their end, is a write).
     pub repl_history: std::collections::VecDeque<(u64, bool)>,
@@ -462,13 +464,13 @@ impl Cluster {
                     repl_offset: INITIAL_REPL_OFFSET,
                     db: Keyspace::default(),
                     replid: String::new(),
-                    scripts: std::collections::HashMap::new(),
+                    scripts: Vec::new(),
                     bus: NodeBus {
                         state_ok: true,
                         migrate_to: if replicas_per_master > 0 {
                             (0..masters).collect()
                         } else {
-                            Default::default()
+                            Vec::new()
                         },
                         ..NodeBus::default()
                     },
@@ -565,7 +567,7 @@ impl Cluster {
             repl_offset: 0,
             db: Keyspace::default(),
             replid: self.rng.node_id(),
-            scripts: std::collections::HashMap::new(),
+            scripts: Vec::new(),
             bus: NodeBus {
                 started_at: Some(self.now),
                 ..NodeBus::default()

@@ -1,7 +1,7 @@
 //! A node's db 0: keys, typed values, expiry in simulated milliseconds, and a
 //! version per key so WATCH can tell whether a key changed.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 use crate::slot::{key_hash_slot, Slot};
 
@@ -77,8 +77,11 @@ pub struct Entry {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Keyspace {
     entries: BTreeMap<Vec<u8>, Entry>,
-    /// Bumped on every change of a key (including deletion and expiry), for WATCH.
-    versions: HashMap<Vec<u8>, u64>,
+    /// For WATCH: the version of each key ever watched, bumped on every
+    /// change of the key (including deletion and expiry). Only watched keys
+    /// are tracked, as Redis only tracks watched keys; they are few, so a
+    /// list (scanned on each write, usually empty).
+    versions: Vec<(Vec<u8>, u64)>,
     next_version: u64,
 }
 
@@ -162,11 +165,28 @@ impl Keyspace {
     /// Records that `key` changed.
     pub fn touch(&mut self, key: &[u8]) {
         self.next_version += 1;
-        self.versions.insert(key.to_vec(), self.next_version);
+        let next = self.next_version;
+        if let Some(entry) = self.versions.iter_mut().find(|(k, _)| k == key) {
+            entry.1 = next;
+        }
     }
 
+    /// Starts tracking `key` (WATCH), and returns its version now.
+    pub fn watch(&mut self, key: &[u8]) -> u64 {
+        if let Some(&(_, v)) = self.versions.iter().find(|(k, _)| k == key) {
+            return v;
+        }
+        self.next_version += 1;
+        self.versions.push((key.to_vec(), self.next_version));
+        self.next_version
+    }
+
+    /// The version of a watched key (0 for a key never watched).
     pub fn version(&self, key: &[u8]) -> u64 {
-        self.versions.get(key).copied().unwrap_or(0)
+        self.versions
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or(0, |(_, v)| *v)
     }
 
     /// Removes every key; WATCHed keys that existed count as changed.
@@ -223,7 +243,7 @@ impl Keyspace {
             .filter(|(k, _)| key_hash_slot(k) == slot)
             .map(|(k, e)| (k, e.created))
             .collect();
-        keys.sort_by_key(|k| std::cmp::Reverse(k.1));
+        crate::order::sort_by_key(&mut keys, |k| std::cmp::Reverse(k.1));
         keys.into_iter().map(|(k, _)| k)
     }
 
@@ -240,7 +260,7 @@ mod tests {
     fn expiry_is_lazy_and_bumps_the_version() {
         let mut ks = Keyspace::default();
         ks.set(b"k", Value::Str(b"v".to_vec()), Some(100), false, 0);
-        let v = ks.version(b"k");
+        let v = ks.watch(b"k");
         assert!(ks.contains(b"k", 99));
         assert!(!ks.contains(b"k", 100));
         assert!(ks.version(b"k") > v);

@@ -3,9 +3,8 @@
 //! of the cluster bus: a message never overtakes an earlier one on the same
 //! link.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use crate::cluster::NodeIdx;
+use crate::list_map::ListMap;
 use crate::rng::Rng;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,14 +16,17 @@ pub struct Network {
     pub latency_max_ms: u64,
     /// Messages lost, per million.
     pub loss_ppm: u32,
-    /// Partition group of each node: nodes talk only within their group.
-    pub groups: BTreeMap<NodeIdx, u32>,
-    /// Links cut in both directions (stored as (smaller, larger)).
-    pub cut: BTreeSet<(NodeIdx, NodeIdx)>,
+    /// Partition group of each node, by index (0, or missing: in no set):
+    /// nodes talk only within their group.
+    pub groups: Vec<u32>,
+    /// Links cut in both directions (stored as (smaller, larger)); few, so
+    /// a list (a set type would add its own compiled copy to the page).
+    pub cut: Vec<(NodeIdx, NodeIdx)>,
     /// Extra one-way delay on a link, ms (stored as (smaller, larger)).
-    pub slow: BTreeMap<(NodeIdx, NodeIdx), u64>,
-    /// When the last message on each directed link arrives (FIFO order).
-    last_arrival: BTreeMap<(NodeIdx, NodeIdx), u64>,
+    pub slow: ListMap<(NodeIdx, NodeIdx), u64>,
+    /// When the last message on each directed link arrives (FIFO order),
+    /// by sender then receiver (grown as nodes send).
+    last_arrival: Vec<Vec<u64>>,
 }
 
 impl Default for Network {
@@ -33,10 +35,10 @@ impl Default for Network {
             latency_min_ms: 0,
             latency_max_ms: 1,
             loss_ppm: 0,
-            groups: BTreeMap::new(),
-            cut: BTreeSet::new(),
-            slow: BTreeMap::new(),
-            last_arrival: BTreeMap::new(),
+            groups: Vec::new(),
+            cut: Vec::new(),
+            slow: ListMap::default(),
+            last_arrival: Vec::new(),
         }
     }
 }
@@ -57,7 +59,7 @@ pub enum DropReason {
 
 impl Network {
     pub fn group(&self, n: NodeIdx) -> u32 {
-        self.groups.get(&n).copied().unwrap_or(0)
+        self.groups.get(n).copied().unwrap_or(0)
     }
 
     /// Whether `a` and `b` can exchange messages at all.
@@ -84,10 +86,16 @@ impl Network {
         }
         let spread = self.latency_max_ms.saturating_sub(self.latency_min_ms);
         let latency = self.latency_min_ms + if spread > 0 { rng.below(spread + 1) } else { 0 };
-        let extra = self.slow.get(&pair(from, to)).copied().unwrap_or(0);
-        let earliest = self.last_arrival.get(&(from, to)).copied().unwrap_or(0);
-        let at = (now + latency + extra).max(earliest);
-        self.last_arrival.insert((from, to), at);
+        let extra = self.slow.get(pair(from, to)).unwrap_or(0);
+        if self.last_arrival.len() <= from {
+            self.last_arrival.resize(from + 1, Vec::new());
+        }
+        let sent = &mut self.last_arrival[from];
+        if sent.len() <= to {
+            sent.resize(to + 1, 0);
+        }
+        let at = (now + latency + extra).max(sent[to]);
+        sent[to] = at;
         Ok(at)
     }
 
@@ -97,7 +105,10 @@ impl Network {
         self.groups.clear();
         for (i, set) in sets.iter().enumerate() {
             for &n in set {
-                self.groups.insert(n, i as u32 + 1);
+                if self.groups.len() <= n {
+                    self.groups.resize(n + 1, 0);
+                }
+                self.groups[n] = i as u32 + 1;
             }
         }
     }
@@ -109,12 +120,28 @@ impl Network {
     }
 
     pub fn cut_link(&mut self, a: NodeIdx, b: NodeIdx) {
-        self.cut.insert(pair(a, b));
+        if !self.cut.contains(&pair(a, b)) {
+            self.cut.push(pair(a, b));
+        }
+    }
+
+    /// Makes one link normal again (not cut, no extra delay).
+    pub fn restore_link(&mut self, a: NodeIdx, b: NodeIdx) {
+        self.cut.retain(|&l| l != pair(a, b));
+        self.slow.remove(pair(a, b));
+    }
+
+    /// The state of a link: cut, and extra delay in ms.
+    pub fn link(&self, a: NodeIdx, b: NodeIdx) -> (bool, u64) {
+        (
+            self.cut.contains(&pair(a, b)),
+            self.slow.get(pair(a, b)).unwrap_or(0),
+        )
     }
 
     pub fn slow_link(&mut self, a: NodeIdx, b: NodeIdx, extra_ms: u64) {
         if extra_ms == 0 {
-            self.slow.remove(&pair(a, b));
+            self.slow.remove(pair(a, b));
         } else {
             self.slow.insert(pair(a, b), extra_ms);
         }
@@ -145,5 +172,10 @@ mod tests {
         net.heal();
         net.slow_link(0, 2, 50);
         assert!(net.arrival(&mut rng, 10, 2, 0).unwrap() >= 60);
+        net.cut_link(0, 2);
+        assert_eq!(net.link(2, 0), (true, 50));
+        net.restore_link(2, 0);
+        assert_eq!(net.link(0, 2), (false, 0));
+        assert!(net.arrival(&mut rng, 100, 0, 2).unwrap() <= 101);
     }
 }

@@ -98,12 +98,14 @@ impl Cluster {
             .filter(|&m| working[m] == 0 && had_replicas(m))
             .collect();
         let bus = &mut self.nodes[v].bus;
-        bus.orphaned_since.retain(|m, _| orphans.contains(m));
+        bus.orphaned_since.retain(|m| orphans.contains(&m));
         for m in orphans {
-            bus.orphaned_since.entry(m).or_insert(now);
+            bus.orphaned_since.get_or_insert(m, now);
         }
         let Some(target) = target else { return };
-        let since = bus.orphaned_since[&target];
+        let Some(since) = bus.orphaned_since.get(target) else {
+            return;
+        };
         if candidate == v && now - since > MIGRATION_DELAY_MS {
             let text = format!("Migrating to orphaned master {}", self.nodes[target].id);
             self.trace.push(crate::trace::TraceEvent::Log {

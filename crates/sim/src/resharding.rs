@@ -71,7 +71,7 @@ pub fn reshard_table(
         .map(|&s| (s, slots_of(cluster, viewer, s)))
         .collect();
     // A stable sort, biggest first, like redis-cli's qsort on glibc.
-    sorted.sort_by_key(|(_, slots)| std::cmp::Reverse(slots.len()));
+    crate::order::sort_by_key(&mut sorted, |(_, slots)| std::cmp::Reverse(slots.len()));
     let total: usize = sorted.iter().map(|(_, s)| s.len()).sum();
     let mut moves = Vec::new();
     if total == 0 {
@@ -103,7 +103,7 @@ pub fn open_slots(cluster: &Cluster) -> Vec<Slot> {
         .filter(|n| n.alive)
         .flat_map(|n| n.migrating.keys().chain(n.importing.keys()).copied())
         .collect();
-    open.sort_unstable();
+    crate::order::sort_by_key(&mut open, |&s| s);
     open.dedup();
     open
 }
@@ -363,7 +363,9 @@ impl Operation {
         }
         if !threshold_reached {
             return Err(format!(
-                "*** No rebalancing needed! All nodes are within the {threshold:.2}% threshold."
+                "*** No rebalancing needed! All nodes are within the {:.2}% threshold.",
+                // As f64: formatting an f32 would ship a second float printer.
+                f64::from(threshold)
             ));
         }
         // Rounding can leave a surplus: the receivers absorb it.
@@ -376,11 +378,13 @@ impl Operation {
                 }
             }
         }
-        balance.sort_by_key(|(_, b)| *b);
-        let mut owned: std::collections::HashMap<NodeIdx, std::collections::VecDeque<Slot>> = nodes
-            .iter()
-            .map(|&n| (n, slots_of(cluster, entry, n).into()))
-            .collect();
+        crate::order::sort_by_key(&mut balance, |(_, b)| *b);
+        // Each master's slots, lowest first, by node index.
+        let mut owned: Vec<std::collections::VecDeque<Slot>> =
+            vec![Default::default(); cluster.nodes.len()];
+        for &n in &nodes {
+            owned[n] = slots_of(cluster, entry, n).into();
+        }
         let mut moves = Vec::new();
         let (mut dst, mut src) = (0usize, balance.len() - 1);
         while dst < src {
@@ -390,7 +394,7 @@ impl Operation {
                 .min(balance[src].1.unsigned_abs()) as usize;
             let (to, from) = (balance[dst].0, balance[src].0);
             for _ in 0..n {
-                if let Some(slot) = owned.get_mut(&from).and_then(|q| q.pop_front()) {
+                if let Some(slot) = owned[from].pop_front() {
                     moves.push(SlotMove {
                         slot,
                         source: from,

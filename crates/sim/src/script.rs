@@ -80,6 +80,20 @@ enum Token {
     Newline,
 }
 
+impl Token {
+    /// The token as the error message names it (no `Debug`: it would pull
+    /// the string-escaping printer into the page).
+    fn describe(&self) -> String {
+        match self {
+            Token::Name(n) => format!("Name(\"{n}\")"),
+            Token::Num(x) => format!("Num({x})"),
+            Token::Str(s) => format!("Str({})", String::from_utf8_lossy(s)),
+            Token::Sym(c) => format!("Sym('{c}')"),
+            Token::Newline => "Newline".into(),
+        }
+    }
+}
+
 fn tokenize(src: &[u8]) -> Result<Vec<(Token, usize)>, String> {
     let mut out = Vec::new();
     let mut i = 0;
@@ -274,7 +288,8 @@ impl Run<'_> {
                 }
                 Some(other) => {
                     return Err(Stop::Unsupported(format!(
-                        "the statement starting with {other:?}"
+                        "the statement starting with {}",
+                        other.describe()
                     )))
                 }
             }
@@ -364,7 +379,10 @@ impl Run<'_> {
                 Ok(Value::Bool(n == "true"))
             }
             Token::Name(n) if n == "redis" => self.call(),
-            other => Err(Stop::Unsupported(format!("the expression {other:?}"))),
+            other => Err(Stop::Unsupported(format!(
+                "the expression {}",
+                other.describe()
+            ))),
         }
     }
 
@@ -506,15 +524,18 @@ impl Cluster {
         };
         let (sha, source) = if by_sha {
             let sha = String::from_utf8_lossy(&argv[1]).to_ascii_lowercase();
-            match self.nodes[me].scripts.get(&sha) {
-                Some(src) => (sha, src.clone()),
+            match self.nodes[me].scripts.iter().find(|(s, _)| *s == sha) {
+                Some((_, src)) => (sha, src.clone()),
                 None => {
                     return Reply::Error("NOSCRIPT No matching script. Please use EVAL.".into())
                 }
             }
         } else {
             let sha = sha1_hex(&argv[1]);
-            self.nodes[me].scripts.insert(sha.clone(), argv[1].clone());
+            let scripts = &mut self.nodes[me].scripts;
+            if !scripts.iter().any(|(s, _)| *s == sha) {
+                scripts.push((sha.clone(), argv[1].clone()));
+            }
             (sha, argv[1].clone())
         };
         let tokens = match tokenize(&source) {

@@ -35,6 +35,7 @@ pub enum Action {
     /// node menu does for CLUSTER FAILOVER and the like).
     NodeCommand(NodeIdx, Vec<Vec<u8>>),
     CutLink(NodeIdx, NodeIdx),
+    RestoreLink(NodeIdx, NodeIdx),
     /// Extra delay on a link, ms (0: back to normal).
     SlowLink(NodeIdx, NodeIdx, u64),
     /// `cluster-require-full-coverage`.
@@ -101,6 +102,7 @@ fn apply(cluster: &mut Cluster, action: &Action) -> Outcome {
             return Outcome::Reply(cluster.execute(conn, argv));
         }
         Action::CutLink(a, b) => cluster.cut_link(*a, *b),
+        Action::RestoreLink(a, b) => cluster.restore_link(*a, *b),
         Action::SlowLink(a, b, ms) => cluster.slow_link(*a, *b, *ms),
         Action::SetFullCoverage(on) => cluster.config.require_full_coverage = *on,
         Action::SetReadsWhenDown(on) => cluster.config.allow_reads_when_down = *on,

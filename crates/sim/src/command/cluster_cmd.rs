@@ -652,7 +652,7 @@ impl Cluster {
     /// Makes every node known to `a` or `b` know every other one.
     pub fn meet(&mut self, a: NodeIdx, b: NodeIdx) {
         let mut group: Vec<NodeIdx> = self.known(a).chain(self.known(b)).collect();
-        group.sort_unstable();
+        crate::order::sort_by_key(&mut group, |&n| n);
         group.dedup();
         group.retain(|&n| self.nodes[n].alive);
         let epoch = group

@@ -910,7 +910,7 @@ fn set_reply(members: &[Vec<u8>]) -> Vec<Reply> {
             None => return members.iter().map(|m| Reply::bulk(m.clone())).collect(),
         }
     }
-    ints.sort();
+    crate::order::sort_by(&mut ints, |a, b| a.cmp(b));
     ints.into_iter()
         .map(|(_, m)| Reply::bulk(m.clone()))
         .collect()
@@ -1031,7 +1031,7 @@ fn zadd(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
             }
         }
     }
-    z.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    crate::order::sort_by(z, |a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
     db.touch(&argv[1]);
     drop_if_empty(db, now, &argv[1]);
     if incr {

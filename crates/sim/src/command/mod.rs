@@ -278,7 +278,7 @@ impl Cluster {
                     return Reply::Error("ERR WATCH inside MULTI is not allowed".into());
                 }
                 for key in &argv[1..] {
-                    let version = self.nodes[me].db.version(key);
+                    let version = self.nodes[me].db.watch(key);
                     self.conns[conn].watched.push((key.clone(), version));
                 }
                 Reply::ok()
