@@ -101,3 +101,24 @@ export function shotPath(name) {
   mkdirSync(SHOTS, { recursive: true });
   return join(SHOTS, name);
 }
+
+// The studio's console: its input, a line typed and run (returns the new
+// log entry), what an entry printed, and the simulated clock in ms.
+export const command = (page) => page.getByRole('textbox', { name: 'Redis command' });
+
+export async function type(page, line) {
+  const before = await page.locator('.console-log .entry').count();
+  await command(page).fill(line);
+  await command(page).press('Enter');
+  await page.waitForFunction((n) => document.querySelectorAll('.console-log .entry').length > n, before);
+  return page.locator('.console-log .entry').last();
+}
+
+export async function printed(entry) {
+  return (await entry.locator('pre.printed').allInnerTexts()).join('\n');
+}
+
+export async function clock(page) {
+  const t = await page.getByLabel('Simulated time').innerText();
+  return Math.round(parseFloat(t) * 1000);
+}

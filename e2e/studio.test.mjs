@@ -5,7 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, openPage, shotPath } from './harness.mjs';
+import { serveDist, launch, openPage, shotPath, command, type, printed, clock } from './harness.mjs';
 
 let server;
 let browser;
@@ -20,16 +20,7 @@ after(async () => {
   server?.stop();
 });
 
-const command = (page) => page.getByRole('textbox', { name: 'Redis command' });
 const log = (page) => page.getByRole('log');
-
-async function type(page, line) {
-  const before = await page.locator('.console-log .entry').count();
-  await command(page).fill(line);
-  await command(page).press('Enter');
-  await page.waitForFunction((n) => document.querySelectorAll('.console-log .entry').length > n, before);
-  return page.locator('.console-log .entry').last();
-}
 
 // Records every class a hop marker takes on screen (the legs of a command
 // last a few hundred ms each: a poll could miss one on a busy machine).
@@ -46,14 +37,6 @@ async function sawHop(page, cls) {
   await page.waitForFunction((c) => [...window.hopsSeen].some((seen) => seen === c), cls);
 }
 
-async function printed(entry) {
-  return (await entry.locator('pre.printed').allInnerTexts()).join('\n');
-}
-
-async function clock(page) {
-  const t = await page.getByLabel('Simulated time').innerText();
-  return Math.round(parseFloat(t) * 1000);
-}
 
 test('raw redis-cli gets MOVED; the smart client goes straight to the owner', async () => {
   const { page, problems } = await openPage(browser, server.url);
