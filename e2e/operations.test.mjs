@@ -45,6 +45,10 @@ test('a slot moved half way gives ASK and TRYAGAIN; step back through it, then f
   // {t}a hashes to slot 15891, served by 7002.
   await page.getByLabel('Node the client talks to').selectOption({ label: '127.0.0.1:7002' });
   assert.equal(await printed(await type(page, 'SET {t}a 1')), 'OK');
+  // The write goes down 7002's replication stream to its replica, 7005.
+  const repl = page.locator('.cluster-view .msg.k-repl');
+  await repl.first().waitFor();
+  assert.match(await repl.first().locator('title').textContent(), /^REPLICATION 7002 → 7005/);
   await page.locator('#key-input').fill('{t}a');
   assert.equal(await page.getByTestId('slot').innerText(), '15891');
   assert.equal(await page.getByTestId('owner').innerText(), '127.0.0.1:7002');

@@ -22,7 +22,7 @@ use crate::components::node_panel::{NodeOp, NodePanel, SLOW_LINK_MS};
 use crate::components::operations::{OpStatus, Operations};
 use crate::components::widgets::{checkbox, select};
 use crate::slot_map::SlotMap;
-use crate::studio::{LogRow, Studio};
+use crate::studio::{Flight, LogRow, Studio};
 
 /// The key the page opens with: the lesson's own example.
 pub const START_KEY: &str = "user:1001";
@@ -44,6 +44,24 @@ pub const SHAPES: [Shape; 2] = [
 pub fn cluster_of(shape: Shape) -> Cluster {
     Cluster::create(shape.masters, shape.nodes / shape.masters - 1, 1)
         .expect("the offered shapes are valid")
+}
+
+/// At most this many messages are drawn at once: a FAIL broadcast in a
+/// 100-node cluster puts thousands in the air, and drawing them all would
+/// stall the page. Gossip goes first; the rest are counted on screen.
+const MAX_DRAWN_MESSAGES: usize = 150;
+
+fn drawn(mut flights: Vec<Flight>) -> (Vec<Flight>, usize) {
+    if flights.len() <= MAX_DRAWN_MESSAGES {
+        return (flights, 0);
+    }
+    slotscope_sim::order::sort_by_key(&mut flights, |f| {
+        f.kind
+            .is_some_and(|k| crate::studio::Category::of(k) == crate::studio::Category::Gossip)
+    });
+    let undrawn = flights.len() - MAX_DRAWN_MESSAGES;
+    flights.truncate(MAX_DRAWN_MESSAGES);
+    (flights, undrawn)
 }
 
 /// Arrows shown in the event log.
@@ -172,9 +190,9 @@ pub fn app() -> Html {
     let on_action = g.on(|s, a: Action| {
         s.act(a);
     });
-    let on_message = g.on(|s, i: usize| {
+    let on_message = g.on(|s, f: Flight| {
         s.playing = false;
-        s.inspected = s.flights().get(i).cloned();
+        s.inspected = Some(f);
     });
     let on_close = g.on(|s, ()| s.inspected = None);
     let on_row = g.on(|s, row: LogRow| s.inspect_row(&row));
@@ -203,7 +221,7 @@ pub fn app() -> Html {
 
     let mut s = studio.borrow_mut();
     let markers = s.markers().to_vec();
-    let flights = s.flights();
+    let (flights, undrawn) = drawn(s.flights());
     let hops = s.hop_flights();
     let observer = s.observer;
     let selected = s.selected;
@@ -300,7 +318,7 @@ pub fn app() -> Html {
                     </div>
                     <ClusterView cards={all_cards} flights={flights} hops={hops} observer={observer}
                                  selected={selected} reduced_motion={reduced_motion} on_select={on_select}
-                                 on_message={on_message} faults={faults} />
+                                 on_message={on_message} faults={faults} undrawn={undrawn} />
                 </section>
                 if let Some(flight) = inspected {
                     <MessagePanel flight={flight} ports={ports.clone()} on_close={on_close} />

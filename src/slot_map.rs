@@ -75,22 +75,33 @@ fn ranges(runs: &[Run], owner: usize) -> String {
 
 impl SlotMap {
     /// Builds the map from a slot → owner function.
-    fn build(owner_at: impl Fn(Slot) -> Option<(NodeIdx, String)>, seen_by: String) -> SlotMap {
+    fn build(
+        owner_at: impl Fn(Slot) -> Option<NodeIdx>,
+        addr_of: impl Fn(NodeIdx) -> String,
+        seen_by: String,
+    ) -> SlotMap {
         let mut owners: Vec<Owner> = Vec::new();
         let mut runs: Vec<Run> = Vec::new();
+        // Runs are long: look an owner up only when it changes.
+        let mut last: Option<(NodeIdx, usize)> = None;
         for slot in 0..SLOT_COUNT {
-            let owner = owner_at(slot).map(|(node, addr)| {
-                match owners.iter().position(|o| o.node == node) {
-                    Some(i) => i,
-                    None => {
-                        owners.push(Owner {
-                            node,
-                            addr,
-                            slots: 0,
-                            ranges: String::new(),
-                        });
-                        owners.len() - 1
-                    }
+            let owner = owner_at(slot).map(|node| match last {
+                Some((n, i)) if n == node => i,
+                _ => {
+                    let i = match owners.iter().position(|o| o.node == node) {
+                        Some(i) => i,
+                        None => {
+                            owners.push(Owner {
+                                node,
+                                addr: addr_of(node),
+                                slots: 0,
+                                ranges: String::new(),
+                            });
+                            owners.len() - 1
+                        }
+                    };
+                    last = Some((node, i));
+                    i
                 }
             });
             if let Some(i) = owner {
@@ -120,11 +131,8 @@ impl SlotMap {
     /// The default layout of `redis-cli --cluster create` (no live cluster).
     pub fn from_layout(layout: &Layout) -> SlotMap {
         SlotMap::build(
-            |slot| {
-                layout
-                    .owner_of(slot)
-                    .map(|i| (i, layout.masters[i].addr.to_string()))
-            },
+            |slot| layout.owner_of(slot),
+            |i| layout.masters[i].addr.to_string(),
             "redis-cli --cluster create".into(),
         )
     }
@@ -134,10 +142,7 @@ impl SlotMap {
     pub fn from_cluster(cluster: &Cluster, observer: NodeIdx) -> SlotMap {
         let table = &cluster.nodes[observer].slots;
         let addr = |n: NodeIdx| cluster.nodes[n].addr.to_string();
-        let mut map = SlotMap::build(
-            |slot| table[usize::from(slot)].map(|n| (n, addr(n))),
-            addr(observer),
-        );
+        let mut map = SlotMap::build(|slot| table[usize::from(slot)], addr, addr(observer));
         for (n, node) in cluster.nodes.iter().enumerate() {
             if !node.alive {
                 continue;

@@ -28,7 +28,11 @@ pub const HOP_LEG_WALL_MS: f64 = 450.0;
 pub struct Flight {
     pub from: NodeIdx,
     pub to: NodeIdx,
-    pub kind: MsgKind,
+    /// A bus message's type; None for an entry of a master's replication
+    /// stream to a replica (not a bus message: its own connection).
+    pub kind: Option<MsgKind>,
+    /// For a replication entry: the stream offset at its end.
+    pub offset: u64,
     /// 0 at the sender, 1 at the receiver.
     pub progress: f64,
     pub sent_at: u64,
@@ -196,6 +200,11 @@ fn is_gossip(kind: MsgKind) -> bool {
     matches!(kind, MsgKind::Ping | MsgKind::Pong | MsgKind::Meet)
 }
 
+/// What a flight is called on screen: the bus type, or REPLICATION.
+pub fn flight_label(kind: Option<MsgKind>) -> &'static str {
+    kind.map_or("REPLICATION", kind_label)
+}
+
 pub struct Studio {
     /// The run, from creation to its present.
     pub timeline: Timeline,
@@ -225,6 +234,10 @@ pub struct Studio {
     markers: Vec<Marker>,
     /// Trace events already scanned for markers (counted from the start).
     scanned: u64,
+    /// Where the events the log shows other than gossip are in the trace
+    /// (counted from the start): without gossip, the log reads these
+    /// instead of walking back through every PING and PONG.
+    notable: Vec<u64>,
     /// The message whose content is shown (clicked in the air or in the log).
     pub inspected: Option<Flight>,
     /// Categories the event log shows.
@@ -252,6 +265,7 @@ impl Studio {
             past: None,
             markers: Vec::new(),
             scanned: 0,
+            notable: Vec::new(),
             inspected: None,
             log_filter: vec![
                 Category::Client,
@@ -308,31 +322,40 @@ impl Studio {
             if e.at() > now {
                 break;
             }
-            if let TraceEvent::Sent {
-                at,
-                from,
-                to,
-                kind,
-                arrives,
-                ref body,
-            } = *e
-            {
-                if !self.show_gossip && is_gossip(kind) {
-                    continue;
-                }
-                // Shown for at least a millisecond (same-ms deliveries too).
-                let end = arrives.max(at + 1) as f64;
-                if (at as f64) <= t && t < end {
-                    out.push(Flight {
-                        from,
-                        to,
-                        kind,
-                        progress: (t - at as f64) / (end - at as f64),
-                        sent_at: at,
-                        arrives,
-                        body: body.clone(),
-                    });
-                }
+            let (at, from, to, kind, arrives, body, offset) = match *e {
+                TraceEvent::Sent {
+                    at,
+                    from,
+                    to,
+                    kind,
+                    arrives,
+                    ref body,
+                } => (at, from, to, Some(kind), arrives, body.clone(), 0),
+                TraceEvent::Replication {
+                    at,
+                    master,
+                    replica,
+                    offset,
+                    arrives,
+                } => (at, master, replica, None, arrives, None, offset),
+                _ => continue,
+            };
+            if !self.show_gossip && kind.is_some_and(is_gossip) {
+                continue;
+            }
+            // Shown for at least a millisecond (same-ms deliveries too).
+            let end = arrives.max(at + 1) as f64;
+            if (at as f64) <= t && t < end {
+                out.push(Flight {
+                    from,
+                    to,
+                    kind,
+                    offset,
+                    progress: (t - at as f64) / (end - at as f64),
+                    sent_at: at,
+                    arrives,
+                    body,
+                });
             }
         }
         out
@@ -340,11 +363,27 @@ impl Studio {
 
     /// The last `limit` events of the log up to the moment shown, oldest
     /// first, in the categories of `log_filter`.
-    pub fn log_rows(&self, limit: usize) -> Vec<LogRow> {
+    pub fn log_rows(&mut self, limit: usize) -> Vec<LogRow> {
+        self.markers(); // brings `notable` up to date
         let end = self.first_at_or_after(self.now() + 1);
         let shows = |c: Category| self.log_filter.contains(&c);
+        let evicted = self.timeline.cluster.trace.evicted;
+        let events = self.events();
+        // Without gossip, only the notable events need reading.
+        let picked: Box<dyn Iterator<Item = &TraceEvent>> = if shows(Category::Gossip) {
+            Box::new(events.range(..end).rev())
+        } else {
+            Box::new(
+                self.notable
+                    .iter()
+                    .rev()
+                    .filter_map(move |&n| n.checked_sub(evicted))
+                    .filter(move |&i| (i as usize) < end)
+                    .map(move |i| &events[i as usize]),
+            )
+        };
         let mut rows = Vec::new();
-        for e in self.events().range(..end).rev() {
+        for e in picked {
             if rows.len() >= limit {
                 break;
             }
@@ -423,7 +462,8 @@ impl Studio {
             self.inspected = Some(Flight {
                 from,
                 to,
-                kind,
+                kind: Some(kind),
+                offset: 0,
                 progress: 0.0,
                 sent_at: row.at,
                 arrives: row.arrives,
@@ -485,7 +525,10 @@ impl Studio {
             return;
         }
         let mut rate = self.speed();
-        let notable_in_flight = self.flights().iter().any(|f| !is_gossip(f.kind));
+        let notable_in_flight = self
+            .flights()
+            .iter()
+            .any(|f| !f.kind.is_some_and(is_gossip));
         if notable_in_flight {
             rate = rate.min(1.0 / WALL_MS_PER_SIM_MS_IN_FLIGHT);
         }
@@ -558,6 +601,8 @@ impl Studio {
             self.markers.retain(|m| m.at <= at);
             self.scanned = self.timeline.cluster.trace.evicted
                 + self.timeline.cluster.trace.events.len() as u64;
+            let end = self.scanned;
+            self.notable.retain(|&n| n < end);
         }
         let outcome = self.timeline.act(action);
         self.t = self.timeline.now() as f64;
@@ -573,6 +618,7 @@ impl Studio {
             self.past = None;
             self.markers.clear();
             self.scanned = 0;
+            self.notable.clear();
             self.t = self.t.min(self.timeline.now() as f64);
         }
     }
@@ -605,7 +651,19 @@ impl Studio {
         let start = self.scanned.saturating_sub(trace.evicted) as usize;
         let nodes = &self.timeline.cluster.nodes;
         let addr = |n: NodeIdx| nodes[n].addr.to_string();
-        for e in trace.events.range(start.min(trace.events.len())..) {
+        let first = trace.evicted + start.min(trace.events.len()) as u64;
+        for (i, e) in trace
+            .events
+            .range(start.min(trace.events.len())..)
+            .enumerate()
+        {
+            if matches!(
+                e,
+                TraceEvent::Command { .. } | TraceEvent::Replication { .. }
+            ) || matches!(e, TraceEvent::Sent { kind, .. } if !is_gossip(*kind))
+            {
+                self.notable.push(first + i as u64);
+            }
             let m = match e {
                 TraceEvent::Action { at, what } => Some((*at, MarkerKind::Action, what.clone())),
                 TraceEvent::Flags {
@@ -770,7 +828,7 @@ mod tests {
         for _ in 0..2_000 {
             wall += 16.0;
             s.tick(wall);
-            if s.flights().iter().any(|f| f.kind == MsgKind::Fail) {
+            if s.flights().iter().any(|f| f.kind == Some(MsgKind::Fail)) {
                 saw_fail = true;
                 break;
             }
@@ -842,6 +900,20 @@ mod tests {
         assert!(rows.iter().any(|r| r.label == "FAILOVER_AUTH_REQUEST"));
         assert!(rows.windows(2).all(|w| w[0].at <= w[1].at), "time order");
         assert!(s.markers().iter().any(|m| m.kind == MarkerKind::Election));
+        // The shortcut through the notable events gives what a full walk
+        // gives, also after acting in the past.
+        s.seek(6_000.0);
+        s.act(Action::Restart(0));
+        s.seek(7_000.0);
+        let fast = s.log_rows(50);
+        s.log_filter.push(Category::Gossip);
+        let mut full = s.log_rows(100_000);
+        full.retain(|r| r.category != Category::Gossip);
+        let full = full.split_off(full.len() - fast.len());
+        assert_eq!(fast, full);
+        assert!(!fast.is_empty());
+        s.log_filter.retain(|c| *c != Category::Gossip);
+        s.seek(8_000.0);
         // Back before the kill: none of it yet.
         s.seek(900.0);
         assert!(s.log_rows(500).is_empty());
@@ -859,6 +931,30 @@ mod tests {
         assert_eq!(s.now(), ping.at);
         let shown = s.inspected.as_ref().unwrap();
         assert_eq!(shown.body.as_ref().unwrap().sender, ping.from.unwrap());
+    }
+
+    #[test]
+    fn a_write_travels_to_the_replica_on_screen() {
+        let mut s = studio();
+        s.seek(1_000.0);
+        s.act(Action::ConsoleNode(2));
+        s.console_line("SET foo bar");
+        // 7002's replica is 7005: the stream entry is in the air at once,
+        // and time slows down while it is.
+        let f = s.flights();
+        let repl = f
+            .iter()
+            .find(|f| f.kind.is_none())
+            .expect("a replication entry flies");
+        assert_eq!((repl.from, repl.to), (2, 5));
+        assert!(repl.offset > slotscope_sim::cluster::INITIAL_REPL_OFFSET);
+        assert_eq!(flight_label(repl.kind), "REPLICATION");
+        s.playing = true;
+        s.wall = 0.0;
+        s.hops_elapsed = 1e9; // the console's own animation is over
+        let before = s.t;
+        s.tick(16.0);
+        assert!(s.t - before < 0.1, "slow while it flies");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use slotscope_sim::bus::MsgKind;
 use slotscope_sim::{Cluster, NodeIdx, Role};
 use yew::prelude::*;
 
-use crate::studio::{kind_label, Flight, HopFlight};
+use crate::studio::{flight_label, Flight, HopFlight};
 
 /// One node as drawn (plain data, so that the view can compare props).
 #[derive(Clone, Debug, PartialEq)]
@@ -37,26 +37,26 @@ pub struct NodeCard {
     pub row: usize,
 }
 
-/// Slot ranges as CLUSTER NODES writes them: `0-5460 10923`.
-pub fn slot_ranges(owners: &[Option<NodeIdx>], node: NodeIdx) -> String {
-    let mut out: Vec<String> = Vec::new();
-    let mut start: Option<usize> = None;
-    for s in 0..=owners.len() {
-        let mine = owners.get(s).is_some_and(|o| *o == Some(node));
-        match (mine, start) {
-            (true, None) => start = Some(s),
-            (false, Some(a)) => {
-                out.push(if a == s - 1 {
-                    a.to_string()
-                } else {
-                    format!("{a}-{}", s - 1)
-                });
-                start = None;
-            }
-            _ => {}
+/// Slot ranges as CLUSTER NODES writes them: `0-5460 10923`, from slots
+/// in increasing order.
+pub fn slot_ranges(slots: impl Iterator<Item = slotscope_sim::Slot>) -> String {
+    let mut runs: Vec<(slotscope_sim::Slot, slotscope_sim::Slot)> = Vec::new();
+    for s in slots {
+        match runs.last_mut() {
+            Some((_, last)) if *last + 1 == s => *last = s,
+            _ => runs.push((s, s)),
         }
     }
-    out.join(" ")
+    runs.iter()
+        .map(|&(a, b)| {
+            if a == b {
+                a.to_string()
+            } else {
+                format!("{a}-{b}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// How the cluster was created: its first `masters` nodes are masters and
@@ -123,7 +123,13 @@ pub fn cards(cluster: &Cluster, observer: NodeIdx, shape: Shape) -> Vec<NodeCard
                 seen_fail: i != observer && seen.fail,
                 current_epoch: n.current_epoch,
                 config_epoch: cluster.shown_config_epoch(i, i),
-                slots: slot_ranges(n.slots.as_slice(), i),
+                // From the node's bitmap of its own slots (cached by the
+                // core; a scan of 16384 slots per node per frame would not be).
+                slots: if n.slots.count_of(i) == 0 {
+                    String::new()
+                } else {
+                    slot_ranges(n.slots.claims(i).slots())
+                },
                 keys: n.db.len(),
                 offset: n.repl_offset,
                 alive: n.alive,
@@ -146,7 +152,9 @@ pub struct ClusterViewProps {
     pub reduced_motion: bool,
     pub on_select: Callback<NodeIdx>,
     /// Clicking a message in the air shows its content.
-    pub on_message: Callback<usize>,
+    pub on_message: Callback<Flight>,
+    /// Messages in the air not drawn (too many to draw).
+    pub undrawn: usize,
     /// Links that are cut or slowed: (a, b, cut, extra ms).
     pub faults: Vec<(NodeIdx, NodeIdx, bool, u64)>,
 }
@@ -166,11 +174,12 @@ fn center(card: &NodeCard, rows: usize) -> (f64, f64) {
 }
 
 /// Short names on the wire (the full ones are in the message's title).
-fn short_kind(kind: MsgKind) -> &'static str {
+fn short_kind(kind: Option<MsgKind>) -> &'static str {
     match kind {
-        MsgKind::AuthRequest => "AUTH_REQ",
-        MsgKind::AuthAck => "AUTH_ACK",
-        k => kind_label(k),
+        Some(MsgKind::AuthRequest) => "AUTH_REQ",
+        Some(MsgKind::AuthAck) => "AUTH_ACK",
+        None => "REPL",
+        k => flight_label(k),
     }
 }
 
@@ -207,17 +216,18 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
         }
     });
 
-    let flights = p.flights.iter().enumerate().map(|(i, f)| {
+    let flights = p.flights.iter().map(|f| {
         let (x1, y1) = pos(f.from);
         let (x2, y2) = pos(f.to);
         let t = if p.reduced_motion { 0.5 } else { f.progress };
         let (x, y) = (x1 + (x2 - x1) * t, y1 + (y2 - y1) * t);
-        let gossip = matches!(f.kind, MsgKind::Ping | MsgKind::Pong | MsgKind::Meet);
+        let gossip = matches!(f.kind, Some(MsgKind::Ping | MsgKind::Pong | MsgKind::Meet));
         let class = classes!("msg", if gossip { "gossip" } else { "notable" }, format!("k-{}", short_kind(f.kind).to_ascii_lowercase()));
-        let onclick = p.on_message.reform(move |_: MouseEvent| i);
+        let flight = f.clone();
+        let onclick = p.on_message.reform(move |_: MouseEvent| flight.clone());
         html! {
             <g class={class} transform={format!("translate({x:.1},{y:.1})")} {onclick}>
-                <title>{ format!("{} {} → {}, sent at {} ms, arrives at {} ms (click to see its content)", kind_label(f.kind), p.cards[f.from].port, p.cards[f.to].port, f.sent_at, f.arrives) }</title>
+                <title>{ format!("{} {} → {}, sent at {} ms, arrives at {} ms (click to see its content)", flight_label(f.kind), p.cards[f.from].port, p.cards[f.to].port, f.sent_at, f.arrives) }</title>
                 <circle r={if gossip { "5" } else { "8" }} />
                 if !gossip { <text y="-11" text-anchor="middle">{ short_kind(f.kind) }</text> }
             </g>
@@ -335,6 +345,9 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
                 <text y="5" text-anchor="middle">{ "client" }</text>
             </g>
             { for flights }
+            if p.undrawn > 0 {
+                <text class="undrawn" x="8" y={(height - 8.0).to_string()}>{ format!("+{} more messages in the air, not drawn", p.undrawn) }</text>
+            }
             { for hops }
         </svg>
     }
@@ -346,10 +359,9 @@ mod tests {
 
     #[test]
     fn slot_ranges_read_like_cluster_nodes() {
-        let owners = [Some(0), Some(0), None, Some(0), Some(1), Some(0), Some(0)];
-        assert_eq!(slot_ranges(&owners, 0), "0-1 3 5-6");
-        assert_eq!(slot_ranges(&owners, 1), "4");
-        assert_eq!(slot_ranges(&owners, 2), "");
+        assert_eq!(slot_ranges([0, 1, 3, 5, 6].into_iter()), "0-1 3 5-6");
+        assert_eq!(slot_ranges([4].into_iter()), "4");
+        assert_eq!(slot_ranges([].into_iter()), "");
     }
 
     #[test]

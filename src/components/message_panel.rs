@@ -6,7 +6,7 @@
 use slotscope_sim::bus::MsgKind;
 use yew::prelude::*;
 
-use crate::studio::{kind_label, Flight};
+use crate::studio::{flight_label, Flight};
 
 #[derive(Properties, PartialEq)]
 pub struct MessagePanelProps {
@@ -23,7 +23,7 @@ pub fn message_panel(p: &MessagePanelProps) -> Html {
         Some(port) => format!("127.0.0.1:{port}"),
         None => format!("node {n}"),
     };
-    let title = format!("{} {} → {}", kind_label(f.kind), port(f.from), port(f.to));
+    let title = format!("{} {} → {}", flight_label(f.kind), port(f.from), port(f.to));
     let body = f.body.as_ref().map(|m| {
         let flags = [(m.paused, "PAUSED"), (m.force_ack, "FORCEACK")]
             .iter()
@@ -68,7 +68,9 @@ pub fn message_panel(p: &MessagePanelProps) -> Html {
         <section class="message-panel panel" aria-label="Message content" data-testid="message-panel">
             <h2>{ title }</h2>
             <p class="hint">{ format!("sent at {} ms, arrives at {} ms", f.sent_at, f.arrives) }</p>
-            { body.unwrap_or_else(|| html! { <p class="hint">{ "(content not recorded)" }</p> }) }
+            { body.unwrap_or_else(|| html! { <p class="hint">{
+                if f.kind.is_none() { format!("the master's replication stream, up to offset {}", f.offset) } else { "(content not recorded)".to_string() }
+            }</p> }) }
             <button type="button" onclick={p.on_close.reform(|_| ())}>{ "Close" }</button>
         </section>
     }

@@ -24,7 +24,10 @@ pub type ConnId = usize;
 /// `cluster_state` and `cluster_size` cost O(nodes), not O(slots).
 #[derive(Clone, Debug)]
 pub struct SlotTable {
-    owners: Vec<Option<NodeIdx>>,
+    /// Shared until changed: every node starts with the same table, and the
+    /// timeline's checkpoints copy the cluster often (100 nodes × 16384
+    /// owners would be 26 MB per copy; shared, it costs a count).
+    owners: std::rc::Rc<Vec<Option<NodeIdx>>>,
     /// Slots owned, per node index.
     counts: Vec<u32>,
     unassigned: usize,
@@ -45,7 +48,7 @@ impl Eq for SlotTable {}
 impl SlotTable {
     pub fn empty() -> SlotTable {
         SlotTable {
-            owners: vec![None; usize::from(SLOT_COUNT)],
+            owners: std::rc::Rc::new(vec![None; usize::from(SLOT_COUNT)]),
             counts: Vec::new(),
             unassigned: usize::from(SLOT_COUNT),
             version: 0,
@@ -73,7 +76,7 @@ impl SlotTable {
 
     pub fn set(&mut self, slot: usize, owner: Option<NodeIdx>) {
         self.version += 1;
-        let old = std::mem::replace(&mut self.owners[slot], owner);
+        let old = std::mem::replace(&mut std::rc::Rc::make_mut(&mut self.owners)[slot], owner);
         match old {
             Some(o) => self.counts[o] -= 1,
             None => self.unassigned -= 1,
