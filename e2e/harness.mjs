@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { before, after } from 'node:test';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const SHOTS = join(ROOT, 'target', 'e2e');
@@ -121,4 +122,19 @@ export async function printed(entry) {
 export async function clock(page) {
   const t = await page.getByLabel('Simulated time').innerText();
   return Math.round(parseFloat(t) * 1000);
+}
+
+// Serves dist/ and starts Chromium before a file's tests, and stops both
+// after them; the tests read `ctx.server.url` and `ctx.browser`.
+export function withBrowser() {
+  const ctx = {};
+  before(async () => {
+    ctx.server = await serveDist();
+    ctx.browser = await launch();
+  });
+  after(async () => {
+    await ctx.browser?.close();
+    ctx.server?.stop();
+  });
+  return ctx;
 }

@@ -2,24 +2,13 @@
 // below a sub-path. Fails on any console error or warning, failed request or
 // 4xx/5xx response (a missing favicon counts). Screenshots go to target/e2e/.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, serveDist, launch, openPage, shotPath } from './harness.mjs';
+import { ROOT, withBrowser, openPage, shotPath } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
+const ctx = withBrowser();
 
 const text = (page, id) => page.locator(`[data-testid="${id}"]`).first().innerText();
 
@@ -40,7 +29,7 @@ test('built page uses only relative asset URLs', () => {
 });
 
 test('key inspector: slots, owners and hash tags as Redis computes them', async () => {
-  const { page, problems } = await openPage(browser, server.url);
+  const { page, problems } = await openPage(ctx.browser, ctx.server.url);
   // The page opens on the lesson's key.
   await page.waitForSelector('[data-testid="slot"]');
   assert.equal(await text(page, 'slot'), '5712');
@@ -84,7 +73,7 @@ test('key inspector: slots, owners and hash tags as Redis computes them', async 
 });
 
 test('the inspector follows the user as they type, key by key', async () => {
-  const { page, problems } = await openPage(browser, server.url);
+  const { page, problems } = await openPage(ctx.browser, ctx.server.url);
   await page.fill('#key-input', '');
   await page.focus('#key-input');
   // While the tag is still open there is no hash tag: the whole key is hashed.
@@ -109,7 +98,7 @@ test('the inspector follows the user as they type, key by key', async () => {
 });
 
 test('fits an 800x500 embed and a dark theme without horizontal scrolling', async () => {
-  const { page, problems } = await openPage(browser, server.url, { width: 800, height: 500 });
+  const { page, problems } = await openPage(ctx.browser, ctx.server.url, { width: 800, height: 500 });
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.fill('#key-input', '{user:1001}:orders');
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

@@ -5,23 +5,12 @@
 // animates (6 and 100 nodes), written to target/e2e/frame-time.txt.
 // Fails on any console error or warning. Screenshots go to target/e2e/.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { serveDist, launch, openPage, shotPath, command, type, printed, clock } from './harness.mjs';
+import { withBrowser, openPage, shotPath, command, type, printed, clock } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
+const ctx = withBrowser();
 
 const operation = (page) => page.getByTestId('operation');
 const openSlots = (page) => page.getByTestId('open-slot');
@@ -38,7 +27,7 @@ async function playUntil(page, speedLog, done, arg) {
 }
 
 test('a slot moved half way gives ASK and TRYAGAIN; step back through it, then finish it', async () => {
-  const { page, problems } = await openPage(browser, server.url);
+  const { page, problems } = await openPage(ctx.browser, ctx.server.url);
   await command(page).waitFor();
   // Let the cluster run a little first (so that there is a "before").
   await playUntil(page, 0, () => parseFloat(document.querySelector('output.clock').innerText) > 0.5);
@@ -103,7 +92,7 @@ test('a slot moved half way gives ASK and TRYAGAIN; step back through it, then f
 });
 
 test('a message shows what it carries, from the event log or in the air', async () => {
-  const { page, problems } = await openPage(browser, server.url);
+  const { page, problems } = await openPage(ctx.browser, ctx.server.url);
   await command(page).waitFor();
   const eventLog = page.locator('.event-log');
   await eventLog.getByLabel('gossip').check();
@@ -136,7 +125,7 @@ test('a message shows what it carries, from the event log or in the air', async 
 });
 
 test('cut and slow a link, add a node, reshard to it, remove a node', async () => {
-  const { page, problems } = await openPage(browser, server.url);
+  const { page, problems } = await openPage(ctx.browser, ctx.server.url);
   await command(page).waitFor();
   await page.locator('.node[data-port="7000"]').click();
   const panel = page.locator('.node-panel');
@@ -210,12 +199,12 @@ function percentile(xs, p) {
 }
 
 async function failoverFrames(shapeLabel) {
-  const page = await browser.newPage({ viewport: { width: 1024, height: 900 } });
+  const page = await ctx.browser.newPage({ viewport: { width: 1024, height: 900 } });
   const problems = [];
   page.on('console', (m) => ['error', 'warning'].includes(m.type()) && problems.push(m.text()));
   page.on('pageerror', (e) => problems.push(e.message));
   await instrumentFrames(page);
-  await page.goto(server.url);
+  await page.goto(ctx.server.url);
   await command(page).waitFor();
   if (shapeLabel) await page.getByLabel('Cluster size').selectOption({ label: shapeLabel });
   await page.getByLabel('node_timeout').selectOption('2000');
@@ -254,10 +243,10 @@ test('frame time while a failover animates (report)', async () => {
 });
 
 test('the studio fits an 800x500 dark embed', async () => {
-  const page = await browser.newPage({ viewport: { width: 800, height: 500 }, colorScheme: 'dark' });
+  const page = await ctx.browser.newPage({ viewport: { width: 800, height: 500 }, colorScheme: 'dark' });
   const problems = [];
   page.on('console', (m) => ['error', 'warning'].includes(m.type()) && problems.push(m.text()));
-  await page.goto(server.url);
+  await page.goto(ctx.server.url);
   await command(page).waitFor();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.equal(overflow, 0, 'no horizontal scroll');

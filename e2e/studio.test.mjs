@@ -3,22 +3,11 @@
 // observers), ASK during a migration, and stepping back then acting again.
 // Fails on any console error or warning. Screenshots go to target/e2e/.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, openPage, shotPath, command, type, printed, clock } from './harness.mjs';
+import { withBrowser, openPage, shotPath, command, type, printed, clock } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
+const ctx = withBrowser();
 
 const log = (page) => page.getByRole('log');
 
@@ -39,7 +28,7 @@ async function sawHop(page, cls) {
 
 
 test('raw redis-cli gets MOVED; the smart client goes straight to the owner', async () => {
-  const { page, problems } = await openPage(browser, server.url);
+  const { page, problems } = await openPage(ctx.browser, ctx.server.url);
   await command(page).waitFor();
   assert.equal(await page.locator('.console-input .prompt').innerText(), '127.0.0.1:7000>');
 
@@ -76,7 +65,7 @@ test('raw redis-cli gets MOVED; the smart client goes straight to the owner', as
 });
 
 test('kill a master: PFAIL, FAIL, election and promotion, seen by each observer', async () => {
-  const { page, problems } = await openPage(browser, server.url);
+  const { page, problems } = await openPage(ctx.browser, ctx.server.url);
   await command(page).waitFor();
   await page.getByLabel('node_timeout').selectOption('2000');
   await page.locator('.node[data-port="7000"]').click();
@@ -122,7 +111,7 @@ test('kill a master: PFAIL, FAIL, election and promotion, seen by each observer'
 });
 
 test('step back through a failover, act in the past, and return to the old branch', async () => {
-  const { page, problems } = await openPage(browser, server.url);
+  const { page, problems } = await openPage(ctx.browser, ctx.server.url);
   await command(page).waitFor();
   await page.getByLabel('node_timeout').selectOption('2000');
   await page.locator('.node[data-port="7001"]').click();
@@ -166,7 +155,7 @@ test('step back through a failover, act in the past, and return to the old branc
 });
 
 test('ASK while a slot migrates', async () => {
-  const { page, problems } = await openPage(browser, server.url);
+  const { page, problems } = await openPage(ctx.browser, ctx.server.url);
   await command(page).waitFor();
   const myid = async (port) => {
     await page.getByLabel('Node the client talks to').selectOption({ label: `127.0.0.1:${port}` });

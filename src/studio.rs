@@ -202,7 +202,7 @@ fn is_gossip(kind: MsgKind) -> bool {
 
 /// What a flight is called on screen: the bus type, or REPLICATION.
 pub fn flight_label(kind: Option<MsgKind>) -> &'static str {
-    kind.map_or("REPLICATION", kind_label)
+    kind.map_or("REPLICATION", MsgKind::name)
 }
 
 pub struct Studio {
@@ -400,7 +400,7 @@ impl Studio {
                     arrives: *arrives,
                     from: Some(*from),
                     to: Some(*to),
-                    label: kind_label(*kind).into(),
+                    label: kind.name().into(),
                     category: Category::of(*kind),
                     body: body.clone(),
                     kind: Some(*kind),
@@ -751,21 +751,6 @@ impl Studio {
         }
         self.scanned = trace.evicted + trace.events.len() as u64;
         &self.markers
-    }
-}
-
-/// A bus message type as Redis names it (`CLUSTERMSG_TYPE_…`).
-pub fn kind_label(kind: MsgKind) -> &'static str {
-    match kind {
-        MsgKind::Ping => "PING",
-        MsgKind::Pong => "PONG",
-        MsgKind::Meet => "MEET",
-        MsgKind::Fail => "FAIL",
-        MsgKind::Publish => "PUBLISH",
-        MsgKind::AuthRequest => "FAILOVER_AUTH_REQUEST",
-        MsgKind::AuthAck => "FAILOVER_AUTH_ACK",
-        MsgKind::Update => "UPDATE",
-        MsgKind::MfStart => "MFSTART",
     }
 }
 
