@@ -171,6 +171,8 @@ test('cut and slow a link, add a node, reshard to it, remove a node', async () =
   assert.match(await operation(page).innerText(), /del-node 127\.0\.0\.1:7000 \w+/);
   await playUntil(page, 1, () => document.querySelector('[data-testid=operation]')?.innerText.includes('finished'));
   assert.match(await operation(page).innerText(), /CLUSTER RESET SOFT ⇒ \+OK/);
+  // Forgotten by the cluster, the node still runs, alone: drawn faint, "unknown".
+  assert.match(await page.locator('.node[data-port="7007"]').getAttribute('class'), /\bstranger\b/);
   // A master with slots cannot be removed: redis-cli's refusal is shown.
   await page.locator('.node[data-port="7001"]').click();
   assert.equal(await page.getByRole('button', { name: 'Remove (del-node)' }).count(), 0);

@@ -319,10 +319,11 @@ pub fn app() -> Html {
                     <ClusterView cards={all_cards} flights={flights} hops={hops} observer={observer}
                                  selected={selected} reduced_motion={reduced_motion} on_select={on_select}
                                  on_message={on_message} faults={faults} undrawn={undrawn} />
+                    // Over the view's corner, so that opening it moves nothing else.
+                    if let Some(flight) = inspected {
+                        <MessagePanel flight={flight} ports={ports.clone()} on_close={on_close} />
+                    }
                 </section>
-                if let Some(flight) = inspected {
-                    <MessagePanel flight={flight} ports={ports.clone()} on_close={on_close} />
-                }
                 <NodePanel card={selected_card} is_observer={selected == Some(observer)}
                            partitioned={partitioned} ports={ports.clone()} on_op={on_op} />
                 <Console entries={entries} prompt={prompt} history={history} mode={mode}

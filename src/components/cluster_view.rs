@@ -28,10 +28,16 @@ pub struct NodeCard {
     pub slots: String,
     pub keys: usize,
     pub offset: u64,
+    /// A replica's replication lag: bytes of its master's stream it has
+    /// not applied yet.
+    pub lag: Option<u64>,
     pub alive: bool,
     pub paused: bool,
     /// Not in the observer's partition group.
     pub cut_off: bool,
+    /// Not in the observer's node table (never met, or forgotten: a node
+    /// removed with del-node still runs, alone).
+    pub stranger: bool,
     /// The shard (column) it is drawn in: stable through failovers.
     pub column: usize,
     pub row: usize,
@@ -132,9 +138,16 @@ pub fn cards(cluster: &Cluster, observer: NodeIdx, shape: Shape) -> Vec<NodeCard
                 },
                 keys: n.db.len(),
                 offset: n.repl_offset,
+                lag: match own_role {
+                    Role::Replica { of } => {
+                        Some(cluster.nodes[of].repl_offset.saturating_sub(n.repl_offset))
+                    }
+                    Role::Master => None,
+                },
                 alive: n.alive,
                 paused: n.bus.paused_until.is_some_and(|u| u > cluster.now),
                 cut_off: cluster.network.group(i) != group,
+                stranger: !seen.known,
                 column,
                 row,
             }
@@ -269,6 +282,8 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
             "dead"
         } else if c.paused {
             "paused"
+        } else if c.stranger {
+            "unknown"
         } else if c.cut_off {
             "cut off"
         } else {
@@ -288,6 +303,7 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
             (!c.alive).then_some("dead"),
             c.paused.then_some("paused"),
             c.cut_off.then_some("cut-off"),
+            c.stranger.then_some("stranger"),
             c.seen_pfail.then_some("pfail"),
             c.seen_fail.then_some("failed"),
             (p.selected == Some(c.idx)).then_some("selected"),
@@ -313,7 +329,7 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
                 <text class="addr" y="-14" text-anchor="middle">{ format!(":{}", c.port) }</text>
                 <text class="role" y="2" text-anchor="middle">{ format!("{role} · e{}", c.config_epoch) }</text>
                 <text class="detail" y="17" text-anchor="middle">{
-                    if c.master { format!("{} keys", c.keys) } else { format!("off {}", c.offset) }
+                    match c.lag { None => format!("{} keys", c.keys), Some(lag) => format!("off {} · lag {lag}", c.offset) }
                 }</text>
                 if !seen.is_empty() {
                     <g class="flag"><rect x="30" y="-46" width="46" height="18" rx="9" /><text x="53" y="-33" text-anchor="middle">{ seen }</text></g>
@@ -385,6 +401,9 @@ mod tests {
         assert_eq!(from_1[3].slots, "0-5460");
         // The dead node's own (frozen) view still says it is a master.
         let from_0 = cards(&c, 0, shape);
+        // A replica in sync lags by nothing; a master has no lag.
+        assert_eq!(from_1[4].lag, Some(0));
+        assert_eq!(from_1[1].lag, None);
         // A node added later gets a shard column of its own.
         assert_eq!(shape.column(6), 3);
         assert_eq!(shape.column(5), 2);

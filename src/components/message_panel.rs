@@ -49,14 +49,14 @@ pub fn message_panel(p: &MessagePanelProps) -> Html {
             if !m.gossip.is_empty() {
                 <table class="gossip-table">
                     <caption>{ format!("Gossip: {} entr{}", m.gossip.len(), if m.gossip.len() == 1 { "y" } else { "ies" }) }</caption>
-                    <thead><tr><th scope="col">{ "node" }</th><th scope="col">{ "flags" }</th><th scope="col">{ "pong_received" }</th></tr></thead>
+                    <thead><tr><th scope="col">{ "node" }</th><th scope="col">{ "flags" }</th><th scope="col">{ "last PONG" }</th></tr></thead>
                     <tbody>
                         { for m.gossip.iter().map(|g| {
                             let mut flags = vec![if g.master { "master" } else { "slave" }];
                             if g.pfail { flags.push("fail?"); }
                             if g.fail { flags.push("fail"); }
                             html! {
-                                <tr><td>{ port(g.node) }</td><td>{ flags.join(",") }</td><td class="num">{ format!("{} s", g.pong_received.div_euclid(1000)) }</td></tr>
+                                <tr><td>{ port(g.node) }</td><td>{ flags.join(",") }</td><td class="num">{ format!("{} s before", (f.sent_at as i64 - g.pong_received).div_euclid(1000)) }</td></tr>
                             }
                         }) }
                     </tbody>

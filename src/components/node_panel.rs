@@ -115,7 +115,10 @@ pub fn node_panel(p: &NodePanelProps) -> Html {
                 <dt>{ "epochs" }</dt><dd>{ format!("current {} · config {}", c.current_epoch, c.config_epoch) }</dd>
                 <dt>{ "slots" }</dt><dd class="mono">{ if c.slots.is_empty() { "none".to_string() } else { c.slots.clone() } }</dd>
                 <dt>{ "keys" }</dt><dd>{ c.keys }</dd>
-                <dt>{ "repl offset" }</dt><dd>{ c.offset }</dd>
+                <dt>{ "repl offset" }</dt><dd>{ match c.lag {
+                    Some(lag) => format!("{} ({lag} bytes behind its master)", c.offset),
+                    None => c.offset.to_string(),
+                } }</dd>
             </dl>
             <div class="ops">{ buttons(&ops) }</div>
             <div class="ops link-ops">

@@ -17,6 +17,9 @@ use crate::trace::TraceEvent;
 
 /// `clusterCron` runs every 100 ms (`server.c: run_with_period(100)`).
 pub const CRON_PERIOD_MS: u64 = 100;
+
+/// `CLUSTER_BLACKLIST_TTL`: how long gossip about a forgotten node is ignored.
+pub const BLACKLIST_TTL_MS: u64 = 60_000;
 /// `repl-ping-replica-period`: the master pings its replicas every 10 s.
 pub const REPL_PING_PERIOD_MS: u64 = 10_000;
 /// `cluster-replica-validity-factor`.
@@ -900,8 +903,14 @@ impl Cluster {
         for g in &msg.gossip {
             let n = g.node;
             if !self.nodes[v].view[n].known {
-                // Learned from a known node's gossip: added as it is described.
-                if n != v && !g.fail {
+                // Learned from a known node's gossip: added as it is described
+                // (unless it was forgotten less than a minute ago).
+                let forgotten = self.nodes[v]
+                    .bus
+                    .forgotten_until
+                    .get(n)
+                    .is_some_and(|t| now < t);
+                if n != v && !g.fail && !forgotten {
                     let role = if g.master {
                         Role::Master
                     } else {

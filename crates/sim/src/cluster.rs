@@ -297,6 +297,10 @@ pub struct NodeBus {
     pub migrate_to: Vec<NodeIdx>,
     /// Since when each master has been seen orphaned.
     pub orphaned_since: ListMap<NodeIdx, u64>,
+    /// Nodes forgotten with CLUSTER FORGET, and until when gossip about
+    /// them is ignored (Redis's node blacklist, 60 s: the time an operator
+    /// has to send FORGET to every node before the others re-teach it).
+    pub forgotten_until: ListMap<NodeIdx, u64>,
     /// How many peers it flags PFAIL: every PING lists them, and with none
     /// (the usual case) the list need not be searched for.
     pub pfail_peers: usize,

@@ -203,3 +203,26 @@ fn an_operation_replays_and_a_half_way_slot_gives_ask_and_tryagain() {
     assert!(before.operator.op.is_none());
     assert_eq!(tl.state_at(tl.now()).operator, tl.cluster.operator);
 }
+
+#[test]
+fn a_forgotten_node_stays_forgotten_for_a_minute_then_gossip_brings_it_back() {
+    // FORGET 7005 everywhere but on 7004: 7004's gossip may not re-teach it
+    // for 60 s (Redis's blacklist), then it does.
+    let mut c = Cluster::create(3, 1, 1).unwrap();
+    let id = c.nodes[5].id.clone();
+    for n in [0, 1, 3] {
+        let conn = c.connect(n);
+        let argv: Vec<Vec<u8>> = ["CLUSTER", "FORGET", &id]
+            .iter()
+            .map(|w| w.as_bytes().to_vec())
+            .collect();
+        assert_eq!(c.execute(conn, &argv), slotscope_sim::Reply::ok());
+    }
+    c.advance(50_000);
+    assert!(!c.nodes[0].view[5].known && !c.nodes[1].view[5].known);
+    c.advance(30_000);
+    assert!(
+        c.nodes[0].view[5].known,
+        "learned again from gossip after the minute"
+    );
+}

@@ -732,8 +732,11 @@ impl Cluster {
         if self.nodes[me].role(me) == (Role::Replica { of: n }) {
             return Err(err("ERR Can't forget my master!"));
         }
-        // `clusterDelNode`: its slots become unassigned in this view.
+        // `clusterBlacklistAddNode`, then `clusterDelNode`: its slots
+        // become unassigned in this view.
+        let until = self.now + crate::bus::BLACKLIST_TTL_MS;
         let node = &mut self.nodes[me];
+        node.bus.forgotten_until.insert(n, until);
         node.view[n].known = false;
         node.refresh_known();
         for slot in 0..usize::from(SLOT_COUNT) {
