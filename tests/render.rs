@@ -208,3 +208,27 @@ fn app_opens_on_the_lesson_key() {
     assert!(html.contains("Slotscope"));
     assert_eq!(text_of(&html, "slot"), "5712");
 }
+
+#[test]
+fn operations_offer_only_masters_and_fall_back_when_one_is_gone() {
+    use slotscope::components::operations::{OpStatus, Operations, OperationsProps};
+    // 7000 (index 0, the default source) is dead: the other masters are
+    // offered, and the source falls back to one that is not the target (7001).
+    let renderer = ServerRenderer::<Operations>::with_props(|| OperationsProps {
+        status: OpStatus::default(),
+        ports: vec![7000, 7001, 7002, 7003],
+        masters: vec![1, 2, 3],
+        full_coverage: true,
+        reads_when_down: false,
+        on_action: Default::default(),
+    })
+    .hydratable(false);
+    let html = futures::executor::block_on(renderer.render());
+    let source = &html[html.find("aria-label=\"Source master\"").unwrap()..];
+    let source = &source[..source.find("</select>").unwrap()];
+    assert!(!source.contains(":7000"), "{source}");
+    assert!(source.contains("<option value=\"2\" selected"), "{source}");
+    let target = &html[html.find("aria-label=\"Target master\"").unwrap()..];
+    let target = &target[..target.find("</select>").unwrap()];
+    assert!(target.contains("<option value=\"1\" selected"), "{target}");
+}

@@ -123,14 +123,31 @@ pub fn operations(p: &OperationsProps) -> Html {
         .map(|&m| (m.to_string(), format!(":{}", p.ports[m])))
         .collect();
     let position = |chosen: usize| p.masters.iter().position(|&m| m == chosen);
+    // What the drop-downs show is what is sent: a choice that is no longer
+    // a master (killed, demoted) falls back to one listed (the source to
+    // one other than the target).
+    let to_v = if p.masters.contains(&*to) {
+        *to
+    } else {
+        p.masters.first().copied().unwrap_or(0)
+    };
+    let from_v = if p.masters.contains(&*from) {
+        *from
+    } else {
+        p.masters
+            .iter()
+            .copied()
+            .find(|&m| m != to_v)
+            .unwrap_or(to_v)
+    };
     let reshard = Action::Operate(Request::Reshard {
-        source: *from,
-        target: *to,
+        source: from_v,
+        target: to_v,
         count: *count,
     });
     let move_slot = Action::Operate(Request::MoveSlot {
         slot: *slot,
-        target: *to,
+        target: to_v,
     });
     let full = p.full_coverage;
     let reads = p.reads_when_down;
@@ -141,8 +158,8 @@ pub fn operations(p: &OperationsProps) -> Html {
             <div class="op-form">
                 <label>{ "Move " }<input type="number" min="1" max="16384" value={count.to_string()}
                     aria-label="Number of slots" oninput={number(&count)} />{ " slots" }</label>
-                <label>{ " from " }{ select("Source master", &options, position(*from), pick(&from)) }</label>
-                <label>{ " to " }{ select("Target master", &options, position(*to), pick(&to)) }</label>
+                <label>{ " from " }{ select("Source master", &options, position(from_v), pick(&from)) }</label>
+                <label>{ " to " }{ select("Target master", &options, position(to_v), pick(&to)) }</label>
                 { op_button("Reshard", reshard, true) }
             </div>
             <div class="op-form">
