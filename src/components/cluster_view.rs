@@ -186,6 +186,59 @@ fn center(card: &NodeCard, rows: usize) -> (f64, f64) {
     )
 }
 
+/// Half the width and height of a node's box and of the client's.
+const NODE_HALF: (f64, f64) = (70.0, 34.0);
+const CLIENT_HALF: (f64, f64) = (50.0, 16.0);
+
+/// The part of the line between two box centres that lies outside both
+/// boxes: messages leave one box's edge and reach the other's, so they never
+/// cover a node's text. Boxes that touch keep the centre-to-centre line.
+fn edge_to_edge(
+    a: (f64, f64),
+    a_half: (f64, f64),
+    b: (f64, f64),
+    b_half: (f64, f64),
+) -> ((f64, f64), (f64, f64)) {
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    // The fraction of the line inside a box of that half-size.
+    let inside = |(hw, hh): (f64, f64)| {
+        let fx = if dx == 0.0 {
+            f64::INFINITY
+        } else {
+            hw / dx.abs()
+        };
+        let fy = if dy == 0.0 {
+            f64::INFINITY
+        } else {
+            hh / dy.abs()
+        };
+        fx.min(fy)
+    };
+    let (sa, sb) = (inside(a_half), inside(b_half));
+    if sa + sb >= 1.0 {
+        return (a, b);
+    }
+    (
+        (a.0 + dx * sa, a.1 + dy * sa),
+        (b.0 - dx * sb, b.1 - dy * sb),
+    )
+}
+
+/// Whether a label centred at `at` (about `half_w` wide each side, one line
+/// of text) would cover the box centred at `c`.
+fn covers(at: (f64, f64), half_w: f64, c: (f64, f64), (hw, hh): (f64, f64)) -> bool {
+    (at.0 - c.0).abs() < hw + half_w && (at.1 - c.1).abs() < hh + 7.0
+}
+
+/// Where the label of a message drawn at `(x, y)` sits (above it), and
+/// whether it may be drawn: not over the box it left or the box it goes to.
+fn label_clear((x, y): (f64, f64), text: &str, ends: [((f64, f64), (f64, f64)); 2]) -> bool {
+    // About 7 px per character of the 11–12 px labels.
+    let half_w = 3.5 * text.chars().count() as f64;
+    let at = (x, y - 14.0);
+    !ends.iter().any(|&(c, half)| covers(at, half_w, c, half))
+}
+
 /// Short names on the wire (the full ones are in the message's title).
 fn short_kind(kind: Option<MsgKind>) -> &'static str {
     match kind {
@@ -230,26 +283,27 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
     });
 
     let flights = p.flights.iter().map(|f| {
-        let (x1, y1) = pos(f.from);
-        let (x2, y2) = pos(f.to);
+        let (a, b) = (pos(f.from), pos(f.to));
+        let ((x1, y1), (x2, y2)) = edge_to_edge(a, NODE_HALF, b, NODE_HALF);
         let t = if p.reduced_motion { 0.5 } else { f.progress };
         let (x, y) = (x1 + (x2 - x1) * t, y1 + (y2 - y1) * t);
+        let name = short_kind(f.kind);
+        let labelled = label_clear((x, y), name, [(a, NODE_HALF), (b, NODE_HALF)]);
         let gossip = matches!(f.kind, Some(MsgKind::Ping | MsgKind::Pong | MsgKind::Meet));
-        let class = classes!("msg", if gossip { "gossip" } else { "notable" }, format!("k-{}", short_kind(f.kind).to_ascii_lowercase()));
+        let class = classes!("msg", if gossip { "gossip" } else { "notable" }, format!("k-{}", name.to_ascii_lowercase()));
         let flight = f.clone();
         let onclick = p.on_message.reform(move |_: MouseEvent| flight.clone());
         html! {
             <g class={class} transform={format!("translate({x:.1},{y:.1})")} {onclick}>
                 <title>{ format!("{} {} → {}, sent at {} ms, arrives at {} ms (click to see its content)", flight_label(f.kind), p.cards[f.from].port, p.cards[f.to].port, f.sent_at, f.arrives) }</title>
                 <circle r={if gossip { "5" } else { "8" }} />
-                if !gossip { <text y="-11" text-anchor="middle">{ short_kind(f.kind) }</text> }
+                if !gossip && labelled { <text y="-11" text-anchor="middle">{ name }</text> }
             </g>
         }
     });
 
     let hops = p.hops.iter().map(|h| {
-        let (nx, ny) = pos(h.node);
-        let (cx, cy) = client;
+        let ((cx, cy), (nx, ny)) = edge_to_edge(client, CLIENT_HALF, pos(h.node), NODE_HALF);
         let t = if p.reduced_motion { 0.5 } else { h.progress };
         let (x, y) = if h.reply {
             (nx + (cx - nx) * t, ny + (cy - ny) * t)
@@ -261,7 +315,9 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
             <g class={class} transform={format!("translate({x:.1},{y:.1})")}>
                 <line class="hop-path" x1={format!("{:.1}", cx - x)} y1={format!("{:.1}", cy - y)} x2={format!("{:.1}", nx - x)} y2={format!("{:.1}", ny - y)} />
                 <rect x="-6" y="-6" width="12" height="12" rx="2" />
-                <text y="-11" text-anchor="middle">{ h.label.clone() }</text>
+                if label_clear((x, y), &h.label, [(pos(h.node), NODE_HALF), (client, CLIENT_HALF)]) {
+                    <text y="-11" text-anchor="middle">{ h.label.clone() }</text>
+                }
             </g>
         }
     });
@@ -372,6 +428,29 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_run_from_edge_to_edge_and_keep_labels_off_the_boxes() {
+        // A master straight above its replica: the message leaves the
+        // master's bottom edge and reaches the replica's top edge.
+        let (m, r) = ((95.0, 70.0), (95.0, 190.0));
+        assert_eq!(
+            edge_to_edge(m, NODE_HALF, r, NODE_HALF),
+            ((95.0, 104.0), (95.0, 156.0))
+        );
+        // Sideways, the box's width counts.
+        let side = edge_to_edge((0.0, 0.0), NODE_HALF, (190.0, 0.0), NODE_HALF);
+        assert_eq!(side, ((70.0, 0.0), (120.0, 0.0)));
+        // Boxes that overlap keep the centre line.
+        let near = edge_to_edge((0.0, 0.0), NODE_HALF, (10.0, 10.0), NODE_HALF);
+        assert_eq!(near, ((0.0, 0.0), (10.0, 10.0)));
+        // A label just past the master's edge would cover it; half way it is drawn.
+        let ends = [(m, NODE_HALF), (r, NODE_HALF)];
+        assert!(!label_clear((95.0, 106.0), "FAIL", ends));
+        assert!(label_clear((95.0, 130.0), "FAIL", ends));
+        // Close to the replica the label (above the dot) is still clear.
+        assert!(label_clear((95.0, 150.0), "FAIL", ends));
+    }
 
     #[test]
     fn slot_ranges_read_like_cluster_nodes() {
