@@ -117,6 +117,9 @@ test('a message shows what it carries, from the event log or in the air', async 
   // At that moment the PING is in the air: clicking it opens it too.
   await page.locator('.cluster-view .msg').first().click();
   assert.match(await panel.locator('h2').innerText(), /^(PING|PONG|MEET) /);
+  // Esc closes it, as the Close button does.
+  await page.keyboard.press('Escape');
+  assert.equal(await panel.count(), 0);
 
   // Filters: without gossip, no PING or PONG is listed.
   await eventLog.getByLabel('gossip').uncheck();

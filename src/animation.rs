@@ -1,6 +1,6 @@
 //! The browser side of playback: a requestAnimationFrame loop that moves
 //! the studio on and redraws while something moves, the keyboard shortcuts
-//! (Space, ←, →), and `prefers-reduced-motion`.
+//! (Space, ←, →, Esc), and `prefers-reduced-motion`.
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen::{closure::Closure, JsCast};
@@ -69,16 +69,15 @@ pub fn use_frames(studio: Shared, update: UseForceUpdateHandle) {
         let (s, u) = (studio.clone(), update.clone());
         let keys =
             Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
-                if e.default_prevented()
-                    || typing(&e)
-                    || e.ctrl_key()
-                    || e.meta_key()
-                    || e.alt_key()
-                {
+                if e.default_prevented() || e.ctrl_key() || e.meta_key() || e.alt_key() {
                     return;
                 }
                 let mut st = s.borrow_mut();
                 match e.key().as_str() {
+                    // Esc closes a message's content wherever the focus is
+                    // (its own Close button, say).
+                    "Escape" if st.inspected.is_some() => st.inspected = None,
+                    _ if typing(&e) => return,
                     " " => st.playing = !st.playing,
                     "ArrowRight" => st.step_forward(),
                     "ArrowLeft" => st.step_back(),
