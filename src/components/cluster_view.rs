@@ -230,13 +230,25 @@ fn covers(at: (f64, f64), half_w: f64, c: (f64, f64), (hw, hh): (f64, f64)) -> b
     (at.0 - c.0).abs() < hw + half_w && (at.1 - c.1).abs() < hh + 7.0
 }
 
-/// Where the label of a message drawn at `(x, y)` sits (above it), and
-/// whether it may be drawn: not over the box it left or the box it goes to.
-fn label_clear((x, y): (f64, f64), text: &str, ends: [((f64, f64), (f64, f64)); 2]) -> bool {
+/// Where the label of a message drawn at `(x, y)` goes, as the text's
+/// baseline offset from the dot: above it, or below it where above would
+/// cover the box it left or the one it goes to; None where both would.
+fn label_offset(
+    (x, y): (f64, f64),
+    text: &str,
+    ends: [((f64, f64), (f64, f64)); 2],
+) -> Option<f64> {
     // About 7 px per character of the 11–12 px labels.
     let half_w = 3.5 * text.chars().count() as f64;
-    let at = (x, y - 14.0);
-    !ends.iter().any(|&(c, half)| covers(at, half_w, c, half))
+    // Baseline offsets, and where the line of text is then centred.
+    [(-11.0, -14.0), (20.0, 16.0)]
+        .into_iter()
+        .find(|&(_, mid)| {
+            !ends
+                .iter()
+                .any(|&(c, half)| covers((x, y + mid), half_w, c, half))
+        })
+        .map(|(baseline, _)| baseline)
 }
 
 /// Short names on the wire (the full ones are in the message's title).
@@ -288,7 +300,7 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
         let t = if p.reduced_motion { 0.5 } else { f.progress };
         let (x, y) = (x1 + (x2 - x1) * t, y1 + (y2 - y1) * t);
         let name = short_kind(f.kind);
-        let labelled = label_clear((x, y), name, [(a, NODE_HALF), (b, NODE_HALF)]);
+        let label_y = label_offset((x, y), name, [(a, NODE_HALF), (b, NODE_HALF)]);
         let gossip = matches!(f.kind, Some(MsgKind::Ping | MsgKind::Pong | MsgKind::Meet));
         let class = classes!("msg", if gossip { "gossip" } else { "notable" }, format!("k-{}", name.to_ascii_lowercase()));
         let flight = f.clone();
@@ -297,7 +309,7 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
             <g class={class} transform={format!("translate({x:.1},{y:.1})")} {onclick}>
                 <title>{ format!("{} {} → {}, sent at {} ms, arrives at {} ms (click to see its content)", flight_label(f.kind), p.cards[f.from].port, p.cards[f.to].port, f.sent_at, f.arrives) }</title>
                 <circle r={if gossip { "5" } else { "8" }} />
-                if !gossip && labelled { <text y="-11" text-anchor="middle">{ name }</text> }
+                if let (false, Some(dy)) = (gossip, label_y) { <text y={dy.to_string()} text-anchor="middle">{ name }</text> }
             </g>
         }
     });
@@ -315,8 +327,8 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
             <g class={class} transform={format!("translate({x:.1},{y:.1})")}>
                 <line class="hop-path" x1={format!("{:.1}", cx - x)} y1={format!("{:.1}", cy - y)} x2={format!("{:.1}", nx - x)} y2={format!("{:.1}", ny - y)} />
                 <rect x="-6" y="-6" width="12" height="12" rx="2" />
-                if label_clear((x, y), &h.label, [(pos(h.node), NODE_HALF), (client, CLIENT_HALF)]) {
-                    <text y="-11" text-anchor="middle">{ h.label.clone() }</text>
+                if let Some(dy) = label_offset((x, y), &h.label, [(pos(h.node), NODE_HALF), (client, CLIENT_HALF)]) {
+                    <text y={dy.to_string()} text-anchor="middle">{ h.label.clone() }</text>
                 }
             </g>
         }
@@ -444,12 +456,15 @@ mod tests {
         // Boxes that overlap keep the centre line.
         let near = edge_to_edge((0.0, 0.0), NODE_HALF, (10.0, 10.0), NODE_HALF);
         assert_eq!(near, ((0.0, 0.0), (10.0, 10.0)));
-        // A label just past the master's edge would cover it; half way it is drawn.
+        // Just past the master's edge the label goes below the dot (above
+        // would cover the master); half way and near the replica, above.
         let ends = [(m, NODE_HALF), (r, NODE_HALF)];
-        assert!(!label_clear((95.0, 106.0), "FAIL", ends));
-        assert!(label_clear((95.0, 130.0), "FAIL", ends));
-        // Close to the replica the label (above the dot) is still clear.
-        assert!(label_clear((95.0, 150.0), "FAIL", ends));
+        assert_eq!(label_offset((95.0, 106.0), "FAIL", ends), Some(20.0));
+        assert_eq!(label_offset((95.0, 130.0), "FAIL", ends), Some(-11.0));
+        assert_eq!(label_offset((95.0, 150.0), "FAIL", ends), Some(-11.0));
+        // Boxes too close for either: no label.
+        let tight = [((0.0, 0.0), NODE_HALF), ((0.0, 80.0), NODE_HALF)];
+        assert_eq!(label_offset((0.0, 40.0), "FAIL", tight), None);
     }
 
     #[test]
