@@ -127,8 +127,7 @@ test('step back through a failover, act in the past, and return to the old branc
   await page.keyboard.press('Space');
   const end = await clock(page);
 
-  // Click the first FAIL marker: back to that moment.
-  // (Markers close in time overlap: press it as a keyboard user would.)
+  // Press the first FAIL marker, as a keyboard user would: back to that moment.
   await page.locator('.marker.m-fail').first().focus();
   await page.keyboard.press('Enter');
   const atFail = await clock(page);

@@ -39,6 +39,32 @@ pub fn speed_label(speed_log: f64) -> String {
     }
 }
 
+/// How much of the timeline's width one marker takes, in percent (a 16 px
+/// tag on the 750–960 px track of an 800 px embed or a 1024 px page).
+const MARKER_WIDTH_PCT: f64 = 2.2;
+
+/// At most this many markers are drawn, the latest ones.
+const MARKERS_DRAWN: usize = 60;
+
+/// Markers side by side instead of on top of each other: consecutive
+/// markers closer than the tags are wide share one group, drawn as a row
+/// centred where the first one falls. Each keeps its own button, so each
+/// can still be clicked (an election and the promotion just after it, say).
+pub fn marker_groups(markers: &[Marker], span_ms: f64) -> Vec<(f64, Vec<&Marker>)> {
+    let recent = &markers[markers.len().saturating_sub(MARKERS_DRAWN)..];
+    let mut groups: Vec<(f64, Vec<&Marker>)> = Vec::new();
+    for m in recent {
+        let at = m.at as f64 / span_ms.max(1.0) * 100.0;
+        match groups.last_mut() {
+            Some((start, group)) if at < *start + group.len() as f64 * MARKER_WIDTH_PCT => {
+                group.push(m)
+            }
+            _ => groups.push((at, vec![m])),
+        }
+    }
+    groups
+}
+
 #[function_component(Controls)]
 pub fn controls(p: &ControlsProps) -> Html {
     let on_play = p.on_play.reform(|_: MouseEvent| ());
@@ -75,18 +101,21 @@ pub fn controls(p: &ControlsProps) -> Html {
             </div>
             <div class="timeline">
                 <div class="markers">
-                    { for p.markers.iter().rev().take(60).map(|m| {
-                        let at = m.at;
-                        let seek = p.on_seek.clone();
-                        html! {
-                            <button class={classes!("marker", format!("m-{}", m.kind.label().to_ascii_lowercase()))}
-                                    style={format!("left: {:.2}%", at as f64 / span * 100.0)}
-                                    title={format!("{} — {}", clock(at), m.text)}
-                                    aria-label={format!("{} at {}: {}", m.kind.label(), clock(at), m.text)}
-                                    onclick={Callback::from(move |_| seek.emit(at))}>
-                                { m.kind.symbol() }
-                            </button>
-                        }
+                    { for marker_groups(&p.markers, span).into_iter().map(|(left, group)| html! {
+                        <span class="marker-group" style={format!("left: {left:.2}%")}>
+                            { for group.into_iter().map(|m| {
+                                let at = m.at;
+                                let seek = p.on_seek.clone();
+                                html! {
+                                    <button class={classes!("marker", format!("m-{}", m.kind.label().to_ascii_lowercase()))}
+                                            title={format!("{} — {}", clock(at), m.text)}
+                                            aria-label={format!("{} at {}: {}", m.kind.label(), clock(at), m.text)}
+                                            onclick={Callback::from(move |_| seek.emit(at))}>
+                                        { m.kind.symbol() }
+                                    </button>
+                                }
+                            }) }
+                        </span>
                     }) }
                 </div>
                 <input type="range" class="scrub" min="0" max={p.present_ms.to_string()} step="1"
@@ -94,5 +123,48 @@ pub fn controls(p: &ControlsProps) -> Html {
                        aria-valuetext={clock(p.now_ms)} />
             </div>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::studio::MarkerKind;
+
+    fn marker(at: u64, kind: MarkerKind) -> Marker {
+        Marker {
+            at,
+            kind,
+            text: String::new(),
+        }
+    }
+
+    #[test]
+    fn markers_close_in_time_stand_side_by_side() {
+        // Over 1 s a tag is 22 ms wide: the election and the promotion 5 ms
+        // later share a group; a third 30 ms after the group's start still
+        // fits beside them (two tags wide); the FAIL well after stands alone.
+        let ms = [
+            marker(100, MarkerKind::Election),
+            marker(105, MarkerKind::Promotion),
+            marker(130, MarkerKind::Moved),
+            marker(500, MarkerKind::Fail),
+        ];
+        let groups = marker_groups(&ms, 1000.0);
+        let shape: Vec<(i64, usize)> = groups
+            .iter()
+            .map(|(left, g)| ((left * 10.0).round() as i64, g.len()))
+            .collect();
+        assert_eq!(shape, vec![(100, 3), (500, 1)]);
+        // Only the latest markers are drawn.
+        let many: Vec<Marker> = (0..100)
+            .map(|i| marker(i * 100, MarkerKind::Action))
+            .collect();
+        let drawn: usize = marker_groups(&many, 10_000.0)
+            .iter()
+            .map(|(_, g)| g.len())
+            .sum();
+        assert_eq!(drawn, MARKERS_DRAWN);
+        assert_eq!(marker_groups(&many, 10_000.0)[0].1[0].at, 4_000);
     }
 }
