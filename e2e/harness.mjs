@@ -81,8 +81,9 @@ export async function launch() {
 }
 
 // Opens a page that records every problem a user or a developer would notice.
-export async function openPage(browser, url, viewport = { width: 1024, height: 900 }) {
-  const page = await browser.newPage({ viewport });
+// `options`: more of Playwright's page options (reducedMotion, colorScheme…).
+export async function openPage(browser, url, viewport = { width: 1024, height: 900 }, options = {}) {
+  const page = await browser.newPage({ viewport, ...options });
   const problems = [];
   page.on('console', (msg) => {
     if (msg.type() === 'error' || msg.type() === 'warning') {

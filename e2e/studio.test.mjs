@@ -1,6 +1,7 @@
 // The studio, tried as a new user would: a MOVED with a raw client, one hop
 // with the smart client, a master killed and replaced (watched from two
-// observers), ASK during a migration, and stepping back then acting again.
+// observers), ASK during a migration, stepping back then acting again, and
+// prefers-reduced-motion.
 // Fails on any console error or warning. Screenshots go to target/e2e/.
 
 import { test } from 'node:test';
@@ -12,18 +13,29 @@ const ctx = withBrowser();
 const log = (page) => page.getByRole('log');
 
 // Records every class a hop marker takes on screen (the legs of a command
-// last a few hundred ms each: a poll could miss one on a busy machine).
+// last a few hundred ms each: a poll could miss one on a busy machine), and
+// the places each class was drawn at.
 async function watchHops(page) {
   await page.evaluate(() => {
     window.hopsSeen = new Set();
+    window.hopPlaces = {};
     const svg = document.querySelector('.cluster-view');
-    const note = () => document.querySelectorAll('.hop').forEach((h) => window.hopsSeen.add(h.getAttribute('class')));
+    const note = () => document.querySelectorAll('.hop').forEach((h) => {
+      const cls = h.getAttribute('class');
+      window.hopsSeen.add(cls);
+      (window.hopPlaces[cls] ??= new Set()).add(h.getAttribute('transform'));
+    });
     new MutationObserver(note).observe(svg, { subtree: true, childList: true, attributes: true });
   });
 }
 
 async function sawHop(page, cls) {
   await page.waitForFunction((c) => [...window.hopsSeen].some((seen) => seen === c), cls);
+}
+
+// How many different places a hop of that class was drawn at.
+async function hopPlaces(page, cls) {
+  return page.evaluate((c) => window.hopPlaces[c]?.size ?? 0, cls);
 }
 
 
@@ -39,6 +51,7 @@ test('raw redis-cli gets MOVED; the smart client goes straight to the owner', as
   // The request, then the MOVED reply, travel on screen.
   await sawHop(page, 'hop request');
   await sawHop(page, 'hop reply moved');
+  assert.ok(await hopPlaces(page, 'hop request') > 2, 'the request glides');
   await page.screenshot({ path: shotPath('studio-moved.png') });
   assert.ok(await page.locator('.marker.m-moved').count() >= 1, 'MOVED is marked on the timeline');
 
@@ -61,6 +74,20 @@ test('raw redis-cli gets MOVED; the smart client goes straight to the owner', as
   await command(page).fill('');
   await command(page).press('Space');
   assert.equal(await page.getByRole('button', { name: 'Play' }).count(), 1);
+  assert.deepEqual(problems, []);
+});
+
+test('with prefers-reduced-motion, messages jump instead of gliding', async () => {
+  const { page, problems } = await openPage(ctx.browser, ctx.server.url, undefined, { reducedMotion: 'reduce' });
+  await command(page).waitFor();
+  await watchHops(page);
+  const moved = await type(page, 'SET foo bar');
+  assert.equal(await printed(moved), '(error) MOVED 12182 127.0.0.1:7002');
+  await sawHop(page, 'hop request');
+  await sawHop(page, 'hop reply moved');
+  // Each leg is drawn in one place (half way) for as long as it flies.
+  assert.equal(await hopPlaces(page, 'hop request'), 1);
+  assert.equal(await hopPlaces(page, 'hop reply moved'), 1);
   assert.deepEqual(problems, []);
 });
 
