@@ -95,8 +95,14 @@ test('kill a master: PFAIL, FAIL, election and promotion, seen by each observer'
   const { page, problems } = await openPage(ctx.browser, ctx.server.url);
   await command(page).waitFor();
   await page.getByLabel('node_timeout').selectOption('2000');
+  // Choosing a node, then acting on it, moves nothing else on the page.
+  const places = () => page.evaluate(() => ['.console', '.operations', '.event-log']
+    .map((sel) => Math.round(document.querySelector(sel).getBoundingClientRect().top)).join(' '));
+  const before = await places();
   await page.locator('.node[data-port="7000"]').click();
+  assert.equal(await places(), before, 'selecting a node moves no panel');
   await page.getByRole('button', { name: 'Kill -9' }).click();
+  assert.equal(await places(), before, 'killing it moves no panel');
   assert.equal(await page.locator('.node[data-port="7000"].dead').count(), 1);
   // A dead node is crossed out and says so (not colour alone).
   assert.match(await page.locator('.node[data-port="7000"]').getAttribute('aria-label'), /dead/);

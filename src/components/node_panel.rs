@@ -46,6 +46,7 @@ pub fn node_panel(p: &NodePanelProps) -> Html {
         return html! {
             <section class="node-panel panel" aria-label="Node">
                 <p class="hint">{ "Select a node (click it, or Tab to it and press Enter) to kill, pause, restart or fail it over." }</p>
+                <p class="hint">{ "Masters are square, replicas round. Dead: dashed and crossed out; paused: dotted; cut off from the observer: hatched; unknown to it: faint. The observer's port is underlined; “fail?” and “fail” are its flags." }</p>
             </section>
         };
     };
@@ -85,7 +86,7 @@ pub fn node_panel(p: &NodePanelProps) -> Html {
         add("… TAKEOVER", NodeOp::FailoverTakeover);
     }
     if !p.is_observer {
-        add("See the cluster as this node does", NodeOp::Observe);
+        add("Observe from here", NodeOp::Observe);
     }
     if c.slots.is_empty() {
         add("Remove (del-node)", NodeOp::Remove);
