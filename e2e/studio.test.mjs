@@ -77,7 +77,7 @@ test('raw redis-cli gets MOVED; the smart client goes straight to the owner', as
   assert.deepEqual(problems, []);
 });
 
-test('with prefers-reduced-motion, messages jump instead of gliding', async () => {
+test('with prefers-reduced-motion, messages jump instead of gliding; buttons by keyboard', async () => {
   const { page, problems } = await openPage(ctx.browser, ctx.server.url, undefined, { reducedMotion: 'reduce' });
   await command(page).waitFor();
   await watchHops(page);
@@ -88,6 +88,16 @@ test('with prefers-reduced-motion, messages jump instead of gliding', async () =
   // Each leg is drawn in one place (half way) for as long as it flies.
   assert.equal(await hopPlaces(page, 'hop request'), 1);
   assert.equal(await hopPlaces(page, 'hop reply moved'), 1);
+
+  // From the keyboard: Enter on a node, Space on a focused button presses
+  // it (and the focus stays there, unlike after a click).
+  await page.locator('.node[data-port="7001"]').focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: 'Pause 20 s' }).focus();
+  await page.keyboard.press('Space');
+  await page.waitForSelector('.node[data-port="7001"].paused');
+  assert.equal(await page.evaluate(() => document.activeElement.tagName), 'BUTTON');
+  assert.equal(await page.getByRole('button', { name: 'Play' }).count(), 1, 'Space pressed the button, it did not play');
   assert.deepEqual(problems, []);
 });
 
@@ -104,6 +114,13 @@ test('kill a master: PFAIL, FAIL, election and promotion, seen by each observer'
   await page.getByRole('button', { name: 'Kill -9' }).click();
   assert.equal(await places(), before, 'killing it moves no panel');
   assert.equal(await page.locator('.node[data-port="7000"].dead').count(), 1);
+  // The clicked button (which now reads "Restart") let go of the focus:
+  // Space after a click plays, it does not press the button again.
+  await page.keyboard.press('Space');
+  await page.getByRole('button', { name: 'Pause' }).waitFor();
+  await page.keyboard.press('Space');
+  await page.getByRole('button', { name: 'Play' }).waitFor();
+  assert.equal(await page.locator('.node[data-port="7000"].dead').count(), 1, 'still dead');
   // A dead node is crossed out and says so (not colour alone).
   assert.match(await page.locator('.node[data-port="7000"]').getAttribute('aria-label'), /dead/);
 

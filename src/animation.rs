@@ -15,6 +15,8 @@ type FrameSlot = std::rc::Rc<std::cell::RefCell<Option<Closure<dyn FnMut(f64)>>>
 #[cfg(target_arch = "wasm32")]
 /// Whether a key press belongs to a form control (typing a key, a command,
 /// moving a slider): shortcuts must not fire then.
+/// (A focused button counts: Space presses it. Buttons clicked with a
+/// pointer give their focus up, see `use_frames`.)
 fn typing(e: &web_sys::KeyboardEvent) -> bool {
     let Some(el) = e
         .target()
@@ -87,11 +89,30 @@ pub fn use_frames(studio: Shared, update: UseForceUpdateHandle) {
                 e.prevent_default();
                 u.force_update();
             });
+        // A button clicked with a pointer lets go of the focus. Otherwise it
+        // keeps it, and the Space that follows (meaning "play") would press
+        // it again, and it may read "Restart" now where it read "Kill -9".
+        // Keyboard presses (a click of detail 0) keep the focus where it is.
+        let clicks = Closure::<dyn FnMut(web_sys::UiEvent)>::new(|e: web_sys::UiEvent| {
+            if e.detail() == 0 {
+                return;
+            }
+            let button = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|el| el.closest("button").ok().flatten())
+                .and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok());
+            if let Some(b) = button {
+                let _ = b.blur();
+            }
+        });
         if let Some(doc) = window.document() {
             let _ = doc.add_event_listener_with_callback("keydown", keys.as_ref().unchecked_ref());
+            let _ = doc.add_event_listener_with_callback("click", clicks.as_ref().unchecked_ref());
         }
-        // The page lives as long as the app: both closures stay alive.
+        // The page lives as long as the app: the closures stay alive.
         keys.forget();
+        clicks.forget();
         std::mem::forget(frame);
         || ()
     });
