@@ -251,6 +251,29 @@ fn label_offset(
         .map(|(baseline, _)| baseline)
 }
 
+/// The control point of a quadratic arc from `a` to `b`, bowed upwards
+/// (rightwards for a vertical line) by a quarter of its length, at most
+/// 100: enough to clear the boxes between two nodes of a row. Also the
+/// arc's apex, half way along it, where its label goes.
+fn arc_through(a: (f64, f64), b: (f64, f64)) -> ((f64, f64), (f64, f64)) {
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let len = (dx * dx + dy * dy).sqrt();
+    if len == 0.0 {
+        return (a, a);
+    }
+    // A unit normal, pointing up (or right when the line is vertical).
+    let (mut nx, mut ny) = (dy / len, -dx / len);
+    if ny > 0.0 || (ny == 0.0 && nx < 0.0) {
+        (nx, ny) = (-nx, -ny);
+    }
+    let bow = (len * 0.25).min(100.0);
+    let mid = ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0);
+    (
+        (mid.0 + nx * bow, mid.1 + ny * bow),
+        (mid.0 + nx * bow / 2.0, mid.1 + ny * bow / 2.0),
+    )
+}
+
 /// Short names on the wire (the full ones are in the message's title).
 fn short_kind(kind: Option<MsgKind>) -> &'static str {
     match kind {
@@ -281,15 +304,17 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
         Some(html! { <line class="link repl" x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} /> })
     });
 
-    // Cut links dashed with a cross at the middle, slowed ones with their delay.
+    // Cut links dashed with a cross at the middle, slowed ones with their
+    // delay. Drawn as arcs, so that a link between two nodes of a row does
+    // not run behind the nodes between them (and its label stays visible).
     let faults = p.faults.iter().map(|&(a, b, cut, extra)| {
         let ((x1, y1), (x2, y2)) = (pos(a), pos(b));
-        let (mx, my) = ((x1 + x2) / 2.0, (y1 + y2) / 2.0);
+        let ((cx, cy), (ax, ay)) = arc_through((x1, y1), (x2, y2));
         let label = if cut { "✕ cut".to_string() } else { format!("+{extra} ms") };
         html! {
             <g class={classes!("link-fault", if cut { "cut" } else { "slow" })}>
-                <line x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} />
-                <text x={mx.to_string()} y={(my - 4.0).to_string()} text-anchor="middle">{ label }</text>
+                <path d={format!("M{x1:.1} {y1:.1}Q{cx:.1} {cy:.1} {x2:.1} {y2:.1}")} />
+                <text x={format!("{ax:.1}")} y={format!("{:.1}", ay - 4.0)} text-anchor="middle">{ label }</text>
             </g>
         }
     });
@@ -465,6 +490,20 @@ mod tests {
         // Boxes too close for either: no label.
         let tight = [((0.0, 0.0), NODE_HALF), ((0.0, 80.0), NODE_HALF)];
         assert_eq!(label_offset((0.0, 40.0), "FAIL", tight), None);
+    }
+
+    #[test]
+    fn fault_links_bow_over_the_nodes_between() {
+        // :7000 to :7002 in the top row: the arc rises 95 above the row,
+        // its apex (and label) half that, clear of :7001's box (34 high).
+        let (control, apex) = arc_through((95.0, 70.0), (475.0, 70.0));
+        assert_eq!(control, (285.0, -25.0));
+        assert_eq!(apex, (285.0, 22.5));
+        // Either way round, the same arc.
+        assert_eq!(arc_through((475.0, 70.0), (95.0, 70.0)).0, control);
+        // A master and its replica: bowed to the right.
+        let (control, _) = arc_through((95.0, 70.0), (95.0, 190.0));
+        assert_eq!(control, (125.0, 130.0));
     }
 
     #[test]

@@ -46,9 +46,13 @@ const MARKER_WIDTH_PCT: f64 = 2.2;
 /// At most this many markers are drawn, the latest ones.
 const MARKERS_DRAWN: usize = 60;
 
+/// A group shows this many markers; the rest are counted ("+9"): the many
+/// steps of a reshard fall within a few pixels of each other.
+const GROUP_SHOWN: usize = 4;
+
 /// Markers side by side instead of on top of each other: consecutive
 /// markers closer than the tags are wide share one group, drawn as a row
-/// centred where the first one falls. Each keeps its own button, so each
+/// from where the first one falls. Each shown keeps its own button, so each
 /// can still be clicked (an election and the promotion just after it, say).
 pub fn marker_groups(markers: &[Marker], span_ms: f64) -> Vec<(f64, Vec<&Marker>)> {
     let recent = &markers[markers.len().saturating_sub(MARKERS_DRAWN)..];
@@ -56,7 +60,10 @@ pub fn marker_groups(markers: &[Marker], span_ms: f64) -> Vec<(f64, Vec<&Marker>
     for m in recent {
         let at = m.at as f64 / span_ms.max(1.0) * 100.0;
         match groups.last_mut() {
-            Some((start, group)) if at < *start + group.len() as f64 * MARKER_WIDTH_PCT => {
+            // The group reaches as far as its tags (and its "+N") are wide.
+            Some((start, group))
+                if at < *start + (group.len().min(GROUP_SHOWN) + 1) as f64 * MARKER_WIDTH_PCT =>
+            {
                 group.push(m)
             }
             _ => groups.push((at, vec![m])),
@@ -101,9 +108,14 @@ pub fn controls(p: &ControlsProps) -> Html {
             </div>
             <div class="timeline">
                 <div class="markers">
+                    // A group moves left by as much of its own width as it
+                    // stands along the track: it never sticks out at either end.
                     { for marker_groups(&p.markers, span).into_iter().map(|(left, group)| html! {
-                        <span class="marker-group" style={format!("left: {left:.2}%")}>
-                            { for group.into_iter().map(|m| {
+                        <span class="marker-group" style={format!("left: {left:.2}%; transform: translateX(-{left:.2}%)")}>
+                            if group.len() > GROUP_SHOWN {
+                                <span class="marker-more">{ format!("+{}", group.len() - GROUP_SHOWN) }</span>
+                            }
+                            { for group.into_iter().take(GROUP_SHOWN).map(|m| {
                                 let at = m.at;
                                 let seek = p.on_seek.clone();
                                 html! {
@@ -143,7 +155,8 @@ mod tests {
     fn markers_close_in_time_stand_side_by_side() {
         // Over 1 s a tag is 22 ms wide: the election and the promotion 5 ms
         // later share a group; a third 30 ms after the group's start still
-        // fits beside them (two tags wide); the FAIL well after stands alone.
+        // joins it (it reaches three tags: two and the room for "+N"); the
+        // FAIL well after stands alone.
         let ms = [
             marker(100, MarkerKind::Election),
             marker(105, MarkerKind::Promotion),
@@ -166,5 +179,12 @@ mod tests {
             .sum();
         assert_eq!(drawn, MARKERS_DRAWN);
         assert_eq!(marker_groups(&many, 10_000.0)[0].1[0].at, 4_000);
+        // A reshard's steps, 1 ms apart: one group, however many.
+        let steps: Vec<Marker> = (0..30)
+            .map(|i| marker(5_000 + i, MarkerKind::Migration))
+            .collect();
+        let groups = marker_groups(&steps, 10_000.0);
+        assert_eq!(groups.len(), 1);
+        assert_eq!(groups[0].1.len(), 30);
     }
 }
