@@ -98,6 +98,16 @@ test('with prefers-reduced-motion, messages jump instead of gliding; buttons by 
   await page.waitForSelector('.node[data-port="7001"].paused');
   assert.equal(await page.evaluate(() => document.activeElement.tagName), 'BUTTON');
   assert.equal(await page.getByRole('button', { name: 'Play' }).count(), 1, 'Space pressed the button, it did not play');
+
+  // The shortcuts are listed under "Keys", over the page: nothing moves.
+  const consoleTop = () => page.evaluate(() => Math.round(document.querySelector('.console').getBoundingClientRect().top));
+  const top = await consoleTop();
+  await page.locator('.keys-help summary').click();
+  assert.match(await page.locator('.keys-help dl').innerText(), /Space\s+play \/ pause/);
+  assert.equal(await consoleTop(), top);
+  await page.keyboard.press('Space');
+  await page.getByRole('button', { name: 'Pause', exact: true }).waitFor();
+  await page.keyboard.press('Space');
   assert.deepEqual(problems, []);
 });
 
@@ -117,9 +127,9 @@ test('kill a master: PFAIL, FAIL, election and promotion, seen by each observer'
   // The clicked button (which now reads "Restart") let go of the focus:
   // Space after a click plays, it does not press the button again.
   await page.keyboard.press('Space');
-  await page.getByRole('button', { name: 'Pause' }).waitFor();
+  await page.getByRole('button', { name: 'Pause', exact: true }).waitFor();
   await page.keyboard.press('Space');
-  await page.getByRole('button', { name: 'Play' }).waitFor();
+  await page.getByRole('button', { name: 'Play', exact: true }).waitFor();
   assert.equal(await page.locator('.node[data-port="7000"].dead').count(), 1, 'still dead');
   // A dead node is crossed out and says so (not colour alone).
   assert.match(await page.locator('.node[data-port="7000"]').getAttribute('aria-label'), /dead/);

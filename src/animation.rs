@@ -26,7 +26,7 @@ fn typing(e: &web_sys::KeyboardEvent) -> bool {
     };
     matches!(
         el.tag_name().to_ascii_uppercase().as_str(),
-        "INPUT" | "TEXTAREA" | "SELECT" | "BUTTON"
+        "INPUT" | "TEXTAREA" | "SELECT" | "BUTTON" | "SUMMARY"
     ) || el.closest("[contenteditable]").ok().flatten().is_some()
 }
 
@@ -89,7 +89,7 @@ pub fn use_frames(studio: Shared, update: UseForceUpdateHandle) {
                 e.prevent_default();
                 u.force_update();
             });
-        // A button clicked with a pointer lets go of the focus. Otherwise it
+        // A button (or a summary) clicked with a pointer lets go of the focus. Otherwise it
         // keeps it, and the Space that follows (meaning "play") would press
         // it again, and it may read "Restart" now where it read "Kill -9".
         // Keyboard presses (a click of detail 0) keep the focus where it is.
@@ -100,7 +100,7 @@ pub fn use_frames(studio: Shared, update: UseForceUpdateHandle) {
             let button = e
                 .target()
                 .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                .and_then(|el| el.closest("button").ok().flatten())
+                .and_then(|el| el.closest("button, summary").ok().flatten())
                 .and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok());
             if let Some(b) = button {
                 let _ = b.blur();

@@ -105,6 +105,18 @@ pub fn controls(p: &ControlsProps) -> Html {
                         { format!("Other branch ({})", p.branches) }
                     </button>
                 }
+                // The shortcuts, listed as RaftScope's "?" does; it opens
+                // over the page (nothing moves).
+                <details class="keys-help">
+                    <summary>{ "Keys" }</summary>
+                    <dl>
+                        <dt>{ "Space" }</dt><dd>{ "play / pause" }</dd>
+                        <dt>{ "→ ←" }</dt><dd>{ "next event / step back" }</dd>
+                        <dt>{ "Tab, Enter" }</dt><dd>{ "choose a node, a marker, a log row" }</dd>
+                        <dt>{ "Esc" }</dt><dd>{ "close a message" }</dd>
+                        <dt>{ "↑ ↓" }</dt><dd>{ "console history" }</dd>
+                    </dl>
+                </details>
             </div>
             <div class="timeline">
                 <div class="markers">
