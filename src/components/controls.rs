@@ -46,27 +46,44 @@ const MARKER_WIDTH_PCT: f64 = 2.2;
 /// At most this many markers are drawn, the latest ones.
 const MARKERS_DRAWN: usize = 60;
 
-/// A group shows this many markers; the rest are counted ("+9"): the many
-/// steps of a reshard fall within a few pixels of each other.
+/// A group shows at most this many markers, one of each kind; the rest are
+/// counted ("+9"): the many steps of a reshard fall within a few pixels of
+/// each other, and a FAIL among them must still show.
 const GROUP_SHOWN: usize = 4;
 
+/// Markers close in time, drawn side by side from `left` (percent of the
+/// track).
+#[derive(Debug)]
+pub struct MarkerGroup<'a> {
+    pub left: f64,
+    pub shown: Vec<&'a Marker>,
+    /// Markers in the group not shown.
+    pub more: usize,
+}
+
 /// Markers side by side instead of on top of each other: consecutive
-/// markers closer than the tags are wide share one group, drawn as a row
-/// from where the first one falls. Each shown keeps its own button, so each
-/// can still be clicked (an election and the promotion just after it, say).
-pub fn marker_groups(markers: &[Marker], span_ms: f64) -> Vec<(f64, Vec<&Marker>)> {
+/// markers closer than the tags are wide share one group. Each shown keeps
+/// its own button, so each can still be clicked (an election and the
+/// promotion just after it, say).
+pub fn marker_groups(markers: &[Marker], span_ms: f64) -> Vec<MarkerGroup<'_>> {
     let recent = &markers[markers.len().saturating_sub(MARKERS_DRAWN)..];
-    let mut groups: Vec<(f64, Vec<&Marker>)> = Vec::new();
+    let mut groups: Vec<MarkerGroup> = Vec::new();
     for m in recent {
         let at = m.at as f64 / span_ms.max(1.0) * 100.0;
         match groups.last_mut() {
             // The group reaches as far as its tags (and its "+N") are wide.
-            Some((start, group))
-                if at < *start + (group.len().min(GROUP_SHOWN) + 1) as f64 * MARKER_WIDTH_PCT =>
-            {
-                group.push(m)
+            Some(g) if at < g.left + (g.shown.len() + 1) as f64 * MARKER_WIDTH_PCT => {
+                if g.shown.len() < GROUP_SHOWN && g.shown.iter().all(|s| s.kind != m.kind) {
+                    g.shown.push(m);
+                } else {
+                    g.more += 1;
+                }
             }
-            _ => groups.push((at, vec![m])),
+            _ => groups.push(MarkerGroup {
+                left: at,
+                shown: vec![m],
+                more: 0,
+            }),
         }
     }
     groups
@@ -122,12 +139,12 @@ pub fn controls(p: &ControlsProps) -> Html {
                 <div class="markers">
                     // A group moves left by as much of its own width as it
                     // stands along the track: it never sticks out at either end.
-                    { for marker_groups(&p.markers, span).into_iter().map(|(left, group)| html! {
-                        <span class="marker-group" style={format!("left: {left:.2}%; transform: translateX(-{left:.2}%)")}>
-                            if group.len() > GROUP_SHOWN {
-                                <span class="marker-more">{ format!("+{}", group.len() - GROUP_SHOWN) }</span>
+                    { for marker_groups(&p.markers, span).into_iter().map(|g| html! {
+                        <span class="marker-group" style={format!("left: {0:.2}%; transform: translateX(-{0:.2}%)", g.left)}>
+                            if g.more > 0 {
+                                <span class="marker-more">{ format!("+{}", g.more) }</span>
                             }
-                            { for group.into_iter().take(GROUP_SHOWN).map(|m| {
+                            { for g.shown.into_iter().map(|m| {
                                 let at = m.at;
                                 let seek = p.on_seek.clone();
                                 html! {
@@ -166,7 +183,7 @@ mod tests {
     #[test]
     fn markers_close_in_time_stand_side_by_side() {
         // Over 1 s a tag is 22 ms wide: the election and the promotion 5 ms
-        // later share a group; a third 30 ms after the group's start still
+        // later share a group; a MOVED 30 ms after the group's start still
         // joins it (it reaches three tags: two and the room for "+N"); the
         // FAIL well after stands alone.
         let ms = [
@@ -176,27 +193,36 @@ mod tests {
             marker(500, MarkerKind::Fail),
         ];
         let groups = marker_groups(&ms, 1000.0);
-        let shape: Vec<(i64, usize)> = groups
+        let shape: Vec<(i64, usize, usize)> = groups
             .iter()
-            .map(|(left, g)| ((left * 10.0).round() as i64, g.len()))
+            .map(|g| ((g.left * 10.0).round() as i64, g.shown.len(), g.more))
             .collect();
-        assert_eq!(shape, vec![(100, 3), (500, 1)]);
+        assert_eq!(shape, vec![(100, 3, 0), (500, 1, 0)]);
         // Only the latest markers are drawn.
         let many: Vec<Marker> = (0..100)
             .map(|i| marker(i * 100, MarkerKind::Action))
             .collect();
-        let drawn: usize = marker_groups(&many, 10_000.0)
-            .iter()
-            .map(|(_, g)| g.len())
-            .sum();
+        let groups = marker_groups(&many, 10_000.0);
+        let drawn: usize = groups.iter().map(|g| g.shown.len() + g.more).sum();
         assert_eq!(drawn, MARKERS_DRAWN);
-        assert_eq!(marker_groups(&many, 10_000.0)[0].1[0].at, 4_000);
-        // A reshard's steps, 1 ms apart: one group, however many.
-        let steps: Vec<Marker> = (0..30)
-            .map(|i| marker(5_000 + i, MarkerKind::Migration))
-            .collect();
-        let groups = marker_groups(&steps, 10_000.0);
+        assert_eq!(groups[0].shown[0].at, 4_000);
+    }
+
+    #[test]
+    fn a_crowded_group_shows_one_marker_of_each_kind() {
+        // A reshard's steps 1 ms apart, and a node failing among them: one
+        // group showing the action, a migration step and the FAIL; the
+        // other steps are counted.
+        let mut ms = vec![marker(5_000, MarkerKind::Action)];
+        ms.extend((1..30).map(|i| marker(5_000 + i, MarkerKind::Migration)));
+        ms.insert(20, marker(5_019, MarkerKind::Fail));
+        let groups = marker_groups(&ms, 10_000.0);
         assert_eq!(groups.len(), 1);
-        assert_eq!(groups[0].1.len(), 30);
+        let kinds: Vec<MarkerKind> = groups[0].shown.iter().map(|m| m.kind).collect();
+        assert_eq!(
+            kinds,
+            [MarkerKind::Action, MarkerKind::Migration, MarkerKind::Fail]
+        );
+        assert_eq!(groups[0].more, 28);
     }
 }
