@@ -38,6 +38,12 @@ test('a slot moved half way gives ASK and TRYAGAIN; step back through it, then f
   const repl = page.locator('.cluster-view .msg.k-repl');
   await repl.first().waitFor();
   assert.match(await repl.first().locator('title').textContent(), /^REPLICATION 7002 → 7005/);
+  // A message in the air is a Tab stop too: Enter opens it, Esc closes it.
+  await repl.first().focus();
+  await page.keyboard.press('Enter');
+  assert.match(await page.getByTestId('message-panel').locator('h2').innerText(), /7002 → 127\.0\.0\.1:7005/);
+  await page.keyboard.press('Escape');
+  assert.equal(await page.getByTestId('message-panel').count(), 0);
   await page.locator('#key-input').fill('{t}a');
   assert.equal(await page.getByTestId('slot').innerText(), '15891');
   assert.equal(await page.getByTestId('owner').innerText(), '127.0.0.1:7002');

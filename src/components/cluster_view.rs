@@ -330,9 +330,21 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
         let class = classes!("msg", if gossip { "gossip" } else { "notable" }, format!("k-{}", name.to_ascii_lowercase()));
         let flight = f.clone();
         let onclick = p.on_message.reform(move |_: MouseEvent| flight.clone());
+        // Messages other than gossip are also Tab stops (gossip would be
+        // too many: the event log lists it).
+        let (flight, open) = (f.clone(), p.on_message.clone());
+        let onkeydown = Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" || e.key() == " " {
+                e.prevent_default();
+                open.emit(flight.clone());
+            }
+        });
+        let about = format!("{} {} → {}, sent at {} ms, arrives at {} ms", flight_label(f.kind), p.cards[f.from].port, p.cards[f.to].port, f.sent_at, f.arrives);
         html! {
-            <g class={class} transform={format!("translate({x:.1},{y:.1})")} {onclick}>
-                <title>{ format!("{} {} → {}, sent at {} ms, arrives at {} ms (click to see its content)", flight_label(f.kind), p.cards[f.from].port, p.cards[f.to].port, f.sent_at, f.arrives) }</title>
+            <g class={class} transform={format!("translate({x:.1},{y:.1})")} {onclick}
+               tabindex={(!gossip).then_some("0")} role={(!gossip).then_some("button")}
+               aria-label={(!gossip).then(|| about.clone())} onkeydown={(!gossip).then_some(onkeydown)}>
+                <title>{ format!("{about} (click to see its content)") }</title>
                 <circle r={if gossip { "5" } else { "8" }} />
                 if let (false, Some(dy)) = (gossip, label_y) { <text y={dy.to_string()} text-anchor="middle">{ name }</text> }
             </g>
