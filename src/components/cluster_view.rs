@@ -200,20 +200,16 @@ fn edge_to_edge(
     b_half: (f64, f64),
 ) -> ((f64, f64), (f64, f64)) {
     let (dx, dy) = (b.0 - a.0, b.1 - a.1);
-    // The fraction of the line inside a box of that half-size.
-    let inside = |(hw, hh): (f64, f64)| {
-        let fx = if dx == 0.0 {
+    // The fraction of the line inside a box of that half-size: where it
+    // crosses the box's nearer side, horizontal or vertical.
+    let part = |half: f64, d: f64| {
+        if d == 0.0 {
             f64::INFINITY
         } else {
-            hw / dx.abs()
-        };
-        let fy = if dy == 0.0 {
-            f64::INFINITY
-        } else {
-            hh / dy.abs()
-        };
-        fx.min(fy)
+            half / d.abs()
+        }
     };
+    let inside = |(hw, hh): (f64, f64)| part(hw, dx).min(part(hh, dy));
     let (sa, sb) = (inside(a_half), inside(b_half));
     if sa + sb >= 1.0 {
         return (a, b);
