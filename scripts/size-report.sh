@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Reports what a visitor downloads: each file of dist/ and the total, gzip -9.
 # Writes target/size-report.txt. Fails only when the whole app exceeds its
-# 250 KiB budget: the size is deterministic, so this check cannot flake.
+# 400 KiB ceiling: the size is deterministic, so this check cannot flake.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BUDGET_KIB=250
+BUDGET_KIB=400
 shopt -s nullglob
 files=(dist/*.wasm dist/*.js dist/*.css dist/*.html)
 [ ${#files[@]} -gt 0 ] || { echo "size-report: dist/ is empty; run make dist" >&2; exit 1; }

@@ -215,7 +215,10 @@ pub fn app() -> Html {
     };
     let on_timeout = g.on(|s, value: String| {
         if let Ok(ms) = value.parse::<u64>() {
-            s.act(Action::SetNodeTimeout(ms));
+            s.act(Action::SetConfig(
+                "cluster-node-timeout".into(),
+                ms.to_string(),
+            ));
         }
     });
 
@@ -241,7 +244,10 @@ pub fn app() -> Html {
     let mode = cluster.console.mode;
     let console_node = cluster.console.node();
     let ports: Vec<u16> = cluster.nodes.iter().map(|n| n.addr.port).collect();
-    let node_timeout = cluster.config.node_timeout;
+    let node_timeout: u64 = crate::settings::setting(cluster, "cluster-node-timeout")
+        .value
+        .parse()
+        .unwrap_or(15_000);
     let partitioned = selected.is_some_and(|n| cluster.network.group(n) != 0);
     let map = SlotMap::from_cluster(cluster, observer);
     let colours: Vec<usize> = map
@@ -270,9 +276,10 @@ pub fn app() -> Html {
         .collect();
     let op_status = OpStatus::of(cluster);
     let (full_coverage, reads_when_down) = (
-        cluster.config.require_full_coverage,
-        cluster.config.allow_reads_when_down,
+        crate::settings::setting(cluster, "cluster-require-full-coverage").is_yes(),
+        crate::settings::setting(cluster, "cluster-allow-reads-when-down").is_yes(),
     );
+    let disagreements = crate::settings::disagreements(cluster);
     drop(s);
     let selected_card = selected.and_then(|n| all_cards.get(n).cloned());
     let node_options: Vec<(String, String)> = ports
@@ -329,7 +336,7 @@ pub fn app() -> Html {
                 <Console entries={entries} prompt={prompt} history={history} mode={mode}
                          ports={ports.clone()} node={console_node} on_line={on_line} on_mode={on_mode} on_node={on_node} />
                 <Operations status={op_status} ports={ports.clone()} masters={masters} full_coverage={full_coverage}
-                            reads_when_down={reads_when_down} on_action={on_action} />
+                            reads_when_down={reads_when_down} disagreements={disagreements} on_action={on_action} />
                 <EventLog rows={rows} ports={ports} filter={filter} on_toggle={on_toggle} on_row={on_row} />
                 <KeyInspector map={map} colours={colours} initial_key={START_KEY} />
             </main>

@@ -7,6 +7,7 @@ pub mod app;
 pub mod components;
 #[cfg(target_arch = "wasm32")]
 pub mod fatal;
+pub mod settings;
 pub mod slot_map;
 pub mod studio;
 

@@ -49,6 +49,8 @@ pub struct HopFlight {
     pub reply: bool,
     pub label: String,
     pub progress: f64,
+    /// What became of the request (the reply leg is drawn by it: MOVED, ASK).
+    pub outcome: slotscope_sim::routing::HopOutcome,
 }
 
 /// What the console shows for one typed line.
@@ -498,6 +500,7 @@ impl Studio {
             reply,
             label,
             progress: (elapsed / HOP_LEG_WALL_MS).fract(),
+            outcome: hop.outcome,
         }]
     }
 
@@ -713,26 +716,23 @@ impl Studio {
                     reply,
                     node,
                     argv,
+                    outcome,
                     ..
-                } => match reply {
-                    slotscope_sim::Reply::Error(e) if e.starts_with("TRYAGAIN") => {
-                        Some((*at, MarkerKind::TryAgain, format!("{}: {e}", addr(*node))))
+                } => {
+                    use slotscope_sim::routing::HopOutcome;
+                    let said = || format!("{}: {}", addr(*node), reply_text(reply));
+                    match outcome {
+                        HopOutcome::TryAgain => Some((*at, MarkerKind::TryAgain, said())),
+                        HopOutcome::Moved { .. } => Some((*at, MarkerKind::Moved, said())),
+                        HopOutcome::Ask { .. } => Some((*at, MarkerKind::Ask, said())),
+                        HopOutcome::Served if is_migration(argv) => Some((
+                            *at,
+                            MarkerKind::Migration,
+                            format!("{}: {}", addr(*node), words(argv, 60)),
+                        )),
+                        _ => None,
                     }
-
-                    slotscope_sim::Reply::Error(e) if e.starts_with("MOVED") => {
-                        Some((*at, MarkerKind::Moved, format!("{}: {e}", addr(*node))))
-                    }
-                    slotscope_sim::Reply::Error(e) if e.starts_with("ASK") => {
-                        Some((*at, MarkerKind::Ask, format!("{}: {e}", addr(*node))))
-                    }
-                    slotscope_sim::Reply::Error(_) => None,
-                    _ if is_migration(argv) => Some((
-                        *at,
-                        MarkerKind::Migration,
-                        format!("{}: {}", addr(*node), words(argv, 60)),
-                    )),
-                    _ => None,
-                },
+                }
                 _ => None,
             };
             if let Some((at, kind, text)) = m {
@@ -751,6 +751,14 @@ impl Studio {
         }
         self.scanned = trace.evicted + trace.events.len() as u64;
         &self.markers
+    }
+}
+
+/// An error reply's text (`MOVED 12182 127.0.0.1:7002`), for a marker's words.
+fn reply_text(reply: &slotscope_sim::Reply) -> String {
+    match reply {
+        slotscope_sim::Reply::Error(e) => e.clone(),
+        other => reply_label(other),
     }
 }
 
@@ -781,7 +789,7 @@ mod tests {
 
     fn studio() -> Studio {
         let mut c = Cluster::create(3, 1, 1).unwrap();
-        c.config.node_timeout = 2_000;
+        c.set_config(|c| c.node_timeout = 2_000);
         Studio::new(c)
     }
 

@@ -220,10 +220,14 @@ fn operations_offer_only_masters_and_fall_back_when_one_is_gone() {
         masters: vec![1, 2, 3],
         full_coverage: true,
         reads_when_down: false,
+        disagreements: vec![
+            "cluster-allow-reads-when-down is no on most nodes, but :7000 has yes".into(),
+        ],
         on_action: Default::default(),
     })
     .hydratable(false);
     let html = futures::executor::block_on(renderer.render());
+    assert!(html.contains("<p class=\"disagree\">cluster-allow-reads-when-down is no on most nodes, but :7000 has yes</p>"), "{html}");
     let source = &html[html.find("aria-label=\"Source master\"").unwrap()..];
     let source = &source[..source.find("</select>").unwrap()];
     assert!(!source.contains(":7000"), "{source}");

@@ -116,10 +116,7 @@ pub fn cards(cluster: &Cluster, observer: NodeIdx, shape: Shape) -> Vec<NodeCard
                 port: n.addr.port,
                 short_id: n.id.chars().take(8).collect(),
                 master: own_role == Role::Master,
-                master_of: match own_role {
-                    Role::Replica { of } => Some(cluster.nodes[of].addr.port),
-                    Role::Master => None,
-                },
+                master_of: own_role.master().map(|of| cluster.nodes[of].addr.port),
                 seen_master: if i == observer {
                     own_role == Role::Master
                 } else {
@@ -138,12 +135,9 @@ pub fn cards(cluster: &Cluster, observer: NodeIdx, shape: Shape) -> Vec<NodeCard
                 },
                 keys: n.db.len(),
                 offset: n.repl_offset,
-                lag: match own_role {
-                    Role::Replica { of } => {
-                        Some(cluster.nodes[of].repl_offset.saturating_sub(n.repl_offset))
-                    }
-                    Role::Master => None,
-                },
+                lag: own_role
+                    .master()
+                    .map(|of| cluster.nodes[of].repl_offset.saturating_sub(n.repl_offset)),
                 alive: n.alive,
                 paused: n.bus.paused_until.is_some_and(|u| u > cluster.now),
                 cut_off: cluster.network.group(i) != group,
@@ -355,7 +349,7 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
         } else {
             (cx + (nx - cx) * t, cy + (ny - cy) * t)
         };
-        let class = classes!("hop", if h.reply { "reply" } else { "request" }, h.label.starts_with("-MOVED").then_some("moved"), h.label.starts_with("-ASK").then_some("ask"));
+        let class = classes!("hop", if h.reply { "reply" } else { "request" }, hop_class(h));
         html! {
             <g class={class} transform={format!("translate({x:.1},{y:.1})")}>
                 <line class="hop-path" x1={format!("{:.1}", cx - x)} y1={format!("{:.1}", cy - y)} x2={format!("{:.1}", nx - x)} y2={format!("{:.1}", ny - y)} />
@@ -470,6 +464,20 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
     }
 }
 
+/// The class of a console hop by what the core said became of it (a
+/// MOVED or ASK reply is drawn as such; the request leg is plain).
+fn hop_class(h: &crate::studio::HopFlight) -> Option<&'static str> {
+    use slotscope_sim::routing::HopOutcome;
+    if !h.reply {
+        return None;
+    }
+    match h.outcome {
+        HopOutcome::Moved { .. } => Some("moved"),
+        HopOutcome::Ask { .. } => Some("ask"),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -524,7 +532,7 @@ mod tests {
     #[test]
     fn cards_follow_the_observer() {
         let mut c = Cluster::create(3, 1, 1).unwrap();
-        c.config.node_timeout = 2_000;
+        c.set_config(|c| c.node_timeout = 2_000);
         c.advance(1_000);
         c.kill(0);
         c.advance(6_000);

@@ -69,6 +69,11 @@ impl OpStatus {
     }
 }
 
+/// A yes/no setting sent to every node (CONFIG SET on each).
+fn set_everywhere(name: &str, on: bool) -> Action {
+    Action::SetConfig(name.into(), if on { "yes" } else { "no" }.into())
+}
+
 #[derive(Properties, PartialEq)]
 pub struct OperationsProps {
     pub status: OpStatus,
@@ -77,6 +82,8 @@ pub struct OperationsProps {
     pub masters: Vec<NodeIdx>,
     pub full_coverage: bool,
     pub reads_when_down: bool,
+    /// Settings on which the nodes disagree (CONFIG SET on one node).
+    pub disagreements: Vec<String>,
     pub on_action: Callback<Action>,
 }
 
@@ -204,8 +211,9 @@ pub fn operations(p: &OperationsProps) -> Html {
                 </div>
             }
             <div class="settings">
-                { checkbox("cluster-require-full-coverage", full, p.on_action.reform(move |()| Action::SetFullCoverage(!full))) }
-                { checkbox("cluster-allow-reads-when-down", reads, p.on_action.reform(move |()| Action::SetReadsWhenDown(!reads))) }
+                { checkbox("cluster-require-full-coverage", full, p.on_action.reform(move |()| set_everywhere("cluster-require-full-coverage", !full))) }
+                { checkbox("cluster-allow-reads-when-down", reads, p.on_action.reform(move |()| set_everywhere("cluster-allow-reads-when-down", !reads))) }
+                { for p.disagreements.iter().map(|d| html! { <p class="disagree">{ d.clone() }</p> }) }
             </div>
         </section>
     }

@@ -139,7 +139,7 @@ fn failover_1000() {
 fn timeline_seek() {
     use slotscope_sim::timeline::{Action, Timeline};
     let mut cluster = Cluster::create(3, 1, 1).expect("cluster");
-    cluster.config.node_timeout = 2_000;
+    cluster.set_config(|c| c.node_timeout = 2_000);
     let mut tl = Timeline::new(cluster);
     let start = Instant::now();
     tl.advance(60_000);

@@ -22,8 +22,6 @@ pub const CRON_PERIOD_MS: u64 = 100;
 pub const BLACKLIST_TTL_MS: u64 = 60_000;
 /// `repl-ping-replica-period`: the master pings its replicas every 10 s.
 pub const REPL_PING_PERIOD_MS: u64 = 10_000;
-/// `cluster-replica-validity-factor`.
-pub const VALIDITY_FACTOR: u64 = 10;
 /// `CLUSTER_MF_TIMEOUT`.
 pub const MF_TIMEOUT_MS: u64 = 5_000;
 
@@ -337,19 +335,14 @@ impl Cluster {
     /// The slots `n` claims in its messages: its own, or its master's.
     fn claims_of(&self, n: NodeIdx) -> Rc<SlotBits> {
         let node = &self.nodes[n];
-        let claimant = match node.role(n) {
-            Role::Master => n,
-            Role::Replica { of } => of,
-        };
+        // (A node always knows its own master.)
+        let claimant = node.role(n).master().unwrap_or(n);
         node.slots.claims(claimant)
     }
 
     fn header(&self, from: NodeIdx, kind: MsgKind) -> Msg {
         let node = &self.nodes[from];
-        let master = match node.role(from) {
-            Role::Master => None,
-            Role::Replica { of } => Some(of),
-        };
+        let master = node.role(from).master();
         Msg {
             kind,
             sender: from,
@@ -491,7 +484,7 @@ impl Cluster {
 
     /// `clusterCron`, every 100 ms on every live node.
     fn cron(&mut self, v: NodeIdx) {
-        let nt = self.config.node_timeout;
+        let nt = self.nodes[v].config.node_timeout;
         let now = self.now;
         self.nodes[v].bus.cron_iter += 1;
         let iter = self.nodes[v].bus.cron_iter;
@@ -514,6 +507,8 @@ impl Cluster {
                 self.send_ping(v, n, MsgKind::Ping);
             }
         }
+
+        self.handle_handshakes(v);
 
         // (Nothing below changes which nodes `v` knows.)
         // A replica counts, on the way, the working replicas of each master
@@ -604,6 +599,28 @@ impl Cluster {
         self.update_state(v);
     }
 
+    /// Nodes in handshake (`clusterCron`): connect and send the MEET; give
+    /// up on a handshake older than max(node_timeout, 1 s), as Redis deletes
+    /// the handshake node then.
+    fn handle_handshakes(&mut self, v: NodeIdx) {
+        if self.nodes[v].bus.handshakes.is_empty() {
+            return;
+        }
+        let now = self.now;
+        let timeout = self.nodes[v].config.node_timeout.max(1_000);
+        let mut pending = std::mem::take(&mut self.nodes[v].bus.handshakes);
+        pending.retain(|h| now.saturating_sub(h.since) <= timeout);
+        for h in &mut pending {
+            // The connection succeeds only if the process is up and the
+            // network lets it through (the world's answer to a connect).
+            if !h.meet_sent && self.nodes[h.node].alive && self.network.connected(v, h.node) {
+                h.meet_sent = true;
+                self.send_ping(v, h.node, MsgKind::Meet);
+            }
+        }
+        self.nodes[v].bus.handshakes = pending;
+    }
+
     // ------------------------------------------------------------ receiving
 
     /// `clusterProcessPacket`.
@@ -611,11 +628,29 @@ impl Cluster {
         let s = msg.sender;
         let now = self.now;
         if !self.nodes[v].view[s].known {
-            if msg.kind != MsgKind::Meet {
-                return; // Unknown senders are ignored, unless they MEET us.
+            // Unknown senders are ignored, unless they MEET us, or answer
+            // our MEET (the PONG that completes a handshake). What we then
+            // know of the sender is what its header says.
+            let met = self.nodes[v]
+                .bus
+                .handshakes
+                .iter()
+                .position(|h| h.node == s);
+            let answered = msg.kind == MsgKind::Pong && met.is_some();
+            if msg.kind != MsgKind::Meet && !answered {
+                return;
+            }
+            if let Some(i) = met {
+                self.nodes[v].bus.handshakes.remove(i);
             }
             let role = msg.master.map_or(Role::Master, |m| Role::Replica { of: m });
-            self.nodes[v].view[s] = PeerView::new(true, role, msg.config_epoch, now);
+            let mut peer = PeerView::new(true, role, msg.config_epoch, now);
+            if answered {
+                // The handshake's connection becomes the node's link.
+                peer.link = true;
+                peer.link_since = now;
+            }
+            self.nodes[v].view[s] = peer;
             self.nodes[v].refresh_known();
         }
         self.nodes[v].view[s].data_received = now;
@@ -756,7 +791,7 @@ impl Cluster {
             Role::Master if old != Role::Master && n != v => {
                 add_once(&mut self.nodes[v].bus.migrate_to, n);
             }
-            Role::Master => {}
+            Role::Master | Role::ReplicaOfUnknown => {}
         }
         self.nodes[v].view[n].role = role;
         self.nodes[v].bus.view_changes += 1;
@@ -845,10 +880,7 @@ impl Cluster {
         if v == claimant {
             return;
         }
-        let cur_master = match self.nodes[v].role(v) {
-            Role::Master => v,
-            Role::Replica { of } => of,
-        };
+        let cur_master = self.nodes[v].role(v).master().unwrap_or(v);
         let had_slots = self.nodes[v].slots.count_of(cur_master) > 0;
         let mut dirty: Vec<Slot> = Vec::new();
         let mut moved_from_cur = 0usize;
@@ -903,8 +935,13 @@ impl Cluster {
         for g in &msg.gossip {
             let n = g.node;
             if !self.nodes[v].view[n].known {
-                // Learned from a known node's gossip: added as it is described
-                // (unless it was forgotten less than a minute ago).
+                // `clusterProcessGossipSection`: a node a known sender
+                // describes is added under its real ID with the gossiped
+                // flags (unless blacklisted: forgotten less than a minute
+                // ago). The entry carries flags, not the node's master, nor
+                // its epoch: a replica's master stays unknown until the node
+                // itself tells us (its first PING or PONG), and cron then
+                // connects to it and pings it.
                 let forgotten = self.nodes[v]
                     .bus
                     .forgotten_until
@@ -914,10 +951,13 @@ impl Cluster {
                     let role = if g.master {
                         Role::Master
                     } else {
-                        self.nodes[n].role(n)
+                        Role::ReplicaOfUnknown
                     };
                     self.nodes[v].view[n] = PeerView::new(true, role, 0, now);
                     self.nodes[v].refresh_known();
+                    if g.pfail {
+                        self.set_flags(v, n, true, false);
+                    }
                 }
                 continue;
             }
@@ -978,7 +1018,7 @@ impl Cluster {
 
     /// `markNodeAsFailingIfNeeded`: PFAIL becomes FAIL on a majority of masters.
     fn mark_failing_if_needed(&mut self, v: NodeIdx, n: NodeIdx) {
-        let nt = self.config.node_timeout;
+        let nt = self.nodes[v].config.node_timeout;
         let now = self.now;
         let reports = self.nodes[v].bus.failure_reports(n, now, nt * 2);
         let p = &self.nodes[v].view[n];
@@ -1007,7 +1047,7 @@ impl Cluster {
 
     /// `clearNodeFailureIfNeeded`, on a PONG from a FAIL node.
     fn clear_failure_if_needed(&mut self, v: NodeIdx, n: NodeIdx) {
-        let nt = self.config.node_timeout;
+        let nt = self.nodes[v].config.node_timeout;
         let serving =
             self.nodes[v].view[n].role == Role::Master && self.nodes[v].slots.count_of(n) > 0;
         if !serving {
@@ -1026,7 +1066,7 @@ impl Cluster {
         let inputs = (
             self.nodes[v].slots.version(),
             self.nodes[v].bus.view_changes,
-            self.config.require_full_coverage,
+            self.nodes[v].config.require_full_coverage,
         );
         let bus = &mut self.nodes[v].bus;
         if bus.state_ok && bus.state_inputs == Some(inputs) {
@@ -1038,7 +1078,7 @@ impl Cluster {
             return; // CLUSTER_WRITABLE_DELAY after a start
         }
         let node = &self.nodes[v];
-        let covered = !self.config.require_full_coverage
+        let covered = !self.nodes[v].config.require_full_coverage
             || (node.slots.unassigned() == 0 && node.slots.owners().all(|o| !node.view[o].fail));
         let size = self.cluster_size(v);
         let reachable = node
@@ -1054,7 +1094,7 @@ impl Cluster {
         if ok == self.nodes[v].bus.state_ok {
             return;
         }
-        let rejoin = self.config.node_timeout.clamp(500, 5_000);
+        let rejoin = self.nodes[v].config.node_timeout.clamp(500, 5_000);
         let recently_minority = self.nodes[v]
             .bus
             .among_minority_time
@@ -1103,18 +1143,22 @@ impl Cluster {
             return;
         };
         let now = self.now;
-        let nt = self.config.node_timeout;
+        let nt = self.nodes[v].config.node_timeout;
         let manual = self.nodes[v].bus.mf_end.is_some() && self.nodes[v].bus.mf_can_start;
         let master_failed = self.nodes[v].view[master].fail;
-        if (!master_failed && !manual) || self.nodes[v].slots.count_of(master) == 0 {
+        // `cluster-replica-no-failover` leaves only the manual failover.
+        let no_failover = self.nodes[v].config.replica_no_failover;
+        if (!manual && (!master_failed || no_failover)) || self.nodes[v].slots.count_of(master) == 0
+        {
             return;
         }
-        if !manual {
+        let factor = self.nodes[v].config.replica_validity_factor;
+        if !manual && factor > 0 {
             let mut data_age = now.saturating_sub(self.nodes[v].bus.master_last_io);
             if data_age > nt {
                 data_age -= nt;
             }
-            if data_age > REPL_PING_PERIOD_MS + nt * VALIDITY_FACTOR {
+            if data_age > REPL_PING_PERIOD_MS + nt.saturating_mul(factor) {
                 return; // "Disconnected from master for longer than allowed."
             }
         }
@@ -1228,7 +1272,7 @@ impl Cluster {
             .bus
             .voted_time
             .get(master)
-            .is_some_and(|t| now - t < 2 * self.config.node_timeout)
+            .is_some_and(|t| now - t < 2 * self.nodes[v].config.node_timeout)
         {
             return;
         }
@@ -1379,6 +1423,8 @@ impl Cluster {
         let now = self.now;
         let node = &mut self.nodes[n];
         node.alive = true;
+        // Settings changed with CONFIG SET and not saved are gone.
+        node.config = node.conf_file.clone();
         node.db = crate::keyspace::Keyspace::default();
         node.repl_offset = 0;
         node.migrating.clear();
@@ -1512,10 +1558,7 @@ fn touch(view: &[PeerView], nodes: impl Iterator<Item = NodeIdx>) {
     for n in nodes {
         let p = &view[n];
         sum = sum.wrapping_add(usize::from(p.known));
-        sum = sum.wrapping_add(match p.role {
-            Role::Master => 0,
-            Role::Replica { of } => of,
-        });
+        sum = sum.wrapping_add(p.role.master().unwrap_or(0));
     }
     std::hint::black_box(sum);
 }

@@ -13,7 +13,7 @@ use crate::list_map::ListMap;
 use crate::cluster::{Cluster, ConnId, NodeIdx};
 use crate::render::render_for;
 use crate::reply::Reply;
-use crate::slot::Slot;
+use crate::routing::HopOutcome;
 
 /// redis-cli -c gives up after this many redirects of one command.
 pub const MAX_REDIRECTS: usize = 16;
@@ -24,6 +24,21 @@ pub struct Hop {
     pub node: NodeIdx,
     pub argv: Vec<Vec<u8>>,
     pub reply: Reply,
+    /// What became of the request, as the core classified it.
+    pub outcome: HopOutcome,
+}
+
+impl Hop {
+    /// Sends `argv` on `conn` (to `node`) and records the hop.
+    fn send(cluster: &mut Cluster, conn: ConnId, node: NodeIdx, argv: Vec<Vec<u8>>) -> Hop {
+        let (reply, outcome) = cluster.execute_hop(conn, &argv);
+        Hop {
+            node,
+            argv,
+            reply,
+            outcome,
+        }
+    }
 }
 
 /// What a command sent through a client produced.
@@ -33,31 +48,6 @@ pub struct Outcome {
     pub hops: Vec<Hop>,
     /// What redis-cli prints, one string per line.
     pub printed: Vec<String>,
-}
-
-/// A MOVED or ASK error, parsed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Redirect {
-    pub slot: Slot,
-    pub port: u16,
-    pub ask: bool,
-}
-
-impl Redirect {
-    pub fn of(reply: &Reply) -> Option<Redirect> {
-        let Reply::Error(text) = reply else {
-            return None;
-        };
-        let mut words = text.split(' ');
-        let ask = match words.next()? {
-            "MOVED" => false,
-            "ASK" => true,
-            _ => return None,
-        };
-        let slot = words.next()?.parse().ok()?;
-        let port = words.next()?.rsplit(':').next()?.parse().ok()?;
-        Some(Redirect { slot, port, ask })
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -133,35 +123,24 @@ impl RedisCli {
             }
             let conn = self.conn(cluster, node);
             if asking {
-                let asking_argv = vec![b"ASKING".to_vec()];
-                let reply = cluster.execute(conn, &asking_argv);
-                outcome.hops.push(Hop {
-                    node,
-                    argv: asking_argv,
-                    reply,
-                });
+                let hop = Hop::send(cluster, conn, node, vec![b"ASKING".to_vec()]);
+                outcome.hops.push(hop);
             }
-            let reply = cluster.execute(conn, argv);
-            outcome.hops.push(Hop {
-                node,
-                argv: argv.to_vec(),
-                reply: reply.clone(),
-            });
-            let redirect = Redirect::of(&reply).filter(|_| self.follow);
-            if let Some(r) = redirect {
-                if let Some(target) = cluster.node_by_port(r.port) {
-                    outcome.printed.push(format!(
-                        "-> Redirected to slot [{}] located at {}",
-                        r.slot, cluster.nodes[target].addr
-                    ));
-                    // redis-cli reconnects: the new connection starts clean.
-                    let fresh = cluster.connect(target);
-                    let run = cluster.nodes[target].runs;
-                    self.conns.insert(target, (fresh, run));
-                    self.current = target;
-                    asking = r.ask;
-                    continue;
-                }
+            let hop = Hop::send(cluster, conn, node, argv.to_vec());
+            let (reply, redirect) = (hop.reply.clone(), hop.outcome.redirect());
+            outcome.hops.push(hop);
+            if let Some((slot, target, ask)) = redirect.filter(|_| self.follow) {
+                outcome.printed.push(format!(
+                    "-> Redirected to slot [{slot}] located at {}",
+                    cluster.nodes[target].addr
+                ));
+                // redis-cli reconnects: the new connection starts clean.
+                let fresh = cluster.connect(target);
+                let run = cluster.nodes[target].runs;
+                self.conns.insert(target, (fresh, run));
+                self.current = target;
+                asking = ask;
+                continue;
             }
             let proto = cluster.conns[conn].proto;
             outcome.printed.push(render_for(argv, &reply, proto));
@@ -288,8 +267,8 @@ impl SmartClient {
     fn refresh(&mut self, cluster: &mut Cluster, from: NodeIdx) -> Hop {
         let argv = vec![b"CLUSTER".to_vec(), b"SLOTS".to_vec()];
         let conn = self.conn(cluster, from);
-        let reply = cluster.execute(conn, &argv);
-        if let Reply::Array(ranges) = &reply {
+        let hop = Hop::send(cluster, conn, from, argv);
+        if let Reply::Array(ranges) = &hop.reply {
             self.slots.iter_mut().for_each(|s| *s = None);
             for range in ranges {
                 let Reply::Array(parts) = range else { continue };
@@ -310,11 +289,7 @@ impl SmartClient {
             }
             self.refreshes += 1;
         }
-        Hop {
-            node: from,
-            argv,
-            reply,
-        }
+        hop
     }
 
     /// The node the client's map says should serve `argv`.
@@ -342,39 +317,27 @@ impl SmartClient {
         for _ in 0..=self.max_redirects {
             let conn = self.conn(cluster, node);
             if asking {
-                let asking_argv = vec![b"ASKING".to_vec()];
-                let reply = cluster.execute(conn, &asking_argv);
-                hops.push(Hop {
-                    node,
-                    argv: asking_argv,
-                    reply,
-                });
+                hops.push(Hop::send(cluster, conn, node, vec![b"ASKING".to_vec()]));
                 asking = false;
             }
-            let reply = cluster.execute(conn, argv);
-            hops.push(Hop {
-                node,
-                argv: argv.to_vec(),
-                reply: reply.clone(),
-            });
-            if let Some(r) = Redirect::of(&reply) {
-                let Some(to) = cluster.node_by_port(r.port) else {
-                    break;
-                };
-                if r.ask {
+            let hop = Hop::send(cluster, conn, node, argv.to_vec());
+            let (reply, outcome) = (hop.reply.clone(), hop.outcome);
+            hops.push(hop);
+            if let Some((slot, to, ask)) = outcome.redirect() {
+                if ask {
                     // ASK is about one key, for one command: the map stays.
                     asking = true;
                 } else {
                     // MOVED: the map is stale. Fix this slot at once and
                     // reload the map from the node that knew better.
-                    self.slots[usize::from(r.slot)] = Some(to);
+                    self.slots[usize::from(slot)] = Some(to);
                     hops.push(self.refresh(cluster, to));
                 }
                 node = to;
                 last = reply;
                 continue;
             }
-            if matches!(&reply, Reply::Error(e) if e.starts_with("TRYAGAIN")) {
+            if outcome == HopOutcome::TryAgain {
                 cluster.advance(backoff);
                 backoff *= 2;
                 last = reply;

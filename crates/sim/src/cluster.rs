@@ -156,38 +156,33 @@ impl std::ops::Index<usize> for SlotTable {
     }
 }
 
-/// The settings of `redis.conf` that change what clients see.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Config {
-    /// `cluster-node-timeout`, ms.
-    pub node_timeout: u64,
-    pub require_full_coverage: bool,
-    pub allow_reads_when_down: bool,
-    pub allow_pubsubshard_when_down: bool,
-    /// `cluster-migration-barrier`: replicas a master keeps before one may
-    /// migrate to an orphaned master.
-    pub migration_barrier: usize,
-    /// `cluster-allow-replica-migration`.
-    pub allow_replica_migration: bool,
-}
-
-impl Default for Config {
-    fn default() -> Config {
-        Config {
-            node_timeout: 15_000,
-            require_full_coverage: true,
-            allow_reads_when_down: false,
-            allow_pubsubshard_when_down: true,
-            migration_barrier: 1,
-            allow_replica_migration: true,
-        }
-    }
-}
+pub use crate::config::Config;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
     Master,
-    Replica { of: NodeIdx },
+    Replica {
+        of: NodeIdx,
+    },
+    /// A replica whose master this node has not been told: what a node
+    /// learned from gossip looks like until it hears from the node itself
+    /// (a gossip entry carries the flags, not the master; Redis creates the
+    /// node with `slaveof` NULL).
+    ReplicaOfUnknown,
+}
+
+impl Role {
+    pub fn is_master(self) -> bool {
+        self == Role::Master
+    }
+
+    /// The master, for a replica whose master is known.
+    pub fn master(self) -> Option<NodeIdx> {
+        match self {
+            Role::Replica { of } => Some(of),
+            Role::Master | Role::ReplicaOfUnknown => None,
+        }
+    }
 }
 
 /// What one node believes about another (or about itself).
@@ -301,6 +296,11 @@ pub struct NodeBus {
     /// them is ignored (Redis's node blacklist, 60 s: the time an operator
     /// has to send FORGET to every node before the others re-teach it).
     pub forgotten_until: ListMap<NodeIdx, u64>,
+    /// `CLUSTER MEET`s in progress (Redis's HANDSHAKE|MEET nodes): the node
+    /// met, and when the handshake started. The node is not known until it
+    /// answers the MEET with a PONG; a handshake not done within
+    /// max(node_timeout, 1 s) is given up.
+    pub handshakes: Vec<Handshake>,
     /// How many peers it flags PFAIL: every PING lists them, and with none
     /// (the usual case) the list need not be searched for.
     pub pfail_peers: usize,
@@ -310,9 +310,23 @@ pub struct NodeBus {
     pub state_inputs: Option<(u64, u64, bool)>,
 }
 
+/// A CLUSTER MEET in progress, on the side of the node that was told to meet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Handshake {
+    pub node: NodeIdx,
+    pub since: u64,
+    /// The MEET went out (on the first cron tick that could connect).
+    pub meet_sent: bool,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
     pub id: String,
+    /// This node's settings, as CONFIG GET shows them.
+    pub config: Config,
+    /// What its redis.conf says: the settings it has after a restart
+    /// (CONFIG SET is forgotten then, unless CONFIG REWRITE saved it).
+    pub conf_file: Config,
     pub addr: Addr,
     /// Cluster bus port: `port + 10000`.
     pub cport: u16,
@@ -397,7 +411,8 @@ pub const INITIAL_REPL_OFFSET: u64 = 14;
 #[derive(Clone, Debug)]
 pub struct Cluster {
     pub nodes: Vec<Node>,
-    pub config: Config,
+    /// The redis.conf a node started later (add-node) is given.
+    pub redis_conf: Config,
     /// Simulated time, ms.
     pub now: u64,
     pub rng: Rng,
@@ -457,6 +472,8 @@ impl Cluster {
                 let port = FIRST_PORT + i as u16;
                 Node {
                     id: rng.node_id(),
+                    config: Config::default(),
+                    conf_file: Config::default(),
                     addr: Addr::loopback(port),
                     cport: port + 10_000,
                     alive: true,
@@ -509,7 +526,7 @@ impl Cluster {
         }
         let mut cluster = Cluster {
             nodes,
-            config: Config::default(),
+            redis_conf: Config::default(),
             now: 0,
             rng,
             conns: Vec::new(),
@@ -525,6 +542,29 @@ impl Cluster {
             cluster.schedule_first_cron(n);
         }
         Ok(cluster)
+    }
+
+    /// Changes a setting everywhere, as an operator who edits every node's
+    /// redis.conf and sends CONFIG SET to each would: every node (alive or
+    /// not), what each keeps after a restart, and what new nodes start with.
+    pub fn set_config(&mut self, change: impl Fn(&mut Config)) {
+        change(&mut self.redis_conf);
+        for node in &mut self.nodes {
+            change(&mut node.config);
+            change(&mut node.conf_file);
+        }
+    }
+
+    /// Sets `name` to `value` as `CONFIG SET name value` would, on every
+    /// node and in every redis.conf: the page's settings take this path, so
+    /// they obey the same parsing and limits as the command.
+    pub fn config_set_everywhere(&mut self, name: &str, value: &str) -> Result<(), crate::Reply> {
+        crate::config::set_one(&mut self.redis_conf, name, value)?;
+        for node in &mut self.nodes {
+            crate::config::set_one(&mut node.config, name, value)?;
+            crate::config::set_one(&mut node.conf_file, name, value)?;
+        }
+        Ok(())
     }
 
     pub fn node_by_port(&self, port: u16) -> Option<NodeIdx> {
@@ -562,6 +602,8 @@ impl Cluster {
         view[me].known = true;
         self.nodes.push(Node {
             id: self.rng.node_id(),
+            config: self.redis_conf.clone(),
+            conf_file: self.redis_conf.clone(),
             addr: Addr::loopback(port),
             cport: port + 10_000,
             alive: true,
@@ -599,7 +641,7 @@ impl Cluster {
     pub fn shown_config_epoch(&self, viewer: NodeIdx, node: NodeIdx) -> u64 {
         let v = &self.nodes[viewer].view;
         match v[node].role {
-            Role::Master => v[node].config_epoch,
+            Role::Master | Role::ReplicaOfUnknown => v[node].config_epoch,
             Role::Replica { of } => v[of].config_epoch,
         }
     }

@@ -11,6 +11,7 @@ pub mod bus;
 pub mod client;
 pub mod cluster;
 pub mod command;
+pub mod config;
 pub mod console;
 pub mod keyspace;
 pub mod layout;

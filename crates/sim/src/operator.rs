@@ -278,7 +278,7 @@ mod tests {
     #[test]
     fn add_node_spawns_the_next_port_and_meets_the_cluster() {
         let mut c = Cluster::create(3, 1, 1).unwrap();
-        c.config.node_timeout = 2_000;
+        c.set_config(|c| c.node_timeout = 2_000);
         c.operate(&Request::AddNode { replica: false });
         let new = c.node_by_port(7006).expect("spawned on 7006");
         c.advance(20_000);

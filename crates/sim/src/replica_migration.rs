@@ -39,7 +39,8 @@ impl Census {
                 }
             }
             Role::Master if !peer.fail => self.masters.push(n),
-            Role::Master => {}
+            // Not in any master's list of replicas (Redis counts those).
+            Role::Master | Role::ReplicaOfUnknown => {}
         }
     }
 }
@@ -50,7 +51,7 @@ impl Cluster {
         let Role::Replica { of: my_master } = self.nodes[v].role(v) else {
             return;
         };
-        if !self.config.allow_replica_migration {
+        if !self.nodes[v].config.allow_replica_migration {
             return;
         }
         let (working, listed) = (&census.working, &census.listed);
@@ -71,7 +72,7 @@ impl Cluster {
             return;
         }
         // clusterHandleSlaveMigration proper.
-        if !node.bus.state_ok || mine <= self.config.migration_barrier {
+        if !node.bus.state_ok || mine as u64 <= node.config.migration_barrier {
             return;
         }
         let now = self.now;

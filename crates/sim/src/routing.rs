@@ -69,6 +69,64 @@ impl Route {
     }
 }
 
+/// What became of one request, as the client sees it: the classification
+/// every hop carries, so that nothing downstream (clients following
+/// redirects, the page's markers and colours) has to read reply text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HopOutcome {
+    /// The node ran the command (or queued it inside MULTI).
+    Served,
+    Moved {
+        slot: Slot,
+        to: NodeIdx,
+    },
+    Ask {
+        slot: Slot,
+        to: NodeIdx,
+    },
+    TryAgain,
+    CrossSlot,
+    /// Any of the three CLUSTERDOWN errors.
+    ClusterDown,
+    /// Any other error: unknown command, arity, WRONGTYPE, a refused
+    /// CLUSTER subcommand, EXECABORT...
+    Error,
+    /// The node's process is gone: the connection was refused.
+    NotConnected,
+}
+
+impl HopOutcome {
+    /// The outcome of a request the router refused (or let through).
+    pub fn of_route(route: Route) -> HopOutcome {
+        match route {
+            Route::Serve { .. } => HopOutcome::Served,
+            Route::Moved { slot, to } => HopOutcome::Moved { slot, to },
+            Route::Ask { slot, to } => HopOutcome::Ask { slot, to },
+            Route::CrossSlot => HopOutcome::CrossSlot,
+            Route::TryAgain => HopOutcome::TryAgain,
+            Route::Down | Route::DownReadOnly | Route::DownUnbound => HopOutcome::ClusterDown,
+        }
+    }
+
+    /// The outcome of a command that ran: served, or refused by itself.
+    pub fn of_reply(reply: &Reply) -> HopOutcome {
+        if reply.is_error() {
+            HopOutcome::Error
+        } else {
+            HopOutcome::Served
+        }
+    }
+
+    /// MOVED or ASK: where the client is sent, and for which slot.
+    pub fn redirect(self) -> Option<(Slot, NodeIdx, bool)> {
+        match self {
+            HopOutcome::Moved { slot, to } => Some((slot, to, false)),
+            HopOutcome::Ask { slot, to } => Some((slot, to, true)),
+            _ => None,
+        }
+    }
+}
+
 /// `getNodeByQuery()` as seen by node `me`.
 pub fn route(cluster: &Cluster, me: NodeIdx, query: &Query, flags: ClientFlags) -> Route {
     let node = &cluster.nodes[me];
@@ -124,10 +182,10 @@ pub fn route(cluster: &Cluster, me: NodeIdx, query: &Query, flags: ClientFlags) 
     // 3. The cluster is down.
     if !cluster.state_ok(me) {
         if query.sharded_pubsub {
-            if !cluster.config.allow_pubsubshard_when_down {
+            if !node.config.allow_pubsubshard_when_down {
                 return Route::Down;
             }
-        } else if !cluster.config.allow_reads_when_down {
+        } else if !node.config.allow_reads_when_down {
             return Route::Down;
         } else if query.write {
             return Route::DownReadOnly;
@@ -240,7 +298,7 @@ mod tests {
             Route::CrossSlot
         );
         assert_eq!(route(&c, 1, &q(&["foo"], false), f), Route::Down);
-        c.config.allow_reads_when_down = true;
+        c.nodes[1].config.allow_reads_when_down = true;
         assert_eq!(route(&c, 1, &q(&["foo"], true), f), Route::DownReadOnly);
         assert_eq!(
             route(&c, 1, &q(&["foo"], false), f),

@@ -26,7 +26,9 @@ pub enum Action {
         conn: ConnId,
         argv: Vec<Vec<u8>>,
     },
-    SetNodeTimeout(u64),
+    /// A setting changed on every node (and in every redis.conf), as
+    /// `CONFIG SET name value` takes it: what the page's settings do.
+    SetConfig(String, String),
     /// A line typed at the console.
     ConsoleLine(String),
     ConsoleMode(crate::console::ClientMode),
@@ -38,10 +40,6 @@ pub enum Action {
     RestoreLink(NodeIdx, NodeIdx),
     /// Extra delay on a link, ms (0: back to normal).
     SlowLink(NodeIdx, NodeIdx, u64),
-    /// `cluster-require-full-coverage`.
-    SetFullCoverage(bool),
-    /// `cluster-allow-reads-when-down`.
-    SetReadsWhenDown(bool),
     /// A `redis-cli --cluster` operation, paced by the operator.
     Operate(crate::operator::Request),
     PauseOperation(bool),
@@ -87,7 +85,11 @@ fn apply(cluster: &mut Cluster, action: &Action) -> Outcome {
         Action::Heal => cluster.heal(),
         Action::Connect(n) => return Outcome::Conn(cluster.connect(*n)),
         Action::Execute { conn, argv } => return Outcome::Reply(cluster.execute(*conn, argv)),
-        Action::SetNodeTimeout(ms) => cluster.config.node_timeout = *ms,
+        Action::SetConfig(name, value) => {
+            if let Err(e) = cluster.config_set_everywhere(name, value) {
+                return Outcome::Reply(e);
+            }
+        }
         Action::ConsoleLine(line) => {
             // The session is taken out while it runs: it drives the cluster.
             let mut console = std::mem::take(&mut cluster.console);
@@ -104,8 +106,6 @@ fn apply(cluster: &mut Cluster, action: &Action) -> Outcome {
         Action::CutLink(a, b) => cluster.cut_link(*a, *b),
         Action::RestoreLink(a, b) => cluster.restore_link(*a, *b),
         Action::SlowLink(a, b, ms) => cluster.slow_link(*a, *b, *ms),
-        Action::SetFullCoverage(on) => cluster.config.require_full_coverage = *on,
-        Action::SetReadsWhenDown(on) => cluster.config.allow_reads_when_down = *on,
         Action::Operate(request) => cluster.operate(request),
         Action::PauseOperation(paused) => cluster.pause_operation(*paused),
         Action::StepOperation => cluster.step_operation(),

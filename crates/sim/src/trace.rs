@@ -90,6 +90,8 @@ pub enum TraceEvent {
         node: NodeIdx,
         argv: Vec<Vec<u8>>,
         reply: crate::reply::Reply,
+        /// What became of it (served, MOVED, ASK...), as the core decided.
+        outcome: crate::routing::HopOutcome,
     },
     /// A user action (kill, restart, partition...).
     Action {

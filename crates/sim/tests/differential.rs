@@ -478,6 +478,27 @@ fn sort_items(r: Reply) -> Reply {
     }
 }
 
+/// Sorts the name/value pairs of a CONFIG GET reply: Redis lists them in
+/// the order of a dict seeded at random when the server starts.
+fn sort_pairs(r: Reply) -> Reply {
+    let key = |p: &(Reply, Reply)| p.0.encode(Protocol::Resp3);
+    match r {
+        Reply::Map(mut pairs) => {
+            pairs.sort_by_key(key);
+            Reply::Map(pairs)
+        }
+        Reply::Array(items) if items.len().is_multiple_of(2) => {
+            let mut pairs: Vec<(Reply, Reply)> = items
+                .chunks(2)
+                .map(|c| (c[0].clone(), c[1].clone()))
+                .collect();
+            pairs.sort_by_key(key);
+            Reply::Array(pairs.into_iter().flat_map(|(k, v)| [k, v]).collect())
+        }
+        other => other,
+    }
+}
+
 /// Blanks the ping-sent and pong-received columns of CLUSTER NODES lines.
 fn zero_node_times(text: &str, sort: bool) -> String {
     let mut lines: Vec<String> = text
@@ -509,6 +530,7 @@ fn normalise(argv: &[Vec<u8>], r: Reply) -> Reply {
         _ => None,
     };
     match (one.as_str(), two.as_str()) {
+        (_, "CONFIG GET") => sort_pairs(r),
         (_, "CLUSTER NODES") => {
             text_of(&r).map_or(r, |t| Reply::Bulk(zero_node_times(&t, true).into_bytes()))
         }
@@ -827,7 +849,7 @@ fn configuration(cluster_nodes: &str) -> Vec<String> {
 fn play(name: &str, text: &str, real: &mut RealCluster) -> (usize, Vec<String>) {
     let mut sim = Cluster::create(3, 1, 1).unwrap();
     // The same configuration as the real nodes (--cluster-node-timeout 2000).
-    sim.config.node_timeout = 2_000;
+    sim.set_config(|c| c.node_timeout = 2_000);
     let sim_ids: Vec<String> = sim.nodes.iter().map(|n| n.id.clone()).collect();
     let mut mapping = Mapping {
         pairs: Vec::new(),

@@ -16,7 +16,7 @@ fn argv(s: &str) -> Vec<Vec<u8>> {
 /// that ping schedules are spread out as in a cluster that has been up.
 fn warm_cluster(seed: u64) -> Cluster {
     let mut sim = Cluster::create(3, 1, seed).unwrap();
-    sim.config.node_timeout = NODE_TIMEOUT;
+    sim.set_config(|c| c.node_timeout = NODE_TIMEOUT);
     sim.advance(10_000 + seed * 7 % 1_000);
     sim
 }
@@ -406,7 +406,7 @@ fn a_replica_migrates_to_an_orphaned_master() {
     /// A warm cluster where 7006 has joined as a second replica of 7000.
     fn two_replicas_on_7000(seed: u64, barrier: usize) -> (Cluster, usize) {
         let mut sim = warm_cluster(seed);
-        sim.config.migration_barrier = barrier;
+        sim.set_config(|c| c.migration_barrier = barrier as u64);
         let extra = sim.spawn_node(7006).unwrap();
         let c = sim.connect(extra);
         assert_eq!(
@@ -464,7 +464,7 @@ fn a_replica_migrates_to_an_orphaned_master() {
 #[test]
 fn a_100_node_cluster_fails_over_with_the_default_node_timeout() {
     let mut sim = Cluster::create(50, 1, 3).unwrap();
-    assert_eq!(sim.config.node_timeout, 15_000);
+    assert_eq!(sim.nodes[0].config.node_timeout, 15_000);
     sim.advance(20_000);
     sim.kill(7);
     let took = until(&mut sim, 60_000, |sim| {

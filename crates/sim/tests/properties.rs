@@ -125,7 +125,7 @@ fn check_live_agree(sim: &Cluster) -> Result<(), String> {
 fn run_schedule(seed: u64) -> (Cluster, Vec<(u64, Action)>) {
     let mut rng = Rng::new(1_000 + seed);
     let mut sim = Cluster::create(3, 1, seed).unwrap();
-    sim.config.node_timeout = 2_000;
+    sim.set_config(|c| c.node_timeout = 2_000);
     sim.advance(5_000);
     let schedule = random_schedule(&mut rng, sim.nodes.len());
     let start = sim.now;

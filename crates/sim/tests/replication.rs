@@ -12,7 +12,7 @@ fn argv(s: &str) -> Vec<Vec<u8>> {
 
 fn cluster() -> Cluster {
     let mut sim = Cluster::create(3, 1, 3).unwrap();
-    sim.config.node_timeout = 2_000;
+    sim.set_config(|c| c.node_timeout = 2_000);
     sim.advance(5_000);
     sim
 }

@@ -25,7 +25,7 @@ fn straight_run(actions: &[(u64, Action)], t: u64) -> Cluster {
 
 fn base() -> Cluster {
     let mut c = Cluster::create(3, 1, 11).unwrap();
-    c.config.node_timeout = 2_000;
+    c.set_config(|c| c.node_timeout = 2_000);
     c
 }
 

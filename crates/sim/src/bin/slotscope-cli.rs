@@ -189,7 +189,7 @@ fn main() -> ExitCode {
         },
     };
     let mut cluster = cluster;
-    cluster.config.node_timeout = options.node_timeout;
+    cluster.set_config(|c| c.node_timeout = options.node_timeout);
     let mut cli = RedisCli::new(0, options.follow);
     let stdout = io::stdout();
     let mut out = stdout.lock();

@@ -4,7 +4,7 @@
 //! and error texts (`clusterCommand`, `clusterCommandSetSlot` in cluster.c).
 
 use crate::bus::MsgKind;
-use crate::cluster::{Cluster, ConnId, NodeIdx, PeerView, Role, SlotTable};
+use crate::cluster::{Cluster, ConnId, NodeIdx, Role, SlotTable};
 use crate::keyspace::parse_i64;
 use crate::reply::{Protocol, Reply};
 use crate::slot::{key_hash_slot, Slot, SLOT_COUNT};
@@ -136,7 +136,7 @@ impl Cluster {
                     String::from_utf8_lossy(&argv[2])
                 ))),
                 Some(n) => {
-                    let (now, max_age) = (self.now, 2 * self.config.node_timeout);
+                    let (now, max_age) = (self.now, 2 * self.nodes[me].config.node_timeout);
                     let count = self.nodes[me].bus.failure_reports(n, now, max_age);
                     Ok(Reply::Integer(count as i64))
                 }
@@ -185,7 +185,7 @@ impl Cluster {
         }
         flags.push(match peer.role {
             Role::Master => "master",
-            Role::Replica { .. } => "slave",
+            Role::Replica { .. } | Role::ReplicaOfUnknown => "slave",
         });
         if peer.pfail {
             flags.push("fail?");
@@ -194,7 +194,7 @@ impl Cluster {
             flags.push("fail");
         }
         let master = match peer.role {
-            Role::Master => "-".to_string(),
+            Role::Master | Role::ReplicaOfUnknown => "-".to_string(),
             Role::Replica { of } => self.nodes[of].id.clone(),
         };
         let pong = if node == viewer { 0 } else { self.now };
@@ -342,9 +342,10 @@ impl Cluster {
         let field = |s: &str| Reply::bulk(s.to_string());
         let node_map = |n: NodeIdx| {
             let node = &self.nodes[n];
-            let role = match v.view[n].role {
-                Role::Master => "master",
-                Role::Replica { .. } => "replica",
+            let role = if v.view[n].role.is_master() {
+                "master"
+            } else {
+                "replica"
             };
             let health = if v.view[n].fail {
                 "fail"
@@ -649,47 +650,24 @@ impl Cluster {
         Ok(Reply::ok())
     }
 
-    /// Makes every node known to `a` or `b` know every other one.
-    pub fn meet(&mut self, a: NodeIdx, b: NodeIdx) {
-        let mut group: Vec<NodeIdx> = self.known(a).chain(self.known(b)).collect();
-        crate::order::sort_by_key(&mut group, |&n| n);
-        group.dedup();
-        group.retain(|&n| self.nodes[n].alive);
-        let epoch = group
-            .iter()
-            .map(|&n| self.nodes[n].current_epoch)
-            .max()
-            .unwrap_or(0);
-        let selves: Vec<(NodeIdx, Role, u64)> = group
-            .iter()
-            .map(|&n| {
-                (
-                    n,
-                    self.nodes[n].view[n].role,
-                    self.nodes[n].view[n].config_epoch,
-                )
-            })
-            .collect();
-        let now = self.now;
-        for &v in &group {
-            let node = &mut self.nodes[v];
-            node.current_epoch = epoch;
-            for &(n, role, config_epoch) in &selves {
-                if n != v && !node.view[n].known {
-                    node.view[n] = PeerView::new(true, role, config_epoch, now);
-                }
-            }
-            node.refresh_known();
+    /// `clusterStartHandshake`: `me` will connect to `target` and send it a
+    /// MEET; `target` adds `me` as it describes itself in that MEET and
+    /// answers PONG, which completes the handshake on `me`'s side. Each then
+    /// learns the rest of the cluster from the other's gossip. (A node
+    /// already known, or a handshake already in progress, needs no new one.)
+    pub fn meet(&mut self, me: NodeIdx, target: NodeIdx) {
+        let node = &mut self.nodes[me];
+        if me == target
+            || node.view[target].known
+            || node.bus.handshakes.iter().any(|h| h.node == target)
+        {
+            return;
         }
-        // The handshake and first PONGs: everyone learns who owns what.
-        for &(m, role, config_epoch) in &selves {
-            if role == Role::Master {
-                let bits = self.nodes[m].slots.claims(m);
-                for &v in &group {
-                    self.apply_claims(v, m, config_epoch, &bits);
-                }
-            }
-        }
+        node.bus.handshakes.push(crate::cluster::Handshake {
+            node: target,
+            since: self.now,
+            meet_sent: false,
+        });
     }
 
     /// `CLUSTER RESET [SOFT|HARD]` (`clusterReset`): forget every other node,
@@ -846,7 +824,7 @@ mod tests {
     #[test]
     fn failover_variants_end_as_in_the_transcript() {
         let mut c = Cluster::create(3, 1, 1).unwrap();
-        c.config.node_timeout = 2_000;
+        c.set_config(|c| c.node_timeout = 2_000);
         let mut cli = RedisCli::new(0, false);
         send(&mut c, &mut cli, 7000, "SET bar value-of-bar");
         assert_eq!(

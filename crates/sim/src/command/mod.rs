@@ -10,7 +10,7 @@ pub mod table;
 
 use crate::cluster::{Cluster, ConnId, NodeIdx, Role};
 use crate::reply::{Protocol, Reply};
-use crate::routing::{route, ClientFlags, Query};
+use crate::routing::{route, ClientFlags, HopOutcome, Query};
 use table::{key_positions, lookup, CommandSpec, Lookup};
 
 /// Commands that run even inside MULTI instead of being queued.
@@ -78,9 +78,14 @@ impl Cluster {
     /// Sends one command on connection `conn` and returns the node's reply;
     /// the request and its reply go into the trace (a client hop).
     pub fn execute(&mut self, conn: ConnId, argv: &[Vec<u8>]) -> Reply {
+        self.execute_hop(conn, argv).0
+    }
+
+    /// `execute`, with what became of the request (served, MOVED, ASK...).
+    pub fn execute_hop(&mut self, conn: ConnId, argv: &[Vec<u8>]) -> (Reply, HopOutcome) {
         let sent = self.now;
         let node = self.conns[conn].node;
-        let reply = self.execute_command(conn, argv);
+        let (reply, outcome) = self.execute_command(conn, argv);
         self.trace.push(crate::trace::TraceEvent::Command {
             at: sent,
             replied: self.now,
@@ -88,22 +93,24 @@ impl Cluster {
             node,
             argv: argv.to_vec(),
             reply: reply.clone(),
+            outcome,
         });
-        reply
+        (reply, outcome)
     }
 
     /// `execute` without the trace. An empty `argv` gets an error, as
     /// nothing was sent.
-    fn execute_command(&mut self, conn: ConnId, argv: &[Vec<u8>]) -> Reply {
+    fn execute_command(&mut self, conn: ConnId, argv: &[Vec<u8>]) -> (Reply, HopOutcome) {
         if argv.is_empty() {
-            return Reply::Error("ERR empty command".into());
+            return (Reply::Error("ERR empty command".into()), HopOutcome::Error);
         }
         let me = self.conns[conn].node;
         if !self.nodes[me].alive {
-            return Reply::Error(format!(
+            let refused = Reply::Error(format!(
                 "ERR Could not connect to Redis at {}: Connection refused",
                 self.nodes[me].addr
             ));
+            return (refused, HopOutcome::NotConnected);
         }
         // A stopped process, or clients paused by a manual failover, hold
         // the command until they resume: simulated time passes meanwhile.
@@ -127,7 +134,7 @@ impl Cluster {
                 self.nodes[me].bus.clients_paused_until = None;
             }
         }
-        let reply = self.process(conn, argv);
+        let (reply, outcome) = self.process(conn, argv);
         self.update_state(me);
         // ASKING is one-shot: cleared after any command but ASKING itself,
         // unless inside MULTI (then it lasts until EXEC).
@@ -136,16 +143,16 @@ impl Cluster {
         if !is_asking && c.multi.is_none() {
             c.asking = false;
         }
-        reply
+        (reply, outcome)
     }
 
-    fn process(&mut self, conn: ConnId, argv: &[Vec<u8>]) -> Reply {
+    fn process(&mut self, conn: ConnId, argv: &[Vec<u8>]) -> (Reply, HopOutcome) {
         let me = self.conns[conn].node;
         let spec = match lookup_error(argv) {
             Ok(spec) => spec,
             Err(e) => {
                 self.flag_transaction(conn);
-                return e;
+                return (e, HopOutcome::Error);
             }
         };
 
@@ -193,7 +200,7 @@ impl Cluster {
                 } else {
                     self.flag_transaction(conn);
                 }
-                return error;
+                return (error, HopOutcome::of_route(r));
             }
         }
 
@@ -201,9 +208,11 @@ impl Cluster {
             if let Some(q) = self.conns[conn].multi.as_mut() {
                 q.push(argv.to_vec());
             }
-            return Reply::Status("QUEUED".into());
+            return (Reply::Status("QUEUED".into()), HopOutcome::Served);
         }
-        self.call(conn, spec, argv)
+        let reply = self.call(conn, spec, argv);
+        let outcome = HopOutcome::of_reply(&reply);
+        (reply, outcome)
     }
 
     /// A refused command inside MULTI makes EXEC abort.
@@ -293,6 +302,19 @@ impl Cluster {
             "role" => self.role(me),
             "cluster" => Reply::Error("ERR unknown subcommand".into()),
             name if name.starts_with("cluster|") => self.cluster_command(conn, spec, argv),
+            "config|get" => crate::config::get(&self.nodes[me].config, &argv[2..]),
+            "config|set" => match crate::config::set(&mut self.nodes[me].config, &argv[2..]) {
+                Ok(()) => Reply::ok(),
+                Err(e) => e,
+            },
+            "config|rewrite" => {
+                // The node's redis.conf now holds what CONFIG SET changed.
+                let node = &mut self.nodes[me];
+                node.conf_file = node.config.clone();
+                Reply::ok()
+            }
+            "config|resetstat" => Reply::ok(),
+            "config|help" => crate::config::help(),
             "migrate" => self.migrate(me, argv),
             "eval" | "evalsha" => self.eval(conn, spec.name == "evalsha", argv),
             "dump" | "object|freq" | "object|idletime" | "object|refcount" | "object|help" => {
@@ -527,9 +549,10 @@ impl Cluster {
                 );
             }
         }
-        let role = match self.nodes[me].role(me) {
-            Role::Master => "master",
-            Role::Replica { .. } => "replica",
+        let role = if self.nodes[me].role(me).is_master() {
+            "master"
+        } else {
+            "replica"
         };
         let field = |k: &str| Reply::bulk(k.to_string());
         Reply::Map(vec![
@@ -591,8 +614,9 @@ impl Cluster {
     /// `[slave, master ip, master port, state, offset]`.
     fn role(&self, me: NodeIdx) -> Reply {
         let node = &self.nodes[me];
-        match node.role(me) {
-            Role::Master => Reply::Array(vec![
+        // (A node always knows its own master: `None` is a master.)
+        match node.role(me).master() {
+            None => Reply::Array(vec![
                 Reply::bulk("master"),
                 Reply::Integer(node.repl_offset as i64),
                 Reply::Array(
@@ -612,7 +636,7 @@ impl Cluster {
                         .collect(),
                 ),
             ]),
-            Role::Replica { of } => {
+            Some(of) => {
                 let m = &self.nodes[of];
                 Reply::Array(vec![
                     Reply::bulk("slave"),
@@ -637,8 +661,8 @@ impl Cluster {
                 .collect()
         };
         let mut lines: Vec<String> = Vec::new();
-        let replid_owner = match node.role(me) {
-            Role::Master => {
+        let replid_owner = match node.role(me).master() {
+            None => {
                 let replicas = replicas_of(me);
                 lines.push("role:master".into());
                 lines.push(format!("connected_slaves:{}", replicas.len()));
@@ -651,7 +675,7 @@ impl Cluster {
                 }
                 me
             }
-            Role::Replica { of } => {
+            Some(of) => {
                 let m = &self.nodes[of];
                 lines.push("role:slave".into());
                 lines.push(format!("master_host:{}", m.addr.ip));

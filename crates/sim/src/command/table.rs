@@ -101,6 +101,14 @@ pub static CLUSTER_SUBCOMMANDS: &[CommandSpec] = &[
     cmd("cluster|slots", 2, R, NONE),
 ];
 
+pub static CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
+    cmd("config|get", -3, R, NONE),
+    cmd("config|help", 2, R, NONE),
+    cmd("config|resetstat", 2, R, NONE),
+    cmd("config|rewrite", 2, R, NONE),
+    cmd("config|set", -4, R, NONE),
+];
+
 pub static OBJECT_SUBCOMMANDS: &[CommandSpec] = &[
     cmd("object|encoding", 3, R, K2),
     cmd("object|freq", 3, R, K2),
@@ -116,6 +124,10 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         subcommands: CLUSTER_SUBCOMMANDS,
         ..cmd("cluster", -2, R, NONE)
+    },
+    CommandSpec {
+        subcommands: CONFIG_SUBCOMMANDS,
+        ..cmd("config", -2, R, NONE)
     },
     cmd("dbsize", 1, R, NONE),
     cmd("decr", 2, W, K1),
