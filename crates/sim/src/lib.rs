@@ -16,11 +16,11 @@ pub mod console;
 pub mod keyspace;
 pub mod layout;
 pub mod list_map;
-pub mod network;
 pub mod operator;
 pub mod order;
 pub mod render;
 pub mod replica_migration;
+pub mod replication;
 pub mod reply;
 pub mod resharding;
 pub mod rng;
@@ -29,6 +29,10 @@ pub mod script;
 pub mod slot;
 pub mod timeline;
 pub mod trace;
+pub mod world;
+
+/// The network lives in the world; the old path still names it.
+pub use world::network;
 
 /// The Redis version whose behaviour the simulator reproduces.
 pub const REDIS_VERSION: &str = "7.0.15";

@@ -1,0 +1,323 @@
+//! The cluster bus (Redis's `cluster_legacy.c`), one concept per file:
+//! `msg` (the wire types and sending), `gossip` (`clusterProcessGossipSection`),
+//! `failure` (PFAIL, failure reports, FAIL, `cluster_state`), `election`
+//! (`clusterHandleSlaveFailover`, votes), `manual_failover` (CLUSTER
+//! FAILOVER), `config_epoch` (roles, slot claims, UPDATE, epoch collisions).
+//! This file holds what ties them together: `clusterCron` every 100 ms and
+//! `clusterProcessPacket` for each message a node receives.
+//!
+//! Everything happens in events taken from one queue in time order (ties
+//! in the order they were scheduled: `world::queue`), and every random
+//! choice comes from the cluster's seeded RNG: the same seed and actions
+//! give the same run.
+
+pub mod config_epoch;
+pub mod election;
+pub mod failure;
+pub mod gossip;
+pub mod manual_failover;
+pub mod msg;
+
+pub(crate) use crate::world::queue::{Event, Scheduled};
+pub use msg::{Gossip, Msg, MsgKind, SlotBits, MSG_KINDS};
+
+use crate::cluster::{Cluster, NodeIdx, PeerView, Role};
+use crate::trace::TraceEvent;
+
+/// `clusterCron` runs every 100 ms (`server.c: run_with_period(100)`).
+pub const CRON_PERIOD_MS: u64 = 100;
+
+/// `CLUSTER_BLACKLIST_TTL`: how long gossip about a forgotten node is ignored.
+pub const BLACKLIST_TTL_MS: u64 = 60_000;
+/// `repl-ping-replica-period`: the master pings its replicas every 10 s.
+pub const REPL_PING_PERIOD_MS: u64 = 10_000;
+/// `CLUSTER_MF_TIMEOUT`.
+pub const MF_TIMEOUT_MS: u64 = 5_000;
+
+impl Cluster {
+    /// `clusterCron`, every 100 ms on every live node.
+    pub(crate) fn cron(&mut self, v: NodeIdx) {
+        let nt = self.nodes[v].config.node_timeout;
+        let now = self.now;
+        self.nodes[v].bus.cron_iter += 1;
+        let iter = self.nodes[v].bus.cron_iter;
+        let count = self.nodes[v].known_list.len();
+
+        // About once a second, ping the oldest-ponged of 5 random nodes.
+        if iter.is_multiple_of(10) && count > 1 {
+            let mut best: Option<NodeIdx> = None;
+            for _ in 0..5 {
+                let n = self.nodes[v].known_list[self.rng.below(count as u64) as usize];
+                let p = &self.nodes[v].view[n];
+                if n == v || p.ping_sent != 0 {
+                    continue;
+                }
+                if best.is_none_or(|b| p.pong_received < self.nodes[v].view[b].pong_received) {
+                    best = Some(n);
+                }
+            }
+            if let Some(n) = best {
+                self.send_ping(v, n, MsgKind::Ping);
+            }
+        }
+
+        self.handle_handshakes(v);
+
+        // (Nothing below changes which nodes `v` knows.)
+        // A replica counts, on the way, the working replicas of each master
+        // (for replica migration), as Redis's cron loop does.
+        let is_replica = matches!(self.nodes[v].role(v), Role::Replica { .. });
+        let mut census = crate::replica_migration::Census::default();
+        if is_replica {
+            census = crate::replica_migration::Census::new(self.nodes.len());
+        }
+        for i in 0..count {
+            let n = self.nodes[v].known_list[i];
+            if is_replica {
+                census.count(n, &self.nodes[v].view[n]);
+            }
+            if n == v {
+                continue;
+            }
+            // `clusterNodeCronHandleReconnect`: connect where there is no
+            // link; a new link starts with a PING (keeping the time of a
+            // PING still unanswered, so failure detection is not reset).
+            if !self.nodes[v].view[n].link && self.nodes[n].alive && self.network.connected(v, n) {
+                let old_ping_sent = self.nodes[v].view[n].ping_sent;
+                let p = &mut self.nodes[v].view[n];
+                p.link = true;
+                p.link_since = now;
+                self.send_ping(v, n, MsgKind::Ping);
+                if old_ping_sent != 0 {
+                    self.nodes[v].view[n].ping_sent = old_ping_sent;
+                }
+            }
+            // A link with a PING unanswered and nothing received for NT/2
+            // is dropped, to be reconnected next tick.
+            let p = &mut self.nodes[v].view[n];
+            if p.link
+                && now - p.link_since > nt
+                && p.ping_sent != 0
+                && now - p.ping_sent > nt / 2
+                && now.saturating_sub(p.data_received) > nt / 2
+            {
+                p.link = false;
+            }
+            let p = &self.nodes[v].view[n];
+            // Keep every link fresh: ping what has been quiet for NT/2.
+            // (Without a link, Redis has just started connecting again and
+            // queues the PING on the connecting link: it is lost if the
+            // connection fails, but `ping_sent` is set, which is how a dead
+            // node ends up PFAIL.)
+            if p.ping_sent == 0 && now as i64 - p.pong_received > (nt / 2) as i64 {
+                self.send_ping(v, n, MsgKind::Ping);
+            }
+            // A master in manual failover pings its replica every tick.
+            if self.nodes[v].bus.mf_replica == Some(n) && self.nodes[v].bus.mf_end.is_some() {
+                self.send_ping(v, n, MsgKind::Ping);
+            }
+            let p = &self.nodes[v].view[n];
+            if p.ping_sent == 0 {
+                continue;
+            }
+            let delay = (now - p.ping_sent).min(now.saturating_sub(p.data_received));
+            if delay > nt && !p.pfail && !p.fail {
+                self.set_flags(v, n, true, false);
+            }
+        }
+
+        // Manual failover timeouts.
+        if let Some(end) = self.nodes[v].bus.mf_end {
+            if now > end {
+                self.log(v, "Manual failover timed out.".into());
+                self.reset_manual_failover(v);
+            }
+        }
+        if let Role::Replica { of } = self.nodes[v].role(v) {
+            self.handle_manual_failover(v);
+            self.handle_replica_failover(v);
+            self.handle_replica_migration(v, &census);
+            // A broken replication link is re-established (a full resync)
+            // as soon as the master is reachable.
+            if self.nodes[of].alive && self.network.connected(v, of) {
+                self.nodes[v].bus.master_last_io = now;
+                if self.nodes[v].bus.repl_broken {
+                    self.full_sync(v, of);
+                }
+            }
+        } else if iter.is_multiple_of(REPL_PING_PERIOD_MS / CRON_PERIOD_MS) {
+            // The replication PING every repl-ping-replica-period (14 bytes).
+            self.replicate_ping(v);
+        }
+        self.update_state(v);
+    }
+
+    /// Nodes in handshake (`clusterCron`): connect and send the MEET; give
+    /// up on a handshake older than max(node_timeout, 1 s), as Redis deletes
+    /// the handshake node then.
+    pub(crate) fn handle_handshakes(&mut self, v: NodeIdx) {
+        if self.nodes[v].bus.handshakes.is_empty() {
+            return;
+        }
+        let now = self.now;
+        let timeout = self.nodes[v].config.node_timeout.max(1_000);
+        let mut pending = std::mem::take(&mut self.nodes[v].bus.handshakes);
+        pending.retain(|h| now.saturating_sub(h.since) <= timeout);
+        for h in &mut pending {
+            // The connection succeeds only if the process is up and the
+            // network lets it through (the world's answer to a connect).
+            if !h.meet_sent && self.nodes[h.node].alive && self.network.connected(v, h.node) {
+                h.meet_sent = true;
+                self.send_ping(v, h.node, MsgKind::Meet);
+            }
+        }
+        self.nodes[v].bus.handshakes = pending;
+    }
+
+    /// `clusterProcessPacket`.
+    pub(crate) fn process_packet(&mut self, v: NodeIdx, msg: &Msg) {
+        let s = msg.sender;
+        let now = self.now;
+        if !self.nodes[v].view[s].known {
+            // Unknown senders are ignored, unless they MEET us, or answer
+            // our MEET (the PONG that completes a handshake). What we then
+            // know of the sender is what its header says.
+            let met = self.nodes[v]
+                .bus
+                .handshakes
+                .iter()
+                .position(|h| h.node == s);
+            let answered = msg.kind == MsgKind::Pong && met.is_some();
+            if msg.kind != MsgKind::Meet && !answered {
+                return;
+            }
+            if let Some(i) = met {
+                self.nodes[v].bus.handshakes.remove(i);
+            }
+            let role = msg.master.map_or(Role::Master, |m| Role::Replica { of: m });
+            let mut peer = PeerView::new(true, role, msg.config_epoch, now);
+            if answered {
+                // The handshake's connection becomes the node's link.
+                peer.link = true;
+                peer.link_since = now;
+            }
+            self.nodes[v].view[s] = peer;
+            self.nodes[v].refresh_known();
+        }
+        self.nodes[v].view[s].data_received = now;
+        self.nodes[v].view[s].repl_offset = msg.offset;
+
+        // Epochs.
+        if msg.current_epoch > self.nodes[v].current_epoch {
+            self.nodes[v].current_epoch = msg.current_epoch;
+            self.trace_epochs(v);
+        }
+        if msg.config_epoch > self.nodes[v].view[s].config_epoch {
+            self.nodes[v].view[s].config_epoch = msg.config_epoch;
+        }
+
+        match msg.kind {
+            MsgKind::Ping | MsgKind::Meet => {
+                self.send_ping(v, s, MsgKind::Pong);
+            }
+            MsgKind::Pong => {
+                let p = &mut self.nodes[v].view[s];
+                p.pong_received = now as i64;
+                p.ping_sent = 0;
+                if p.pfail {
+                    self.set_flags(v, s, false, false);
+                } else if p.fail {
+                    self.clear_failure_if_needed(v, s);
+                }
+            }
+            _ => {}
+        }
+
+        if matches!(msg.kind, MsgKind::Ping | MsgKind::Pong | MsgKind::Meet) {
+            self.learn_role(v, s, msg.master);
+            self.check_claims(v, msg);
+            self.handle_config_epoch_collision(v, msg);
+            self.process_gossip(v, msg);
+            // A paused master tells its replica the offset to reach.
+            if msg.paused
+                && self.nodes[v].role(v) == (Role::Replica { of: s })
+                && self.nodes[v].bus.mf_end.is_some()
+            {
+                self.nodes[v].bus.mf_master_offset = Some(msg.offset);
+                self.handle_manual_failover(v);
+            }
+        }
+
+        match msg.kind {
+            MsgKind::Fail => {
+                if let Some(n) = msg.about {
+                    let p = &self.nodes[v].view[n];
+                    if n != v && p.known && !p.fail {
+                        self.log(
+                            v,
+                            format!(
+                                "FAIL message received from {} about {}",
+                                self.short(s),
+                                self.short(n)
+                            ),
+                        );
+                        self.set_flags(v, n, false, true);
+                        self.nodes[v].bus.fail_time.insert(n, now);
+                    }
+                }
+            }
+            MsgKind::Update => {
+                if let (Some(n), Some((epoch, bits))) = (msg.about, msg.update.clone()) {
+                    if self.nodes[v].view[n].config_epoch < epoch {
+                        if self.nodes[v].view[n].role != Role::Master {
+                            self.set_role(v, n, Role::Master);
+                        }
+                        self.nodes[v].view[n].config_epoch = epoch;
+                        self.apply_claims(v, n, epoch, &bits);
+                    }
+                }
+            }
+            MsgKind::AuthRequest => self.handle_auth_request(v, msg),
+            MsgKind::AuthAck => {
+                let bus = &self.nodes[v].bus;
+                let sender_serves = self.nodes[v].slots.count_of(s) > 0;
+                if sender_serves
+                    && msg.current_epoch >= bus.failover_auth_epoch
+                    && bus.failover_auth_sent
+                {
+                    self.nodes[v].bus.failover_auth_count += 1;
+                    // clusterDoBeforeSleep(CLUSTER_TODO_HANDLE_FAILOVER)
+                    self.handle_replica_failover(v);
+                }
+            }
+            MsgKind::MfStart
+                if self.nodes[v].role(v) == Role::Master
+                    && self.nodes[v].view[s].role == (Role::Replica { of: v }) =>
+            {
+                {
+                    self.log(
+                        v,
+                        format!("Manual failover requested by replica {}.", self.short(s)),
+                    );
+                    let bus = &mut self.nodes[v].bus;
+                    bus.mf_end = Some(now + MF_TIMEOUT_MS);
+                    bus.mf_replica = Some(s);
+                    // Client writes are held for twice the manual failover timeout.
+                    bus.clients_paused_until = Some(now + 2 * MF_TIMEOUT_MS);
+                    self.send_ping(v, s, MsgKind::Ping);
+                }
+            }
+            _ => {}
+        }
+        self.update_state(v);
+    }
+
+    pub(crate) fn log(&mut self, node: NodeIdx, text: String) {
+        let at = self.now;
+        self.trace.push(TraceEvent::Log { at, node, text });
+    }
+
+    pub(crate) fn short(&self, n: NodeIdx) -> String {
+        format!("{} ({})", &self.nodes[n].id[..8], self.nodes[n].addr)
+    }
+}

@@ -1,0 +1,167 @@
+//! Simulated time: one queue of events (cron ticks, messages in flight,
+//! replication entries) taken in time order, ties in scheduling order.
+
+use std::cmp::Ordering;
+use std::rc::Rc;
+
+use crate::bus::{Msg, CRON_PERIOD_MS};
+use crate::cluster::{Cluster, NodeIdx};
+use crate::trace::TraceEvent;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Event {
+    /// A `clusterCron` tick of one run of the node's process (ticks of a
+    /// process killed since are ignored).
+    Cron { node: NodeIdx, run: u32 },
+    Deliver {
+        from: NodeIdx,
+        to: NodeIdx,
+        msg: Rc<Msg>,
+    },
+    /// An entry of a master's replication stream reaching a replica.
+    Replicate {
+        master: NodeIdx,
+        replica: NodeIdx,
+        argv: Rc<[Vec<u8>]>,
+        /// The stream offset at the end of this entry, and its size.
+        end: u64,
+        bytes: u64,
+        write: bool,
+    },
+}
+
+impl Event {
+    /// The node that handles the event.
+    fn node(&self) -> NodeIdx {
+        match self {
+            Event::Cron { node, .. } => *node,
+            Event::Deliver { to, .. } => *to,
+            Event::Replicate { replica, .. } => *replica,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Scheduled {
+    pub at: u64,
+    pub seq: u64,
+    pub event: Event,
+}
+
+impl Ord for Scheduled {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // BinaryHeap is a max-heap: the earliest event must compare greatest.
+        (other.at, other.seq).cmp(&(self.at, self.seq))
+    }
+}
+
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Cluster {
+    pub(crate) fn schedule(&mut self, at: u64, event: Event) {
+        self.seq += 1;
+        let seq = self.seq;
+        self.queue.push(Scheduled { at, seq, event });
+    }
+
+    /// The first cron tick of a node, at a random phase within 100 ms.
+    pub(crate) fn schedule_first_cron(&mut self, node: NodeIdx) {
+        let at = self.now + self.rng.below(CRON_PERIOD_MS);
+        let run = self.nodes[node].runs;
+        self.schedule(at, Event::Cron { node, run });
+    }
+
+    /// When the next event happens, if any.
+    pub fn next_event_time(&self) -> Option<u64> {
+        let queued = self.queue.peek().map(|s| s.at);
+        match (queued, self.operator.due()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Runs every event up to simulated time `t`, then sets the clock to `t`.
+    pub fn advance_to(&mut self, t: u64) {
+        while self.next_event_time().is_some_and(|at| at <= t) {
+            self.step();
+        }
+        self.now = self.now.max(t);
+    }
+
+    /// Lets `ms` of simulated time pass.
+    pub fn advance(&mut self, ms: u64) {
+        self.advance_to(self.now.saturating_add(ms));
+    }
+
+    /// Runs the next event; returns its time, or None if nothing is queued.
+    pub fn step(&mut self) -> Option<u64> {
+        // The operator's next command, if it comes before every queued event
+        // (a tie goes to the queue: those events were scheduled first).
+        if let Some(due) = self.operator.due() {
+            if self.queue.peek().is_none_or(|s| s.at > due) {
+                self.now = self.now.max(due);
+                self.step_operation();
+                return Some(due);
+            }
+        }
+        let Scheduled { at, event, .. } = self.queue.pop()?;
+        self.now = self.now.max(at);
+        // A stopped process handles nothing: the event waits until it resumes.
+        if let Some(until) = self.paused(event.node()) {
+            self.schedule(until, event);
+            return Some(at);
+        }
+        match event {
+            Event::Cron { node: n, run } => {
+                // Ticks of a process killed since are dropped.
+                if run == self.nodes[n].runs && self.nodes[n].alive {
+                    self.cron(n);
+                    self.schedule(at + CRON_PERIOD_MS, Event::Cron { node: n, run });
+                }
+            }
+            Event::Replicate {
+                master,
+                replica,
+                argv,
+                end,
+                bytes,
+                write,
+            } => self.apply_replicated(master, replica, &argv, end, bytes, write),
+            Event::Deliver { from, to, msg } => {
+                if !self.nodes[to].alive {
+                    self.trace.push(TraceEvent::Dropped {
+                        at,
+                        from,
+                        to,
+                        kind: msg.kind,
+                        reason: crate::network::DropReason::Dead,
+                    });
+                } else {
+                    self.trace.push(TraceEvent::Delivered {
+                        at,
+                        from,
+                        to,
+                        kind: msg.kind,
+                    });
+                    self.nodes[to].bus.stats_received[msg.kind as usize] += 1;
+                    self.process_packet(to, &msg);
+                }
+            }
+        }
+        Some(at)
+    }
+
+    pub(crate) fn paused(&mut self, n: NodeIdx) -> Option<u64> {
+        match self.nodes[n].bus.paused_until {
+            Some(until) if until > self.now => Some(until),
+            Some(_) => {
+                self.nodes[n].bus.paused_until = None;
+                None
+            }
+            None => None,
+        }
+    }
+}
