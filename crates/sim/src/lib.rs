@@ -16,6 +16,7 @@ pub mod console;
 pub mod keyspace;
 pub mod layout;
 pub mod list_map;
+pub mod node;
 pub mod operator;
 pub mod order;
 pub mod render;

@@ -5,7 +5,7 @@
 //! node ID among those of the best-served masters moves, and only after the
 //! orphan has been orphaned for 5 s.
 
-use crate::cluster::{Cluster, NodeIdx, PeerView, Role};
+use crate::node::{Io, Node, NodeIdx, PeerView, Role};
 
 /// `CLUSTER_SLAVE_MIGRATION_DELAY`.
 pub const MIGRATION_DELAY_MS: u64 = 5_000;
@@ -45,18 +45,18 @@ impl Census {
     }
 }
 
-impl Cluster {
+impl Node {
     /// Part of replica `v`'s cron, after its loop over the known nodes.
-    pub(crate) fn handle_replica_migration(&mut self, v: NodeIdx, census: &Census) {
-        let Role::Replica { of: my_master } = self.nodes[v].role(v) else {
+    pub(crate) fn handle_replica_migration(&mut self, io: &mut dyn Io, census: &Census) {
+        let Role::Replica { of: my_master } = self.role(self.me) else {
             return;
         };
-        if !self.nodes[v].config.allow_replica_migration {
+        if !self.config.allow_replica_migration {
             return;
         }
         let (working, listed) = (&census.working, &census.listed);
-        let view = &self.nodes[v].view;
-        let node = &self.nodes[v];
+        let view = &self.view;
+        let node = &*self;
         let is_master = |m: NodeIdx| view[m].role == Role::Master && !view[m].fail;
         // Known to have had replicas (`CLUSTER_NODE_MIGRATE_TO`): one still
         // listed, failed or not, or the flag kept since.
@@ -75,19 +75,19 @@ impl Cluster {
         if !node.bus.state_ok || mine as u64 <= node.config.migration_barrier {
             return;
         }
-        let now = self.now;
+        let now = io.now();
         let target = masters
             .iter()
             .copied()
             .find(|&m| working[m] == 0 && had_replicas(m) && node.slots.count_of(m) > 0);
         // The candidate: the smallest ID among the replicas of the masters
         // with the most working replicas (myself included).
-        let mut candidate = v;
-        for r in self.known(v) {
+        let mut candidate = self.me;
+        for r in self.known() {
             if let Role::Replica { of } = view[r].role {
                 if is_master(of)
                     && working[of] == max_replicas
-                    && self.nodes[r].id < self.nodes[candidate].id
+                    && self.id_of(io, r) < self.id_of(io, candidate)
                 {
                     candidate = r;
                 }
@@ -98,7 +98,7 @@ impl Cluster {
             .copied()
             .filter(|&m| working[m] == 0 && had_replicas(m))
             .collect();
-        let bus = &mut self.nodes[v].bus;
+        let bus = &mut self.bus;
         bus.orphaned_since.retain(|m| orphans.contains(&m));
         for m in orphans {
             bus.orphaned_since.get_or_insert(m, now);
@@ -107,14 +107,14 @@ impl Cluster {
         let Some(since) = bus.orphaned_since.get(target) else {
             return;
         };
-        if candidate == v && now - since > MIGRATION_DELAY_MS {
-            let text = format!("Migrating to orphaned master {}", self.nodes[target].id);
-            self.trace.push(crate::trace::TraceEvent::Log {
+        if candidate == self.me && now - since > MIGRATION_DELAY_MS {
+            let text = format!("Migrating to orphaned master {}", io.id_of(target));
+            io.trace(crate::trace::TraceEvent::Log {
                 at: now,
-                node: v,
+                node: self.me,
                 text,
             });
-            self.become_replica(v, target);
+            self.become_replica(io, target);
         }
     }
 }

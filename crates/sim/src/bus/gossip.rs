@@ -2,21 +2,21 @@
 //! of a PING, PONG or MEET — failure reports from masters, fresher pong
 //! times, and nodes it did not know (added with the gossiped flags only).
 
-use crate::cluster::{Cluster, NodeIdx, PeerView, Role};
+use crate::node::{Io, Node, PeerView, Role};
 
 use super::msg::touch;
 use super::*;
 
-impl Cluster {
+impl Node {
     /// `clusterProcessGossipSection`.
-    pub(crate) fn process_gossip(&mut self, v: NodeIdx, msg: &Msg) {
+    pub(crate) fn process_gossip(&mut self, io: &mut dyn Io, msg: &Msg) {
         let s = msg.sender;
-        let now = self.now;
-        touch(&self.nodes[v].view, msg.gossip.iter().map(|g| g.node));
-        let sender_is_master = self.nodes[v].view[s].role == Role::Master;
+        let now = io.now();
+        touch(&self.view, msg.gossip.iter().map(|g| g.node));
+        let sender_is_master = self.view[s].role == Role::Master;
         for g in &msg.gossip {
             let n = g.node;
-            if !self.nodes[v].view[n].known {
+            if !self.view[n].known {
                 // `clusterProcessGossipSection`: a node a known sender
                 // describes is added under its real ID with the gossiped
                 // flags (unless blacklisted: forgotten less than a minute
@@ -24,40 +24,36 @@ impl Cluster {
                 // its epoch: a replica's master stays unknown until the node
                 // itself tells us (its first PING or PONG), and cron then
                 // connects to it and pings it.
-                let forgotten = self.nodes[v]
-                    .bus
-                    .forgotten_until
-                    .get(n)
-                    .is_some_and(|t| now < t);
-                if n != v && !g.fail && !forgotten {
+                let forgotten = self.bus.forgotten_until.get(n).is_some_and(|t| now < t);
+                if n != self.me && !g.fail && !forgotten {
                     let role = if g.master {
                         Role::Master
                     } else {
                         Role::ReplicaOfUnknown
                     };
-                    self.nodes[v].view[n] = PeerView::new(true, role, 0, now);
-                    self.nodes[v].refresh_known();
+                    self.view[n] = PeerView::new(true, role, 0, now);
+                    self.refresh_known();
                     if g.pfail {
-                        self.set_flags(v, n, true, false);
+                        self.set_flags(io, n, true, false);
                     }
                 }
                 continue;
             }
-            if sender_is_master && n != v {
+            if sender_is_master && n != self.me {
                 if g.pfail || g.fail {
-                    let reports = &mut self.nodes[v].bus.fail_reports;
+                    let reports = &mut self.bus.fail_reports;
                     match reports.iter_mut().find(|r| r.0 == n && r.1 == s) {
                         Some(report) => report.2 = now,
                         None => reports.push((n, s, now)),
                     }
-                    self.mark_failing_if_needed(v, n);
+                    self.mark_failing_if_needed(io, n);
                 } else {
-                    let reports = &mut self.nodes[v].bus.fail_reports;
+                    let reports = &mut self.bus.fail_reports;
                     reports.retain(|r| r.0 != n || r.1 != s);
                 }
             }
-            let reported = self.nodes[v].bus.has_failure_reports(n);
-            let p = &mut self.nodes[v].view[n];
+            let reported = self.bus.has_failure_reports(n);
+            let p = &mut self.view[n];
             if !g.pfail
                 && !g.fail
                 && p.ping_sent == 0

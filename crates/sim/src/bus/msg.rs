@@ -4,10 +4,8 @@
 
 use std::rc::Rc;
 
-use crate::cluster::{Cluster, NodeIdx, PeerView, Role};
+use crate::node::{Io, Node, NodeIdx, PeerView, Role};
 use crate::slot::Slot;
-use crate::trace::TraceEvent;
-use crate::world::queue::Event;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MsgKind {
@@ -156,27 +154,24 @@ pub struct Msg {
     pub update: Option<(u64, Rc<SlotBits>)>,
 }
 
-impl Cluster {
-    /// The slots `n` claims in its messages: its own, or its master's.
-    pub(crate) fn claims_of(&self, n: NodeIdx) -> Rc<SlotBits> {
-        let node = &self.nodes[n];
+impl Node {
+    /// The slots this node claims in its messages: its own, or its master's.
+    pub(crate) fn claims_of(&self) -> Rc<SlotBits> {
         // (A node always knows its own master.)
-        let claimant = node.role(n).master().unwrap_or(n);
-        node.slots.claims(claimant)
+        let claimant = self.role(self.me).master().unwrap_or(self.me);
+        self.slots.claims(claimant)
     }
 
-    pub(crate) fn header(&self, from: NodeIdx, kind: MsgKind) -> Msg {
-        let node = &self.nodes[from];
-        let master = node.role(from).master();
+    pub(crate) fn header(&self, kind: MsgKind) -> Msg {
         Msg {
             kind,
-            sender: from,
-            current_epoch: node.current_epoch,
-            config_epoch: self.shown_config_epoch(from, from),
-            offset: node.repl_offset,
-            master,
-            claims: self.claims_of(from),
-            paused: node.bus.clients_paused_until.is_some() && node.bus.mf_replica.is_some(),
+            sender: self.me,
+            current_epoch: self.current_epoch,
+            config_epoch: self.shown_config_epoch(self.me),
+            offset: self.repl_offset,
+            master: self.role(self.me).master(),
+            claims: self.claims_of(),
+            paused: self.bus.clients_paused_until.is_some() && self.bus.mf_replica.is_some(),
             force_ack: false,
             gossip: Vec::new(),
             about: None,
@@ -184,45 +179,20 @@ impl Cluster {
         }
     }
 
-    /// Puts a message on the wire (or records why it will not arrive).
-    pub(crate) fn send(&mut self, from: NodeIdx, to: NodeIdx, msg: Msg) {
-        let kind = msg.kind;
-        self.nodes[from].bus.stats_sent[kind as usize] += 1;
-        let at = self.now;
-        match self.network.arrival(&mut self.rng, at, from, to) {
-            Ok(arrives) => {
-                let msg = Rc::new(msg);
-                // The trace shares the message (no copy) when asked to
-                // keep bodies: the UI shows what a message carried.
-                let body = self.trace.bodies.then(|| msg.clone());
-                self.trace.push(TraceEvent::Sent {
-                    at,
-                    from,
-                    to,
-                    kind,
-                    arrives,
-                    body,
-                });
-                self.schedule(arrives, Event::Deliver { from, to, msg });
-            }
-            Err(reason) => self.trace.push(TraceEvent::Dropped {
-                at,
-                from,
-                to,
-                kind,
-                reason,
-            }),
-        }
+    /// Counts a message in this node's stats and hands it to the wire.
+    pub(crate) fn send(&mut self, io: &mut dyn Io, to: NodeIdx, msg: Msg) {
+        self.bus.stats_sent[msg.kind as usize] += 1;
+        io.send(to, msg);
     }
 
     /// `clusterSendPing`: a PING, PONG or MEET with a gossip section of
     /// `max(3, known/10)` random healthy nodes plus every PFAIL node.
-    pub(crate) fn send_ping(&mut self, from: NodeIdx, to: NodeIdx, kind: MsgKind) {
-        let count = self.nodes[from].known_list.len();
+    pub(crate) fn send_ping(&mut self, io: &mut dyn Io, to: NodeIdx, kind: MsgKind) {
+        let count = self.known_list.len();
         let fresh = count.saturating_sub(2);
         let wanted = (count / 10).max(3).min(fresh);
         let mut picked: Vec<NodeIdx> = Vec::with_capacity(wanted);
-        let mut is_picked = vec![0u64; self.nodes[from].view.len().div_ceil(64)];
+        let mut is_picked = vec![0u64; self.view.len().div_ceil(64)];
         let mut candidates: Vec<NodeIdx> = Vec::with_capacity(wanted);
         let mut tries = wanted * 3;
         while picked.len() < wanted && tries > 0 {
@@ -233,36 +203,37 @@ impl Cluster {
             let round = (wanted - picked.len()).min(tries);
             tries -= round;
             for _ in 0..round {
-                candidates.push(self.nodes[from].known_list[self.rng.below(count as u64) as usize]);
+                candidates.push(self.known_list[io.rng().below(count as u64) as usize]);
             }
-            touch(&self.nodes[from].view, candidates.iter().copied());
+            touch(&self.view, candidates.iter().copied());
             for &n in &candidates {
-                let peer = &self.nodes[from].view[n];
-                if n == from || n == to || peer.pfail || is_picked[n / 64] & (1 << (n % 64)) != 0 {
+                let peer = &self.view[n];
+                if n == self.me || n == to || peer.pfail || is_picked[n / 64] & (1 << (n % 64)) != 0
+                {
                     continue;
                 }
-                let reachable = self.network.connected(from, n);
-                if !reachable && self.nodes[from].slots.count_of(n) == 0 {
+                let reachable = io.reachable(n);
+                if !reachable && self.slots.count_of(n) == 0 {
                     continue;
                 }
                 picked.push(n);
                 is_picked[n / 64] |= 1 << (n % 64);
             }
         }
-        let node = &self.nodes[from];
+        let node = &*self;
         if node.bus.pfail_peers > 0 {
             picked.extend(
                 node.known_list
                     .iter()
                     .copied()
-                    .filter(|&n| n != from && node.view[n].pfail),
+                    .filter(|&n| n != node.me && node.view[n].pfail),
             );
         }
-        let mut msg = self.header(from, kind);
+        let mut msg = self.header(kind);
         msg.gossip = picked
             .into_iter()
             .map(|n| {
-                let p = &self.nodes[from].view[n];
+                let p = &self.view[n];
                 Gossip {
                     node: n,
                     master: p.role == Role::Master,
@@ -274,25 +245,25 @@ impl Cluster {
             })
             .collect();
         if kind == MsgKind::Ping || kind == MsgKind::Meet {
-            self.nodes[from].view[to].ping_sent = self.now;
+            self.view[to].ping_sent = io.now();
         }
-        self.send(from, to, msg);
+        self.send(io, to, msg);
     }
 
     /// `clusterBroadcastPong`: a PONG to every known node (after a
     /// configuration change, so that it spreads at once).
-    pub(crate) fn broadcast_pong(&mut self, from: NodeIdx) {
-        let peers: Vec<NodeIdx> = self.known(from).filter(|&n| n != from).collect();
+    pub(crate) fn broadcast_pong(&mut self, io: &mut dyn Io) {
+        let peers: Vec<NodeIdx> = self.known().filter(|&n| n != self.me).collect();
         for p in peers {
-            self.send_ping(from, p, MsgKind::Pong);
+            self.send_ping(io, p, MsgKind::Pong);
         }
     }
 
     /// A message of `kind` to every known node but myself.
-    pub(crate) fn broadcast(&mut self, from: NodeIdx, msg: Msg) {
-        let peers: Vec<NodeIdx> = self.known(from).filter(|&n| n != from).collect();
+    pub(crate) fn broadcast(&mut self, io: &mut dyn Io, msg: Msg) {
+        let peers: Vec<NodeIdx> = self.known().filter(|&n| n != self.me).collect();
         for p in peers {
-            self.send(from, p, msg.clone());
+            self.send(io, p, msg.clone());
         }
     }
 }

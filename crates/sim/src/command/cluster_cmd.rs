@@ -506,37 +506,14 @@ impl Cluster {
         Ok(Reply::ok())
     }
 
-    /// Takes a fresh epoch if mine is not already the unique maximum.
+    /// `clusterBumpConfigEpochWithoutConsensus` on node `me`.
     pub(crate) fn bump_config_epoch_without_consensus(&mut self, me: NodeIdx) {
-        let max_epoch = self.nodes[me]
-            .view
-            .iter()
-            .map(|p| p.config_epoch)
-            .max()
-            .unwrap_or(0)
-            .max(self.nodes[me].current_epoch);
-        let mine = self.nodes[me].view[me].config_epoch;
-        if mine == 0 || mine != max_epoch {
-            let node = &mut self.nodes[me];
-            node.current_epoch += 1;
-            node.view[me].config_epoch = node.current_epoch;
-        }
+        self.nodes[me].bump_config_epoch_without_consensus();
     }
 
-    /// `clusterSetMaster()`: `node` follows `master`. Others learn it from
-    /// its next messages; its data becomes a copy of the master's (a full
-    /// sync).
+    /// `clusterSetMaster()` on node `node`.
     pub(crate) fn become_replica(&mut self, node: NodeIdx, master: NodeIdx) {
-        self.set_role(node, node, Role::Replica { of: master });
-        let n = &mut self.nodes[node];
-        n.migrating.clear();
-        n.importing.clear();
-        n.bus.master_last_io = self.now;
-        self.full_sync(node, master);
-        // A master in manual failover resumes its clients once demoted.
-        self.nodes[node].bus.clients_paused_until = None;
-        self.nodes[node].bus.mf_end = None;
-        self.nodes[node].bus.mf_replica = None;
+        self.with_node(node, |n, io| n.become_replica(io, master));
     }
 
     fn add_or_del_slots(&mut self, me: NodeIdx, add: bool, slots: &[Slot]) -> Result<Reply, Reply> {

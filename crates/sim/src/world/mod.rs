@@ -4,5 +4,6 @@
 //! rules live in `bus`, `command` and `replication`.
 
 pub mod faults;
+mod io;
 pub mod network;
 pub mod queue;

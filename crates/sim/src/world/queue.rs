@@ -118,7 +118,7 @@ impl Cluster {
             Event::Cron { node: n, run } => {
                 // Ticks of a process killed since are dropped.
                 if run == self.nodes[n].runs && self.nodes[n].alive {
-                    self.cron(n);
+                    self.with_node(n, |node, io| node.cron(io));
                     self.schedule(at + CRON_PERIOD_MS, Event::Cron { node: n, run });
                 }
             }
@@ -146,8 +146,10 @@ impl Cluster {
                         to,
                         kind: msg.kind,
                     });
-                    self.nodes[to].bus.stats_received[msg.kind as usize] += 1;
-                    self.process_packet(to, &msg);
+                    self.with_node(to, |node, io| {
+                        node.bus.stats_received[msg.kind as usize] += 1;
+                        node.process_packet(io, &msg);
+                    });
                 }
             }
         }
