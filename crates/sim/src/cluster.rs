@@ -11,12 +11,9 @@ use crate::layout::{split_slots, Addr, LayoutError, FIRST_PORT};
 use crate::reply::Protocol;
 use crate::rng::Rng;
 
-/// Index of a client connection in `Cluster::conns`.
-pub type ConnId = usize;
-
 pub use crate::config::Config;
 pub use crate::node::{
-    Handshake, Node, NodeBus, NodeIdx, PeerView, Role, SlotTable, INITIAL_REPL_OFFSET,
+    ConnId, Handshake, Node, NodeBus, NodeIdx, PeerView, Role, SlotTable, INITIAL_REPL_OFFSET,
 };
 
 /// Per-connection client state, as `client` flags in Redis.
@@ -46,7 +43,7 @@ pub struct Cluster {
     pub rng: Rng,
     pub conns: Vec<Conn>,
     /// Events to come (cron ticks, messages in flight), in time order.
-    pub(crate) queue: std::collections::BinaryHeap<crate::bus::Scheduled>,
+    pub(crate) queue: std::collections::BinaryHeap<crate::world::queue::Scheduled>,
     /// Tie-break for events at the same millisecond: scheduling order.
     pub(crate) seq: u64,
     pub network: crate::network::Network,

@@ -7,7 +7,7 @@
 //! of one place. Error texts and parsing rules were checked against a real
 //! Redis 7.0.15 (`tests/scenarios/config.txt` in the differential test).
 
-use crate::command::data::glob_match;
+use crate::glob::glob_match;
 use crate::keyspace::parse_i64;
 use crate::reply::Reply;
 

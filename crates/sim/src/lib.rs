@@ -13,6 +13,7 @@ pub mod cluster;
 pub mod command;
 pub mod config;
 pub mod console;
+pub mod glob;
 pub mod keyspace;
 pub mod layout;
 pub mod list_map;

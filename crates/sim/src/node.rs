@@ -60,6 +60,9 @@ pub enum Effect {
 /// Index of a node in `Cluster::nodes`; stable for the life of the cluster.
 pub type NodeIdx = usize;
 
+/// Index of a client connection in `Cluster::conns`.
+pub type ConnId = usize;
+
 /// A node's slot table: the owner of each of the 16384 slots, with a count
 /// of slots per owner kept alongside (as Redis keeps `numslots`), so that
 /// `cluster_state` and `cluster_size` cost O(nodes), not O(slots).
@@ -296,17 +299,9 @@ pub struct NodeBus {
     pub failover_auth_rank: usize,
     /// The epoch this master last voted in.
     pub last_vote_epoch: u64,
-    /// Manual failover: deadline, and (replica side) whether to go now.
-    pub mf_end: Option<u64>,
-    pub mf_can_start: bool,
-    /// The master's offset when it paused (replica side), if told.
-    pub mf_master_offset: Option<u64>,
-    /// The replica running a manual failover with me (master side).
-    pub mf_replica: Option<NodeIdx>,
-    /// FORCE / TAKEOVER of the pending manual failover.
-    pub mf_force: bool,
-    /// Until when client writes are held (a master during manual failover).
-    pub clients_paused_until: Option<u64>,
+    /// The manual failover this node takes part in, if any (every
+    /// transition is in `bus::manual_failover`).
+    pub manual_failover: crate::bus::manual_failover::ManualFailover,
     /// Until when the whole process is stopped (SIGSTOP / `:pause`).
     pub paused_until: Option<u64>,
     /// Replica: last time anything arrived from the master (data age).

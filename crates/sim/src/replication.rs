@@ -63,7 +63,7 @@ impl Cluster {
                     });
                     self.schedule(
                         at,
-                        crate::bus::Event::Replicate {
+                        crate::world::queue::Event::Replicate {
                             master,
                             replica: r,
                             argv: std::rc::Rc::clone(&entry),

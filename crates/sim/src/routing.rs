@@ -69,31 +69,7 @@ impl Route {
     }
 }
 
-/// What became of one request, as the client sees it: the classification
-/// every hop carries, so that nothing downstream (clients following
-/// redirects, the page's markers and colours) has to read reply text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HopOutcome {
-    /// The node ran the command (or queued it inside MULTI).
-    Served,
-    Moved {
-        slot: Slot,
-        to: NodeIdx,
-    },
-    Ask {
-        slot: Slot,
-        to: NodeIdx,
-    },
-    TryAgain,
-    CrossSlot,
-    /// Any of the three CLUSTERDOWN errors.
-    ClusterDown,
-    /// Any other error: unknown command, arity, WRONGTYPE, a refused
-    /// CLUSTER subcommand, EXECABORT...
-    Error,
-    /// The node's process is gone: the connection was refused.
-    NotConnected,
-}
+pub use crate::trace::HopOutcome;
 
 impl HopOutcome {
     /// The outcome of a request the router refused (or let through).
@@ -105,24 +81,6 @@ impl HopOutcome {
             Route::CrossSlot => HopOutcome::CrossSlot,
             Route::TryAgain => HopOutcome::TryAgain,
             Route::Down | Route::DownReadOnly | Route::DownUnbound => HopOutcome::ClusterDown,
-        }
-    }
-
-    /// The outcome of a command that ran: served, or refused by itself.
-    pub fn of_reply(reply: &Reply) -> HopOutcome {
-        if reply.is_error() {
-            HopOutcome::Error
-        } else {
-            HopOutcome::Served
-        }
-    }
-
-    /// MOVED or ASK: where the client is sent, and for which slot.
-    pub fn redirect(self) -> Option<(Slot, NodeIdx, bool)> {
-        match self {
-            HopOutcome::Moved { slot, to } => Some((slot, to, false)),
-            HopOutcome::Ask { slot, to } => Some((slot, to, true)),
-            _ => None,
         }
     }
 }

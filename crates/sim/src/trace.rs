@@ -6,8 +6,64 @@
 use std::collections::VecDeque;
 
 use crate::bus::MsgKind;
-use crate::cluster::{NodeIdx, Role};
-use crate::network::DropReason;
+use crate::node::{ConnId, NodeIdx, Role};
+use crate::slot::Slot;
+
+/// Why a message did not arrive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DropReason {
+    Partitioned,
+    Cut,
+    Lost,
+    /// The receiving process is dead.
+    Dead,
+}
+
+/// What became of one request, as the client sees it: the classification
+/// every hop carries, so that nothing downstream (clients following
+/// redirects, the page's markers and colours) has to read reply text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HopOutcome {
+    /// The node ran the command (or queued it inside MULTI).
+    Served,
+    Moved {
+        slot: Slot,
+        to: NodeIdx,
+    },
+    Ask {
+        slot: Slot,
+        to: NodeIdx,
+    },
+    TryAgain,
+    CrossSlot,
+    /// Any of the three CLUSTERDOWN errors.
+    ClusterDown,
+    /// Any other error: unknown command, arity, WRONGTYPE, a refused
+    /// CLUSTER subcommand, EXECABORT...
+    Error,
+    /// The node's process is gone: the connection was refused.
+    NotConnected,
+}
+
+impl HopOutcome {
+    /// The outcome of a command that ran: served, or refused by itself.
+    pub fn of_reply(reply: &crate::reply::Reply) -> HopOutcome {
+        if reply.is_error() {
+            HopOutcome::Error
+        } else {
+            HopOutcome::Served
+        }
+    }
+
+    /// MOVED or ASK: where the client is sent, and for which slot.
+    pub fn redirect(self) -> Option<(Slot, NodeIdx, bool)> {
+        match self {
+            HopOutcome::Moved { slot, to } => Some((slot, to, false)),
+            HopOutcome::Ask { slot, to } => Some((slot, to, true)),
+            _ => None,
+        }
+    }
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum TraceEvent {
@@ -86,12 +142,12 @@ pub enum TraceEvent {
     Command {
         at: u64,
         replied: u64,
-        conn: crate::cluster::ConnId,
+        conn: ConnId,
         node: NodeIdx,
         argv: Vec<Vec<u8>>,
         reply: crate::reply::Reply,
         /// What became of it (served, MOVED, ASK...), as the core decided.
-        outcome: crate::routing::HopOutcome,
+        outcome: HopOutcome,
     },
     /// A user action (kill, restart, partition...).
     Action {

@@ -225,8 +225,6 @@ impl Node {
         self.bus.master_last_io = io.now();
         io.effect(Effect::FullSync { master });
         // A master in manual failover resumes its clients once demoted.
-        self.bus.clients_paused_until = None;
-        self.bus.mf_end = None;
-        self.bus.mf_replica = None;
+        self.reset_manual_failover();
     }
 }

@@ -24,7 +24,7 @@ impl Node {
         };
         let now = io.now();
         let nt = self.config.node_timeout;
-        let manual = self.bus.mf_end.is_some() && self.bus.mf_can_start;
+        let manual = self.bus.manual_failover.ready();
         let master_failed = self.view[master].fail;
         // `cluster-replica-no-failover` leaves only the manual failover.
         let no_failover = self.config.replica_no_failover;

@@ -18,7 +18,6 @@ pub mod gossip;
 pub mod manual_failover;
 pub mod msg;
 
-pub(crate) use crate::world::queue::{Event, Scheduled};
 pub use msg::{Gossip, Msg, MsgKind, SlotBits, MSG_KINDS};
 
 use crate::node::{Effect, Io, Node, NodeIdx, PeerView, Role};
@@ -113,7 +112,7 @@ impl Node {
                 self.send_ping(io, n, MsgKind::Ping);
             }
             // A master in manual failover pings its replica every tick.
-            if self.bus.mf_replica == Some(n) && self.bus.mf_end.is_some() {
+            if self.bus.manual_failover.replica() == Some(n) {
                 self.send_ping(io, n, MsgKind::Ping);
             }
             let p = &self.view[n];
@@ -127,12 +126,7 @@ impl Node {
         }
 
         // Manual failover timeouts.
-        if let Some(end) = self.bus.mf_end {
-            if now > end {
-                self.log(io, "Manual failover timed out.".into());
-                self.reset_manual_failover();
-            }
-        }
+        self.manual_failover_check_timeout(io);
         if let Role::Replica { of } = self.role(self.me) {
             self.handle_manual_failover(io);
             self.handle_replica_failover(io);
@@ -235,12 +229,8 @@ impl Node {
             self.handle_config_epoch_collision(io, msg);
             self.process_gossip(io, msg);
             // A paused master tells its replica the offset to reach.
-            if msg.paused
-                && self.role(self.me) == (Role::Replica { of: s })
-                && self.bus.mf_end.is_some()
-            {
-                self.bus.mf_master_offset = Some(msg.offset);
-                self.handle_manual_failover(io);
+            if msg.paused && self.role(self.me) == (Role::Replica { of: s }) {
+                self.manual_failover_offset(io, msg.offset);
             }
         }
 
@@ -290,19 +280,7 @@ impl Node {
                 if self.role(self.me) == Role::Master
                     && self.view[s].role == (Role::Replica { of: self.me }) =>
             {
-                {
-                    {
-                        let text =
-                            format!("Manual failover requested by replica {}.", short(io, s));
-                        self.log(io, text);
-                    }
-                    let bus = &mut self.bus;
-                    bus.mf_end = Some(now + MF_TIMEOUT_MS);
-                    bus.mf_replica = Some(s);
-                    // Client writes are held for twice the manual failover timeout.
-                    bus.clients_paused_until = Some(now + 2 * MF_TIMEOUT_MS);
-                    self.send_ping(io, s, MsgKind::Ping);
-                }
+                self.manual_failover_requested(io, s);
             }
             _ => {}
         }

@@ -171,7 +171,7 @@ impl Node {
             offset: self.repl_offset,
             master: self.role(self.me).master(),
             claims: self.claims_of(),
-            paused: self.bus.clients_paused_until.is_some() && self.bus.mf_replica.is_some(),
+            paused: self.bus.manual_failover.paused(),
             force_ack: false,
             gossip: Vec::new(),
             about: None,

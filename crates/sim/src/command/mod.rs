@@ -117,7 +117,7 @@ impl Cluster {
         while let Some(until) = self.nodes[me]
             .bus
             .paused_until
-            .or(self.nodes[me].bus.clients_paused_until)
+            .or(self.nodes[me].bus.manual_failover.clients_paused_until())
             .filter(|&t| t > self.now)
         {
             match self.next_event_time() {
@@ -125,13 +125,6 @@ impl Cluster {
                     self.step();
                 }
                 _ => self.advance_to(until),
-            }
-            if self.nodes[me]
-                .bus
-                .clients_paused_until
-                .is_some_and(|t| t <= self.now)
-            {
-                self.nodes[me].bus.clients_paused_until = None;
             }
         }
         let (reply, outcome) = self.process(conn, argv);

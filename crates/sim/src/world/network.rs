@@ -47,15 +47,7 @@ fn pair(a: NodeIdx, b: NodeIdx) -> (NodeIdx, NodeIdx) {
     (a.min(b), a.max(b))
 }
 
-/// Why a message did not arrive.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DropReason {
-    Partitioned,
-    Cut,
-    Lost,
-    /// The receiving process is dead.
-    Dead,
-}
+pub use crate::trace::DropReason;
 
 impl Network {
     pub fn group(&self, n: NodeIdx) -> u32 {
