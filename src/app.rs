@@ -238,11 +238,12 @@ pub fn app() -> Html {
     let inspected = s.inspected.clone();
     let rows = s.log_rows(LOG_ROWS);
     let filter = s.log_filter.clone();
-    let cluster = s.cluster();
+    let session = s.session();
+    let cluster = &session.world;
     let all_cards = cards(cluster, observer, *shape);
-    let prompt = cluster.console.prompt(cluster);
-    let mode = cluster.console.mode;
-    let console_node = cluster.console.node();
+    let prompt = session.console.prompt(cluster);
+    let mode = session.console.mode;
+    let console_node = session.console.node();
     let ports: Vec<u16> = cluster.nodes.iter().map(|n| n.addr.port).collect();
     let node_timeout: u64 = crate::settings::setting(cluster, "cluster-node-timeout")
         .value
@@ -274,7 +275,7 @@ pub fn app() -> Html {
                 && cluster.nodes[observer].view[n].known
         })
         .collect();
-    let op_status = OpStatus::of(cluster);
+    let op_status = OpStatus::of(session);
     let (full_coverage, reads_when_down) = (
         crate::settings::setting(cluster, "cluster-require-full-coverage").is_yes(),
         crate::settings::setting(cluster, "cluster-allow-reads-when-down").is_yes(),

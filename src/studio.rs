@@ -232,7 +232,7 @@ pub struct Studio {
     hops_elapsed: f64,
     /// Wall clock of the last tick, ms.
     wall: f64,
-    past: Option<(u64, Cluster)>,
+    past: Option<(u64, slotscope_sim::session::Session)>,
     markers: Vec<Marker>,
     /// Trace events already scanned for markers (counted from the start).
     scanned: u64,
@@ -291,11 +291,11 @@ impl Studio {
         10f64.powf(self.speed_log)
     }
 
-    /// The cluster as it is at the moment shown.
-    pub fn cluster(&mut self) -> &Cluster {
+    /// The session (world, console, operator) as it is at the moment shown.
+    pub fn session(&mut self) -> &slotscope_sim::session::Session {
         let t = self.now();
         if t >= self.timeline.now() {
-            return &self.timeline.cluster;
+            return &self.timeline.session;
         }
         if self.past.as_ref().is_none_or(|(at, _)| *at != t) {
             self.past = Some((t, self.timeline.state_at(t)));
@@ -303,9 +303,14 @@ impl Studio {
         &self.past.as_ref().expect("just set").1
     }
 
+    /// The cluster as it is at the moment shown.
+    pub fn cluster(&mut self) -> &Cluster {
+        &self.session().world
+    }
+
     /// The trace: the present's holds the whole history of this branch.
     fn events(&self) -> &std::collections::VecDeque<TraceEvent> {
-        &self.timeline.cluster.trace.events
+        &self.timeline.session.world.trace.events
     }
 
     /// Index of the first event at or after `t`.
@@ -369,7 +374,7 @@ impl Studio {
         self.markers(); // brings `notable` up to date
         let end = self.first_at_or_after(self.now() + 1);
         let shows = |c: Category| self.log_filter.contains(&c);
-        let evicted = self.timeline.cluster.trace.evicted;
+        let evicted = self.timeline.session.world.trace.evicted;
         let events = self.events();
         // Without gossip, only the notable events need reading.
         let picked: Box<dyn Iterator<Item = &TraceEvent>> = if shows(Category::Gossip) {
@@ -602,8 +607,8 @@ impl Studio {
             self.timeline.rewind(at);
             self.past = None;
             self.markers.retain(|m| m.at <= at);
-            self.scanned = self.timeline.cluster.trace.evicted
-                + self.timeline.cluster.trace.events.len() as u64;
+            self.scanned = self.timeline.session.world.trace.evicted
+                + self.timeline.session.world.trace.events.len() as u64;
             let end = self.scanned;
             self.notable.retain(|&n| n < end);
         }
@@ -628,8 +633,8 @@ impl Studio {
 
     /// Runs a console line and starts the animation of its hops.
     pub fn console_line(&mut self, line: &str) {
-        let shown = self.cluster();
-        let prompt = shown.console.prompt(shown);
+        let shown = self.session();
+        let prompt = shown.console.prompt(&shown.world);
         if !line.trim().is_empty() && self.history.last().is_none_or(|h| h != line) {
             self.history.push(line.to_string());
         }
@@ -650,9 +655,9 @@ impl Studio {
 
     /// The notable moments so far, oldest first.
     pub fn markers(&mut self) -> &[Marker] {
-        let trace = &self.timeline.cluster.trace;
+        let trace = &self.timeline.session.world.trace;
         let start = self.scanned.saturating_sub(trace.evicted) as usize;
-        let nodes = &self.timeline.cluster.nodes;
+        let nodes = &self.timeline.session.world.nodes;
         let addr = |n: NodeIdx| nodes[n].addr.to_string();
         let first = trace.evicted + start.min(trace.events.len()) as u64;
         for (i, e) in trace
@@ -851,7 +856,7 @@ mod tests {
         assert!(s.cluster().nodes[0].alive && !s.cluster().nodes[1].alive);
         s.switch_branch();
         assert_eq!(s.timeline.now(), 10_000);
-        assert!(!s.timeline.cluster.nodes[0].alive);
+        assert!(!s.timeline.session.world.nodes[0].alive);
     }
 
     #[test]
@@ -958,7 +963,7 @@ mod tests {
             s.markers().is_empty(),
             "a refused SETSLOT is no migration step"
         );
-        let id = s.timeline.cluster.nodes[1].id.clone();
+        let id = s.timeline.session.world.nodes[1].id.clone();
         s.console_line(&format!("CLUSTER SETSLOT 0 MIGRATING {id}"));
         s.console_line("GET foo");
         let rows = s.log_rows(6);

@@ -6,7 +6,7 @@
 
 use slotscope_sim::operator::Request;
 use slotscope_sim::timeline::Action;
-use slotscope_sim::{Cluster, NodeIdx, Slot};
+use slotscope_sim::{NodeIdx, Slot};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -30,8 +30,8 @@ pub struct OpStatus {
 }
 
 impl OpStatus {
-    pub fn of(cluster: &Cluster) -> OpStatus {
-        let o = &cluster.operator;
+    pub fn of(session: &slotscope_sim::session::Session) -> OpStatus {
+        let (o, cluster) = (&session.operator, &session.world);
         let port = |n: NodeIdx| cluster.nodes[n].addr.port;
         let (moved, planned) = o.progress(cluster);
         let op = o.op.as_ref();

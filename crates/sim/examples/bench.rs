@@ -157,7 +157,7 @@ fn timeline_seek() {
     for i in 0..100u64 {
         let t0 = Instant::now();
         let state = tl.state_at(i * 6_000 + 777);
-        black_box(state.now);
+        black_box(state.now());
         worst = worst.max(t0.elapsed().as_secs_f64());
     }
     let mean = start.elapsed().as_secs_f64() / 100.0;

@@ -50,11 +50,6 @@ pub struct Cluster {
     pub trace: crate::trace::Trace,
     /// Writes acknowledged by a master and lost when a replica took over.
     pub lost_writes: u64,
-    /// The UI's console session (a client of the cluster, part of the world
-    /// so that replaying its lines rebuilds it).
-    pub console: crate::console::Console,
-    /// The UI's `redis-cli --cluster` operation, paced in simulated time.
-    pub operator: crate::operator::Operator,
 }
 
 impl Cluster {
@@ -161,8 +156,6 @@ impl Cluster {
             network: crate::network::Network::default(),
             trace: crate::trace::Trace::default(),
             lost_writes: 0,
-            console: crate::console::Console::default(),
-            operator: Default::default(),
         };
         for n in 0..cluster.nodes.len() {
             cluster.schedule_first_cron(n);

@@ -1,8 +1,9 @@
 //! The console the UI shows: one client session bound to a client mode and
-//! a node, fed one typed line at a time. It lives inside the `Cluster` (the
-//! world), so that its lines are recorded actions that replay exactly when
-//! the timeline rebuilds an earlier moment — a smart client's slot map, the
-//! node redis-cli moved to after a redirect, an open MULTI all come back.
+//! a node, fed one typed line at a time. It lives in the `Session`, beside
+//! the world, so that its lines are recorded actions that replay exactly
+//! when the timeline rebuilds an earlier moment — a smart client's slot
+//! map, the node redis-cli moved to after a redirect, an open MULTI all
+//! come back.
 
 use crate::client::{Outcome, RedisCli, SmartClient};
 use crate::cluster::{Cluster, NodeIdx};

@@ -28,6 +28,7 @@ pub mod resharding;
 pub mod rng;
 pub mod routing;
 pub mod script;
+pub mod session;
 pub mod slot;
 pub mod timeline;
 pub mod trace;

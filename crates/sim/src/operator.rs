@@ -6,11 +6,14 @@
 //! abandoned. redis-cli itself sends them back to back; the pace is the
 //! only liberty taken, and it is shown in the UI.
 //!
-//! The operator lives in the `Cluster`, so a timeline that replays the
-//! user's actions replays the operation too, bit for bit.
+//! The operator lives in the `Session`, beside the world, so a timeline
+//! that replays the user's actions replays the operation too, bit for bit.
+//! (While a console command blocks — WAIT, a paused node — the world runs
+//! without the operator's next commands: they follow when it returns.)
 
 use crate::cluster::{Cluster, NodeIdx, Role};
 use crate::resharding::{Operation, Step};
+use crate::session::Session;
 use crate::slot::Slot;
 
 /// Simulated ms between two commands of a running operation.
@@ -86,7 +89,7 @@ fn entry(cluster: &Cluster) -> NodeIdx {
         .unwrap_or(0)
 }
 
-impl Cluster {
+impl Session {
     /// Starts an operation (refused as redis-cli refuses, or while another
     /// one is not finished: redis-cli would run both at once, a user would
     /// not mean to).
@@ -96,8 +99,9 @@ impl Cluster {
                 Some("An operation is still running: finish or abandon it first.".into());
             return;
         }
-        let e = entry(self);
+        let e = entry(&self.world);
         let addr = |c: &Cluster, n: NodeIdx| c.nodes[n].addr.to_string();
+        let world = &mut self.world;
         let made = match request {
             Request::Reshard {
                 source,
@@ -106,32 +110,32 @@ impl Cluster {
             } => {
                 let line = format!(
                     "redis-cli --cluster reshard {} --cluster-from {} --cluster-to {} --cluster-slots {count} --cluster-yes",
-                    addr(self, e),
-                    self.nodes[*source].id,
-                    self.nodes[*target].id
+                    addr(world, e),
+                    world.nodes[*source].id,
+                    world.nodes[*target].id
                 );
-                Operation::reshard(self, &[*source], *target, *count).map(|op| (op, line))
+                Operation::reshard(world, &[*source], *target, *count).map(|op| (op, line))
             }
             Request::MoveSlot { slot, target } => {
                 let line = format!(
                     "move slot {slot} to {} (redis-cli's steps)",
-                    addr(self, *target)
+                    addr(world, *target)
                 );
-                Operation::move_slot(self, *slot, *target).map(|op| (op, line))
+                Operation::move_slot(world, *slot, *target).map(|op| (op, line))
             }
             Request::AddNode { replica } => {
                 let port = (7000..)
-                    .find(|&p| self.node_by_port(p).is_none())
+                    .find(|&p| world.node_by_port(p).is_none())
                     .expect("a free port");
-                match self.spawn_node(port) {
+                match world.spawn_node(port) {
                     Ok(new) => {
                         let line = format!(
                             "redis-cli --cluster add-node {} {}{}",
-                            addr(self, new),
-                            addr(self, e),
+                            addr(world, new),
+                            addr(world, e),
                             if *replica { " --cluster-slave" } else { "" }
                         );
-                        Operation::add_node(self, new, e, *replica, None).map(|op| (op, line))
+                        Operation::add_node(world, new, e, *replica, None).map(|op| (op, line))
                     }
                     Err(err) => Err(err),
                 }
@@ -139,27 +143,27 @@ impl Cluster {
             Request::DelNode(n) => {
                 let line = format!(
                     "redis-cli --cluster del-node {} {}",
-                    addr(self, e),
-                    self.nodes[*n].id
+                    addr(world, e),
+                    world.nodes[*n].id
                 );
-                Operation::del_node(self, e, *n).map(|op| (op, line))
+                Operation::del_node(world, e, *n).map(|op| (op, line))
             }
             Request::Rebalance => {
                 let line = format!(
                     "redis-cli --cluster rebalance {} --cluster-use-empty-masters",
-                    addr(self, e)
+                    addr(world, e)
                 );
-                Operation::rebalance(self, e, 2.0, true).map(|op| (op, line))
+                Operation::rebalance(world, e, 2.0, true).map(|op| (op, line))
             }
             Request::Fix => {
-                let line = format!("redis-cli --cluster fix {}", addr(self, e));
-                Operation::fix(self, e).map(|op| (op, line))
+                let line = format!("redis-cli --cluster fix {}", addr(world, e));
+                Operation::fix(world, e).map(|op| (op, line))
             }
         };
-        let at = self.now;
+        let at = self.world.now;
         match made {
             Ok((op, line)) => {
-                self.trace.push(crate::trace::TraceEvent::Action {
+                self.world.trace.push(crate::trace::TraceEvent::Action {
                     at,
                     what: line.clone(),
                 });
@@ -183,15 +187,15 @@ impl Cluster {
     /// Pauses or resumes the running operation.
     pub fn pause_operation(&mut self, paused: bool) {
         self.operator.paused = paused;
-        self.operator.next_at = self.now + self.operator.every_ms;
+        self.operator.next_at = self.world.now + self.operator.every_ms;
     }
 
     /// Sends the operation's next command now (the "step" of a paused one).
     pub fn step_operation(&mut self) {
         if let Some(mut op) = self.operator.op.take() {
-            op.step(self);
+            op.step(&mut self.world);
             self.operator.op = Some(op);
-            self.operator.next_at = self.now + self.operator.every_ms;
+            self.operator.next_at = self.world.now + self.operator.every_ms;
         }
     }
 
@@ -199,8 +203,8 @@ impl Cluster {
     /// half way stays open until `fix`.
     pub fn abandon_operation(&mut self) {
         if let Some(op) = self.operator.op.take() {
-            let at = self.now;
-            self.trace.push(crate::trace::TraceEvent::Action {
+            let at = self.world.now;
+            self.world.trace.push(crate::trace::TraceEvent::Action {
                 at,
                 what: format!("{} abandoned", op.name),
             });
@@ -223,39 +227,39 @@ mod tests {
 
     #[test]
     fn a_move_is_paced_and_can_be_paused_half_way() {
-        let mut c = Cluster::create(3, 1, 1).unwrap();
+        let mut c = Session::new(Cluster::create(3, 1, 1).unwrap());
         let slot = crate::slot::key_hash_slot(b"{t}a");
-        let owner = c.nodes[0].slots[usize::from(slot)].unwrap();
+        let owner = c.world.nodes[0].slots[usize::from(slot)].unwrap();
         let target = (owner + 1) % 3;
         c.operate(&Request::MoveSlot { slot, target });
         assert!(c.operator.refused.is_none());
         // Nothing is sent before its time.
         assert_eq!(c.operator.due(), Some(DEFAULT_EVERY_MS));
         c.advance(DEFAULT_EVERY_MS - 1);
-        assert!(c.nodes[target].importing.is_empty());
+        assert!(c.world.nodes[target].importing.is_empty());
         // IMPORTING, then MIGRATING, a command every 100 ms.
         c.advance(1);
-        assert!(c.nodes[target].importing.contains_key(&slot));
+        assert!(c.world.nodes[target].importing.contains_key(&slot));
         c.advance(DEFAULT_EVERY_MS);
-        assert!(c.nodes[owner].migrating.contains_key(&slot));
+        assert!(c.world.nodes[owner].migrating.contains_key(&slot));
         c.pause_operation(true);
         c.advance(10_000);
-        assert!(c.nodes[owner].migrating.contains_key(&slot), "paused");
+        assert!(c.world.nodes[owner].migrating.contains_key(&slot), "paused");
         assert_eq!(c.operator.due(), None);
         // Step by hand, then let it finish.
         c.step_operation();
         c.pause_operation(false);
         c.advance(10_000);
         assert!(c.operator.op.as_ref().unwrap().is_done());
-        assert_eq!(c.operator.progress(&c), (1, 1));
-        assert_eq!(c.nodes[target].slots[usize::from(slot)], Some(target));
-        assert!(c.nodes[owner].migrating.is_empty());
-        let _ = run(&mut c, "CLUSTER INFO");
+        assert_eq!(c.operator.progress(&c.world), (1, 1));
+        assert_eq!(c.world.nodes[target].slots[usize::from(slot)], Some(target));
+        assert!(c.world.nodes[owner].migrating.is_empty());
+        let _ = run(&mut c.world, "CLUSTER INFO");
     }
 
     #[test]
     fn refusals_are_redis_clis_and_do_not_start_anything() {
-        let mut c = Cluster::create(3, 1, 1).unwrap();
+        let mut c = Session::new(Cluster::create(3, 1, 1).unwrap());
         c.operate(&Request::DelNode(0));
         assert_eq!(
             c.operator.refused.as_deref(),
@@ -277,20 +281,20 @@ mod tests {
 
     #[test]
     fn add_node_spawns_the_next_port_and_meets_the_cluster() {
-        let mut c = Cluster::create(3, 1, 1).unwrap();
-        c.set_config(|c| c.node_timeout = 2_000);
+        let mut c = Session::new(Cluster::create(3, 1, 1).unwrap());
+        c.world.set_config(|c| c.node_timeout = 2_000);
         c.operate(&Request::AddNode { replica: false });
-        let new = c.node_by_port(7006).expect("spawned on 7006");
+        let new = c.world.node_by_port(7006).expect("spawned on 7006");
         c.advance(20_000);
         assert!(c.operator.op.as_ref().unwrap().is_done());
         // Every node has met it through gossip.
-        assert!((0..6).all(|n| c.nodes[n].view[new].known));
+        assert!((0..6).all(|n| c.world.nodes[n].view[new].known));
         // Then rebalance gives it a share of the slots.
         c.operate(&Request::Rebalance);
         assert!(c.operator.refused.is_none(), "{:?}", c.operator.refused);
         c.operator.every_ms = 1;
         c.advance(200_000);
         assert!(c.operator.op.as_ref().unwrap().is_done());
-        assert_eq!(c.nodes[0].slots.count_of(new), 4096);
+        assert_eq!(c.world.nodes[0].slots.count_of(new), 4096);
     }
 }

@@ -1,14 +1,15 @@
 //! Going back in time. A `Timeline` runs the cluster, records every user
 //! action with its simulated time, and keeps checkpoints (clones of the
-//! whole cluster) as time passes. Any earlier moment is rebuilt by taking
+//! whole session) as time passes. Any earlier moment is rebuilt by taking
 //! the last checkpoint before it and replaying the actions since: the run
 //! is deterministic, so the result is the state the cluster had then, bit
 //! for bit. Memory stays bounded: past `max_checkpoints`, every other
 //! checkpoint is dropped (the first is kept), so the checkpoints thin out
 //! over a long run and a jump replays at most a few gaps' worth of time.
 
-use crate::cluster::{Cluster, ConnId, NodeIdx};
+use crate::cluster::{ConnId, NodeIdx};
 use crate::reply::Reply;
+use crate::session::Session;
 use crate::trace::Trace;
 
 /// Something the user did to the cluster.
@@ -52,13 +53,13 @@ struct Checkpoint {
     at: u64,
     /// How many recorded actions had been applied when it was taken.
     actions_done: usize,
-    cluster: Cluster,
+    session: Session,
 }
 
 #[derive(Clone, Debug)]
 pub struct Timeline {
     /// The present.
-    pub cluster: Cluster,
+    pub session: Session,
     actions: Vec<(u64, Action)>,
     checkpoints: Vec<Checkpoint>,
     /// A checkpoint is taken every this many simulated ms.
@@ -76,7 +77,8 @@ pub enum Outcome {
     Console(crate::client::Outcome),
 }
 
-fn apply(cluster: &mut Cluster, action: &Action) -> Outcome {
+fn apply(session: &mut Session, action: &Action) -> Outcome {
+    let cluster = &mut session.world;
     match action {
         Action::Kill(n) => cluster.kill(*n),
         Action::Restart(n) => cluster.restart(*n),
@@ -90,15 +92,9 @@ fn apply(cluster: &mut Cluster, action: &Action) -> Outcome {
                 return Outcome::Reply(e);
             }
         }
-        Action::ConsoleLine(line) => {
-            // The session is taken out while it runs: it drives the cluster.
-            let mut console = std::mem::take(&mut cluster.console);
-            let outcome = console.run(cluster, line);
-            cluster.console = console;
-            return Outcome::Console(outcome);
-        }
-        Action::ConsoleMode(mode) => cluster.console.set_mode(*mode),
-        Action::ConsoleNode(n) => cluster.console.set_node(*n),
+        Action::ConsoleLine(line) => return Outcome::Console(session.console_line(line)),
+        Action::ConsoleMode(mode) => session.console.set_mode(*mode),
+        Action::ConsoleNode(n) => session.console.set_node(*n),
         Action::NodeCommand(n, argv) => {
             let conn = cluster.connect(*n);
             return Outcome::Reply(cluster.execute(conn, argv));
@@ -106,37 +102,38 @@ fn apply(cluster: &mut Cluster, action: &Action) -> Outcome {
         Action::CutLink(a, b) => cluster.cut_link(*a, *b),
         Action::RestoreLink(a, b) => cluster.restore_link(*a, *b),
         Action::SlowLink(a, b, ms) => cluster.slow_link(*a, *b, *ms),
-        Action::Operate(request) => cluster.operate(request),
-        Action::PauseOperation(paused) => cluster.pause_operation(*paused),
-        Action::StepOperation => cluster.step_operation(),
-        Action::AbandonOperation => cluster.abandon_operation(),
+        Action::Operate(request) => session.operate(request),
+        Action::PauseOperation(paused) => session.pause_operation(*paused),
+        Action::StepOperation => session.step_operation(),
+        Action::AbandonOperation => session.abandon_operation(),
     }
     Outcome::None
 }
 
-/// A copy of the cluster without its trace: the trace is history, kept
-/// once by the present, not once per checkpoint.
-fn snapshot(cluster: &mut Cluster) -> Cluster {
-    let trace = std::mem::take(&mut cluster.trace);
-    let mut copy = cluster.clone();
-    copy.trace = Trace {
+/// A copy of the session without the world's trace: the trace is history,
+/// kept once by the present, not once per checkpoint.
+fn snapshot(session: &mut Session) -> Session {
+    let trace = std::mem::take(&mut session.world.trace);
+    let mut copy = session.clone();
+    copy.world.trace = Trace {
         events: Default::default(),
         evicted: trace.evicted + trace.events.len() as u64,
         ..trace.clone()
     };
-    cluster.trace = trace;
+    session.world.trace = trace;
     copy
 }
 
 impl Timeline {
-    pub fn new(mut cluster: Cluster) -> Timeline {
+    pub fn new(world: crate::cluster::Cluster) -> Timeline {
+        let mut session = Session::new(world);
         let first = Checkpoint {
-            at: cluster.now,
+            at: session.now(),
             actions_done: 0,
-            cluster: snapshot(&mut cluster),
+            session: snapshot(&mut session),
         };
         Timeline {
-            cluster,
+            session,
             actions: Vec::new(),
             checkpoints: vec![first],
             every_ms: 1_000,
@@ -145,7 +142,12 @@ impl Timeline {
     }
 
     pub fn now(&self) -> u64 {
-        self.cluster.now
+        self.session.now()
+    }
+
+    /// The world at present.
+    pub fn cluster(&self) -> &crate::cluster::Cluster {
+        &self.session.world
     }
 
     /// The recorded actions, with their times.
@@ -159,48 +161,48 @@ impl Timeline {
 
     /// Applies an action to the present, and records it.
     pub fn act(&mut self, action: Action) -> Outcome {
-        let at = self.cluster.now;
-        let outcome = apply(&mut self.cluster, &action);
+        let at = self.session.now();
+        let outcome = apply(&mut self.session, &action);
         self.actions.push((at, action));
         outcome
     }
 
     /// Runs the present forward to `t`, taking checkpoints on the way.
     pub fn advance_to(&mut self, t: u64) {
-        while self.cluster.now < t {
+        while self.session.now() < t {
             let last = self.checkpoints.last().map_or(0, |c| c.at);
             let next = last + self.every_ms;
-            self.cluster.advance_to(t.min(next));
-            if self.cluster.now >= next {
+            self.session.advance_to(t.min(next));
+            if self.session.now() >= next {
                 self.take_checkpoint();
             }
         }
     }
 
     pub fn advance(&mut self, ms: u64) {
-        self.advance_to(self.cluster.now.saturating_add(ms));
+        self.advance_to(self.session.now().saturating_add(ms));
     }
 
     /// The "step forward" of a debugger: runs one event if one is due now,
     /// otherwise runs time to the next event's millisecond (all of that
     /// millisecond's events), but never more than `max_ms` ahead.
     pub fn step(&mut self, max_ms: u64) -> u64 {
-        let now = self.cluster.now;
-        match self.cluster.next_event_time() {
+        let now = self.session.now();
+        match self.session.next_event_time() {
             Some(t) if t <= now => {
-                self.cluster.step();
+                self.session.step();
             }
             Some(t) => self.advance_to(t.min(now.saturating_add(max_ms))),
             None => self.advance_to(now.saturating_add(max_ms)),
         }
-        self.cluster.now
+        self.session.now()
     }
 
     fn take_checkpoint(&mut self) {
         let cp = Checkpoint {
-            at: self.cluster.now,
+            at: self.session.now(),
             actions_done: self.actions.len(),
-            cluster: snapshot(&mut self.cluster),
+            session: snapshot(&mut self.session),
         };
         self.checkpoints.push(cp);
         if self.checkpoints.len() > self.max_checkpoints {
@@ -213,42 +215,46 @@ impl Timeline {
         }
     }
 
-    /// The cluster as it was at `t` (no later than the present). Its trace
-    /// holds what happened since the checkpoint it was rebuilt from; the
-    /// present's trace holds the whole history.
-    pub fn state_at(&self, t: u64) -> Cluster {
-        let t = t.min(self.cluster.now);
+    /// The session as it was at `t` (no later than the present). Its
+    /// world's trace holds what happened since the checkpoint it was
+    /// rebuilt from; the present's trace holds the whole history.
+    pub fn state_at(&self, t: u64) -> Session {
+        let t = t.min(self.session.now());
         let cp = self
             .checkpoints
             .iter()
             .rev()
             .find(|c| c.at <= t)
             .unwrap_or(&self.checkpoints[0]);
-        let mut cluster = cp.cluster.clone();
+        let mut session = cp.session.clone();
         for (at, action) in &self.actions[cp.actions_done..] {
             if *at > t {
                 break;
             }
-            cluster.advance_to(*at);
-            apply(&mut cluster, action);
+            session.advance_to(*at);
+            apply(&mut session, action);
         }
-        cluster.advance_to(t);
-        cluster
+        session.advance_to(t);
+        session
     }
 
     /// Goes back to `t` for good: the present becomes the state at `t`, and
     /// what was recorded after it is dropped (acting now starts a new
     /// branch; a UI keeps the old `Timeline` to offer redo).
     pub fn rewind(&mut self, t: u64) {
-        let mut cluster = self.state_at(t);
+        let mut session = self.state_at(t);
         // Keep the history up to `t` in the trace.
-        let mut trace = self.cluster.trace.clone();
-        while trace.events.back().is_some_and(|e| e.at() > cluster.now) {
+        let mut trace = self.session.world.trace.clone();
+        while trace
+            .events
+            .back()
+            .is_some_and(|e| e.at() > session.world.now)
+        {
             trace.events.pop_back();
         }
-        cluster.trace = trace;
+        session.world.trace = trace;
         self.actions.retain(|(at, _)| *at <= t);
         self.checkpoints.retain(|c| c.at <= t);
-        self.cluster = cluster;
+        self.session = session;
     }
 }

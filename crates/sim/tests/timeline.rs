@@ -1,6 +1,7 @@
 //! Jumping back in time: a state rebuilt from a checkpoint and the actions
 //! since is exactly the state the cluster had, and memory stays bounded.
 
+use slotscope_sim::session::Session;
 use slotscope_sim::timeline::{Action, Outcome, Timeline};
 use slotscope_sim::Cluster;
 
@@ -9,18 +10,18 @@ fn argv(s: &str) -> Vec<Vec<u8>> {
 }
 
 /// The same cluster run from scratch with the same actions, to time `t`.
-fn straight_run(actions: &[(u64, Action)], t: u64) -> Cluster {
+fn straight_run(actions: &[(u64, Action)], t: u64) -> Session {
     let mut fresh = Timeline::new(base());
     fresh.every_ms = u64::MAX / 2; // no checkpoints: a plain run
     for (at, a) in actions {
         if *at > t {
             break;
         }
-        fresh.cluster.advance_to(*at);
+        fresh.session.advance_to(*at);
         fresh.act(a.clone());
     }
-    fresh.cluster.advance_to(t);
-    fresh.cluster
+    fresh.session.advance_to(t);
+    fresh.session
 }
 
 fn base() -> Cluster {
@@ -29,8 +30,12 @@ fn base() -> Cluster {
     c
 }
 
-fn same(a: &Cluster, b: &Cluster) -> bool {
-    a.now == b.now
+fn same(a: &Session, b: &Session) -> bool {
+    let (console, operator) = (a.console == b.console, a.operator == b.operator);
+    let (a, b) = (&a.world, &b.world);
+    console
+        && operator
+        && a.now == b.now
         && a.nodes == b.nodes
         && a.rng == b.rng
         && a.conns == b.conns
@@ -81,7 +86,7 @@ fn state_at_matches_a_straight_run() {
         let straight = straight_run(tl.actions(), t);
         assert!(same(&rebuilt, &straight), "t = {t}");
     }
-    assert!(same(&tl.state_at(tl.now()), &tl.cluster));
+    assert!(same(&tl.state_at(tl.now()), &tl.session));
 }
 
 #[test]
@@ -89,13 +94,22 @@ fn rewind_then_act_starts_a_new_branch() {
     let mut tl = scripted();
     tl.rewind(4_000);
     assert_eq!(tl.now(), 4_000);
-    assert!(tl.cluster.trace.events.iter().all(|e| e.at() <= 4_000));
-    assert!(tl.cluster.nodes[0].alive, "the kill at 5 s is undone");
+    assert!(tl
+        .session
+        .world
+        .trace
+        .events
+        .iter()
+        .all(|e| e.at() <= 4_000));
+    assert!(tl.session.world.nodes[0].alive, "the kill at 5 s is undone");
     tl.act(Action::Kill(2));
     tl.advance(10_000);
-    assert!(tl.cluster.nodes[0].alive);
-    assert!(!tl.cluster.nodes[2].alive);
-    assert_eq!(tl.cluster.nodes[5].role(5), slotscope_sim::Role::Master);
+    assert!(tl.session.world.nodes[0].alive);
+    assert!(!tl.session.world.nodes[2].alive);
+    assert_eq!(
+        tl.session.world.nodes[5].role(5),
+        slotscope_sim::Role::Master
+    );
     assert!(same(
         &tl.state_at(tl.now()),
         &straight_run(tl.actions(), tl.now())
@@ -106,17 +120,17 @@ fn rewind_then_act_starts_a_new_branch() {
 fn step_runs_to_the_next_event() {
     let mut tl = Timeline::new(base());
     tl.advance(1); // past the events due at 0
-    let next = tl.cluster.next_event_time().unwrap();
+    let next = tl.session.world.next_event_time().unwrap();
     assert!(next > tl.now());
     assert_eq!(tl.step(10_000), next);
     // Never further than asked, even with an event due later.
     let before = tl.now();
-    while tl.cluster.next_event_time() == Some(before) {
+    while tl.session.world.next_event_time() == Some(before) {
         tl.step(0);
     }
     assert_eq!(tl.step(0), before);
     let mut idle = Timeline::new(base());
-    idle.cluster.kill(0);
+    idle.session.world.kill(0);
     let mut steps = 0;
     while idle.now() < 1_000 {
         idle.step(1_000);
@@ -139,23 +153,23 @@ fn console_sessions_replay() {
     };
     assert_eq!(out.printed.last().unwrap(), "OK");
     tl.advance(500);
-    let prompt_then = tl.cluster.console.prompt(&tl.cluster);
+    let prompt_then = tl.session.console.prompt(&tl.session.world);
     assert_eq!(prompt_then, "127.0.0.1:7002>");
     tl.act(Action::ConsoleMode(ClientMode::Smart));
     tl.act(Action::ConsoleLine("GET foo".into()));
     tl.advance(2_000);
     let past = tl.state_at(700);
-    assert_eq!(past.console.prompt(&past), "127.0.0.1:7002>");
+    assert_eq!(past.console.prompt(&past.world), "127.0.0.1:7002>");
     assert_eq!(past.console, {
         let mut straight = Timeline::new(Cluster::create(3, 1, 1).unwrap());
         straight.act(Action::ConsoleMode(ClientMode::Follow));
         straight.advance(500);
         straight.act(Action::ConsoleLine("SET foo bar".into()));
         straight.advance(200);
-        straight.cluster.console
+        straight.session.console
     });
     let before = tl.state_at(400);
-    assert_eq!(before.console.prompt(&before), "127.0.0.1:7000>");
+    assert_eq!(before.console.prompt(&before.world), "127.0.0.1:7000>");
     assert_eq!(tl.state_at(3_000).console.mode, ClientMode::Smart);
 }
 
@@ -164,7 +178,7 @@ fn an_operation_replays_and_a_half_way_slot_gives_ask_and_tryagain() {
     use slotscope_sim::operator::Request;
     let mut tl = Timeline::new(Cluster::create(3, 1, 1).unwrap());
     let slot = slotscope_sim::key_hash_slot(b"{t}a");
-    let owner = tl.cluster.nodes[0].slots[usize::from(slot)].unwrap();
+    let owner = tl.session.world.nodes[0].slots[usize::from(slot)].unwrap();
     tl.act(Action::ConsoleNode(owner));
     tl.act(Action::ConsoleLine("SET {t}a 1".into()));
     let target = (owner + 1) % 3;
@@ -173,13 +187,13 @@ fn an_operation_replays_and_a_half_way_slot_gives_ask_and_tryagain() {
     // IMPORTING at +100, MIGRATING at +200: pause there.
     tl.advance(250);
     tl.act(Action::PauseOperation(true));
-    assert!(tl.cluster.nodes[owner].migrating.contains_key(&slot));
+    assert!(tl.session.world.nodes[owner].migrating.contains_key(&slot));
     let printed = |o: Outcome| match o {
         Outcome::Console(o) => o.printed,
         other => panic!("{other:?}"),
     };
     // A key that is not there yet: ASK. One there, one not: TRYAGAIN.
-    let port = tl.cluster.nodes[target].addr.port;
+    let port = tl.session.world.nodes[target].addr.port;
     assert_eq!(
         printed(tl.act(Action::ConsoleLine("GET {t}b".into()))),
         [format!("(error) ASK {slot} 127.0.0.1:{port}")]
@@ -192,16 +206,16 @@ fn an_operation_replays_and_a_half_way_slot_gives_ask_and_tryagain() {
     tl.act(Action::PauseOperation(false));
     tl.advance(5_000);
     assert_eq!(
-        tl.cluster.nodes[target].slots[usize::from(slot)],
+        tl.session.world.nodes[target].slots[usize::from(slot)],
         Some(target)
     );
     // The past is rebuilt with the operation where it was.
     let half = tl.state_at(300);
-    assert!(half.nodes[owner].migrating.contains_key(&slot));
+    assert!(half.world.nodes[owner].migrating.contains_key(&slot));
     assert!(half.operator.paused);
     let before = tl.state_at(5);
     assert!(before.operator.op.is_none());
-    assert_eq!(tl.state_at(tl.now()).operator, tl.cluster.operator);
+    assert_eq!(tl.state_at(tl.now()).operator, tl.session.operator);
 }
 
 #[test]

@@ -76,11 +76,7 @@ impl Cluster {
 
     /// When the next event happens, if any.
     pub fn next_event_time(&self) -> Option<u64> {
-        let queued = self.queue.peek().map(|s| s.at);
-        match (queued, self.operator.due()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        self.queue.peek().map(|s| s.at)
     }
 
     /// Runs every event up to simulated time `t`, then sets the clock to `t`.
@@ -98,15 +94,6 @@ impl Cluster {
 
     /// Runs the next event; returns its time, or None if nothing is queued.
     pub fn step(&mut self) -> Option<u64> {
-        // The operator's next command, if it comes before every queued event
-        // (a tie goes to the queue: those events were scheduled first).
-        if let Some(due) = self.operator.due() {
-            if self.queue.peek().is_none_or(|s| s.at > due) {
-                self.now = self.now.max(due);
-                self.step_operation();
-                return Some(due);
-            }
-        }
         let Scheduled { at, event, .. } = self.queue.pop()?;
         self.now = self.now.max(at);
         // A stopped process handles nothing: the event waits until it resumes.
