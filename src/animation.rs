@@ -7,6 +7,8 @@ use wasm_bindgen::{closure::Closure, JsCast};
 use yew::prelude::*;
 
 use crate::app::Shared;
+#[cfg(target_arch = "wasm32")]
+use crate::msg::{self, Msg};
 
 /// The frame callback, shared with itself so that it can ask for the next.
 #[cfg(target_arch = "wasm32")]
@@ -75,16 +77,17 @@ pub fn use_frames(studio: Shared, update: UseForceUpdateHandle) {
                     return;
                 }
                 let mut st = s.borrow_mut();
-                match e.key().as_str() {
+                let gesture = match e.key().as_str() {
                     // Esc closes a message's content wherever the focus is
                     // (its own Close button, say).
-                    "Escape" if st.inspected.is_some() => st.inspected = None,
+                    "Escape" if st.inspected.is_some() => Msg::CloseMessage,
                     _ if typing(&e) => return,
-                    " " => st.playing = !st.playing,
-                    "ArrowRight" => st.step_forward(),
-                    "ArrowLeft" => st.step_back(),
+                    " " => Msg::TogglePlay,
+                    "ArrowRight" => Msg::Step { forward: true },
+                    "ArrowLeft" => Msg::Step { forward: false },
                     _ => return,
-                }
+                };
+                msg::update(&mut st, gesture);
                 drop(st);
                 e.prevent_default();
                 u.force_update();

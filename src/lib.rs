@@ -7,8 +7,8 @@ pub mod app;
 pub mod components;
 #[cfg(target_arch = "wasm32")]
 pub mod fatal;
-pub mod settings;
-pub mod slot_map;
+pub mod msg;
 pub mod studio;
+pub mod view;
 
 pub use app::App;

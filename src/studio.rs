@@ -208,6 +208,8 @@ pub fn flight_label(kind: Option<MsgKind>) -> &'static str {
 }
 
 pub struct Studio {
+    /// How the cluster was created (it decides where each node is drawn).
+    pub shape: crate::view::cards::Shape,
     /// The run, from creation to its present.
     pub timeline: Timeline,
     /// Futures left behind by acting in the past, most recent last: the
@@ -250,6 +252,7 @@ impl Studio {
     pub fn new(mut cluster: Cluster) -> Studio {
         cluster.trace.bodies = true;
         Studio {
+            shape: crate::view::cards::Shape::of_new(&cluster),
             timeline: Timeline::new(cluster),
             branches: Vec::new(),
             t: 0.0,

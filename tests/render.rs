@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use slotscope::components::key_inspector::{KeyInspector, KeyInspectorProps};
 use slotscope::components::slot_bar::{SlotBar, SlotBarProps};
-use slotscope::slot_map::SlotMap;
+use slotscope::view::slot_map::SlotMap;
 use slotscope::App;
 use slotscope_sim::{Cluster, Layout};
 use yew::ServerRenderer;

@@ -5,149 +5,15 @@
 //! differ by outline and a word, not by colour alone.
 
 use slotscope_sim::bus::MsgKind;
-use slotscope_sim::{Cluster, NodeIdx, Role};
+use slotscope_sim::NodeIdx;
+
+pub use crate::view::cards::{cards, slot_ranges, NodeCard, Shape};
 use yew::prelude::*;
 
 use crate::studio::{flight_label, Flight, HopFlight};
 
-/// One node as drawn (plain data, so that the view can compare props).
-#[derive(Clone, Debug, PartialEq)]
-pub struct NodeCard {
-    pub idx: NodeIdx,
-    pub port: u16,
-    pub short_id: String,
-    /// What the node itself says.
-    pub master: bool,
-    pub master_of: Option<u16>,
-    /// What the observer says.
-    pub seen_master: bool,
-    pub seen_pfail: bool,
-    pub seen_fail: bool,
-    pub current_epoch: u64,
-    pub config_epoch: u64,
-    pub slots: String,
-    pub keys: usize,
-    pub offset: u64,
-    /// A replica's replication lag: bytes of its master's stream it has
-    /// not applied yet.
-    pub lag: Option<u64>,
-    pub alive: bool,
-    pub paused: bool,
-    /// Not in the observer's partition group.
-    pub cut_off: bool,
-    /// Not in the observer's node table (never met, or forgotten: a node
-    /// removed with del-node still runs, alone).
-    pub stranger: bool,
-    /// The shard (column) it is drawn in: stable through failovers.
-    pub column: usize,
-    pub row: usize,
-}
-
-/// Slot ranges as CLUSTER NODES writes them: `0-5460 10923`, from slots
-/// in increasing order.
-pub fn slot_ranges(slots: impl Iterator<Item = slotscope_sim::Slot>) -> String {
-    let mut runs: Vec<(slotscope_sim::Slot, slotscope_sim::Slot)> = Vec::new();
-    for s in slots {
-        match runs.last_mut() {
-            Some((_, last)) if *last + 1 == s => *last = s,
-            _ => runs.push((s, s)),
-        }
-    }
-    runs.iter()
-        .map(|&(a, b)| {
-            if a == b {
-                a.to_string()
-            } else {
-                format!("{a}-{b}")
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// How the cluster was created: its first `masters` nodes are masters and
-/// the rest of its first `nodes` their replicas (`redis-cli --cluster create`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Shape {
-    pub masters: usize,
-    pub nodes: usize,
-}
-
-impl Shape {
-    /// The column (shard) a node is drawn in, which also gives its colour:
-    /// a created node stays in its shard's column through failovers; a node
-    /// added later gets a column of its own.
-    pub fn column(self, node: NodeIdx) -> usize {
-        let masters = self.masters.max(1);
-        if node < self.nodes {
-            node % masters
-        } else {
-            masters + node - self.nodes
-        }
-    }
-
-    fn row(self, node: NodeIdx) -> usize {
-        if node < self.nodes {
-            node / self.masters.max(1)
-        } else {
-            0
-        }
-    }
-}
-
 /// Shards per band of the drawing: bigger clusters wrap into more bands.
 const SHARDS_PER_BAND: usize = 10;
-
-/// The cards of every node, as `observer` sees the cluster.
-pub fn cards(cluster: &Cluster, observer: NodeIdx, shape: Shape) -> Vec<NodeCard> {
-    let obs = &cluster.nodes[observer];
-    let group = cluster.network.group(observer);
-    cluster
-        .nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| {
-            let seen = &obs.view[i];
-            let own_role = n.role(i);
-            let column = shape.column(i);
-            let row = shape.row(i);
-            NodeCard {
-                idx: i,
-                port: n.addr.port,
-                short_id: n.id.chars().take(8).collect(),
-                master: own_role == Role::Master,
-                master_of: own_role.master().map(|of| cluster.nodes[of].addr.port),
-                seen_master: if i == observer {
-                    own_role == Role::Master
-                } else {
-                    seen.role == Role::Master
-                },
-                seen_pfail: i != observer && seen.pfail,
-                seen_fail: i != observer && seen.fail,
-                current_epoch: n.current_epoch,
-                config_epoch: cluster.shown_config_epoch(i, i),
-                // From the node's bitmap of its own slots (cached by the
-                // core; a scan of 16384 slots per node per frame would not be).
-                slots: if n.slots.count_of(i) == 0 {
-                    String::new()
-                } else {
-                    slot_ranges(n.slots.claims(i).slots())
-                },
-                keys: n.db.len(),
-                offset: n.repl_offset,
-                lag: own_role
-                    .master()
-                    .map(|of| cluster.nodes[of].repl_offset.saturating_sub(n.repl_offset)),
-                alive: n.alive,
-                paused: n.bus.paused_until.is_some_and(|u| u > cluster.now),
-                cut_off: cluster.network.group(i) != group,
-                stranger: !seen.known,
-                column,
-                row,
-            }
-        })
-        .collect()
-}
 
 #[derive(Properties, PartialEq)]
 pub struct ClusterViewProps {
@@ -163,7 +29,7 @@ pub struct ClusterViewProps {
     /// Messages in the air not drawn (too many to draw).
     pub undrawn: usize,
     /// Links that are cut or slowed: (a, b, cut, extra ms).
-    pub faults: Vec<(NodeIdx, NodeIdx, bool, u64)>,
+    pub faults: Vec<crate::view::network::LinkFault>,
 }
 
 const COL_W: f64 = 190.0;
@@ -297,7 +163,8 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
     // Cut links dashed with a cross at the middle, slowed ones with their
     // delay. Drawn as arcs, so that a link between two nodes of a row does
     // not run behind the nodes between them (and its label stays visible).
-    let faults = p.faults.iter().map(|&(a, b, cut, extra)| {
+    let faults = p.faults.iter().map(|f| {
+        let (a, b, cut, extra) = (f.a, f.b, f.cut, f.extra_ms);
         let ((x1, y1), (x2, y2)) = (pos(a), pos(b));
         let ((cx, cy), (ax, ay)) = arc_through((x1, y1), (x2, y2));
         let label = if cut { "✕ cut".to_string() } else { format!("+{extra} ms") };
@@ -520,42 +387,5 @@ mod tests {
         // A master and its replica: bowed to the right.
         let (control, _) = arc_through((95.0, 70.0), (95.0, 190.0));
         assert_eq!(control, (125.0, 130.0));
-    }
-
-    #[test]
-    fn slot_ranges_read_like_cluster_nodes() {
-        assert_eq!(slot_ranges([0, 1, 3, 5, 6].into_iter()), "0-1 3 5-6");
-        assert_eq!(slot_ranges([4].into_iter()), "4");
-        assert_eq!(slot_ranges([].into_iter()), "");
-    }
-
-    #[test]
-    fn cards_follow_the_observer() {
-        let mut c = Cluster::create(3, 1, 1).unwrap();
-        c.set_config(|c| c.node_timeout = 2_000);
-        c.advance(1_000);
-        c.kill(0);
-        c.advance(6_000);
-        let shape = Shape {
-            masters: 3,
-            nodes: 6,
-        };
-        let from_1 = cards(&c, 1, shape);
-        assert!(!from_1[0].alive && from_1[0].seen_fail);
-        assert!(from_1[3].master && from_1[3].seen_master);
-        assert_eq!(
-            from_1[3].column, 0,
-            "the promoted replica stays in its shard's column"
-        );
-        assert_eq!(from_1[3].slots, "0-5460");
-        // The dead node's own (frozen) view still says it is a master.
-        let from_0 = cards(&c, 0, shape);
-        // A replica in sync lags by nothing; a master has no lag.
-        assert_eq!(from_1[4].lag, Some(0));
-        assert_eq!(from_1[1].lag, None);
-        // A node added later gets a shard column of its own.
-        assert_eq!(shape.column(6), 3);
-        assert_eq!(shape.column(5), 2);
-        assert!(from_0[0].seen_master && !from_0[3].seen_master);
     }
 }

@@ -9,7 +9,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::slot_bar::SlotBar;
-use crate::slot_map::SlotMap;
+use crate::view::slot_map::SlotMap;
 
 /// Keys a learner can try with one click: the lesson's examples and the
 /// corner cases of the hash-tag rule.

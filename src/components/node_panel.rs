@@ -6,28 +6,7 @@ use yew::prelude::*;
 use super::cluster_view::NodeCard;
 use super::widgets::{button, select};
 
-/// What the panel's buttons ask for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NodeOp {
-    Kill,
-    Restart,
-    Pause,
-    Isolate,
-    Heal,
-    Failover,
-    FailoverForce,
-    FailoverTakeover,
-    Observe,
-    /// The link between the selected node and another.
-    CutLink(usize),
-    SlowLink(usize),
-    RestoreLink(usize),
-    /// `redis-cli --cluster del-node`.
-    Remove,
-}
-
-/// Extra delay the "slow" button adds to a link, ms.
-pub const SLOW_LINK_MS: u64 = 500;
+pub use crate::msg::{NodeOp, SLOW_LINK_MS};
 
 #[derive(Properties, PartialEq)]
 pub struct NodePanelProps {

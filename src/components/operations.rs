@@ -11,63 +11,8 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::widgets::{button, checkbox, select};
-use crate::studio::{reply_label, words};
 
-/// What the panel shows of the operator (plain data, compared as props).
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct OpStatus {
-    pub line: String,
-    pub running: bool,
-    pub paused: bool,
-    pub moved: usize,
-    pub planned: usize,
-    pub next: Option<String>,
-    /// The last commands sent, newest last, with their replies.
-    pub last: Vec<String>,
-    pub error: Option<String>,
-    pub refused: Option<String>,
-    pub every_ms: u64,
-}
-
-impl OpStatus {
-    pub fn of(session: &slotscope_sim::session::Session) -> OpStatus {
-        let (o, cluster) = (&session.operator, &session.world);
-        let port = |n: NodeIdx| cluster.nodes[n].addr.port;
-        let (moved, planned) = o.progress(cluster);
-        let op = o.op.as_ref();
-        OpStatus {
-            line: o.command_line.clone(),
-            running: op.is_some_and(|op| !op.is_done()),
-            paused: o.paused,
-            moved,
-            planned,
-            next: o
-                .next_step(cluster)
-                .map(|s| format!(":{} {}", port(s.node), words(&s.argv, 70))),
-            last: op
-                .map(|op| {
-                    op.log
-                        .iter()
-                        .rev()
-                        .take(4)
-                        .rev()
-                        .map(|(s, r)| {
-                            format!(
-                                ":{} {} ⇒ {}",
-                                port(s.node),
-                                words(&s.argv, 50),
-                                reply_label(r)
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
-            error: op.and_then(|op| op.error.clone()),
-            refused: o.refused.clone(),
-            every_ms: o.every_ms,
-        }
-    }
-}
+pub use crate::view::operations::OpStatus;
 
 /// A yes/no setting sent to every node (CONFIG SET on each).
 fn set_everywhere(name: &str, on: bool) -> Action {

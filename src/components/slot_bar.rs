@@ -13,7 +13,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::key_inspector::owner_class;
-use crate::slot_map::SlotMap;
+use crate::view::slot_map::SlotMap;
 
 /// Height of the bar in SVG units; only the ratio to the CSS height matters.
 const BAR_HEIGHT: u32 = 32;

@@ -1,0 +1,9 @@
+//! What the screen shows, as plain data computed from the core's state: no
+//! yew here, and every function is tested natively. Components take these
+//! as props.
+
+pub mod cards;
+pub mod network;
+pub mod operations;
+pub mod settings;
+pub mod slot_map;
