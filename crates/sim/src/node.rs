@@ -447,3 +447,43 @@ impl Node {
 
 /// `*1\r\n$4\r\nPING\r\n`: the replication stream of a fresh shard.
 pub const INITIAL_REPL_OFFSET: u64 = 14;
+
+impl Node {
+    /// A replication entry from `master` reaches this replica: applied if it
+    /// is the next one of the stream (no gap), otherwise the link is taken
+    /// as broken (a full resync follows once the master is reachable).
+    pub(crate) fn apply_replicated(
+        &mut self,
+        now: u64,
+        master: NodeIdx,
+        argv: &[Vec<u8>],
+        end: u64,
+        bytes: u64,
+        write: bool,
+    ) {
+        if !self.alive
+            || self.role(self.me) != (Role::Replica { of: master })
+            || self.bus.repl_broken
+        {
+            return;
+        }
+        if self.repl_offset + bytes != end {
+            self.bus.repl_broken = true;
+            return;
+        }
+        // The stream carries writes and the master's PINGs; a PING changes
+        // nothing but the offset.
+        if write {
+            let name = String::from_utf8_lossy(&argv[0]).to_ascii_lowercase();
+            crate::command::data::run(
+                &name,
+                &mut self.db,
+                now,
+                crate::reply::Protocol::Resp2,
+                argv,
+            );
+        }
+        self.repl_offset = end;
+        self.bus.master_last_io = now;
+    }
+}

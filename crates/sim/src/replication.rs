@@ -5,7 +5,6 @@
 //! replica never got (lost writes). WAIT reads the offsets (`command`).
 
 use crate::cluster::{Cluster, NodeIdx, Role};
-use crate::command::data;
 use crate::reply::{Protocol, Reply};
 use crate::trace::TraceEvent;
 
@@ -77,43 +76,6 @@ impl Cluster {
                 Err(_) => self.nodes[r].bus.repl_broken = true,
             }
         }
-    }
-
-    /// A replica receives the next entry of its master's stream: applied if
-    /// it is the next one (no gap), otherwise the link is treated as broken.
-    pub(crate) fn apply_replicated(
-        &mut self,
-        master: NodeIdx,
-        replica: NodeIdx,
-        argv: &[Vec<u8>],
-        end: u64,
-        bytes: u64,
-        write: bool,
-    ) {
-        let node = &self.nodes[replica];
-        if !node.alive
-            || node.role(replica) != (Role::Replica { of: master })
-            || node.bus.repl_broken
-        {
-            return;
-        }
-        if node.repl_offset + bytes != end {
-            self.nodes[replica].bus.repl_broken = true;
-            return;
-        }
-        let now = self.now;
-        if write {
-            let name = String::from_utf8_lossy(&argv[0]).to_ascii_lowercase();
-            data::run(
-                &name,
-                &mut self.nodes[replica].db,
-                now,
-                Protocol::Resp2,
-                argv,
-            );
-        }
-        self.nodes[replica].repl_offset = end;
-        self.nodes[replica].bus.master_last_io = now;
     }
 
     /// A full resynchronisation: `replica` gets a copy of `master`'s data.

@@ -30,7 +30,12 @@ const WORLD: &[&str] = &[
     "crate::cluster",
     "crate::world",
     "crate::network",
-    "crate::command",
+    // (`command::data` runs a data command on one keyspace: a node's own.)
+    "crate::command::cluster_cmd",
+    "crate::command::migrate",
+    "crate::command::mod",
+    "crate::command::table",
+    "crate::command::parse",
     "crate::routing",
     "crate::replication",
     "crate::client",

@@ -116,7 +116,7 @@ impl Cluster {
                 end,
                 bytes,
                 write,
-            } => self.apply_replicated(master, replica, &argv, end, bytes, write),
+            } => self.nodes[replica].apply_replicated(self.now, master, &argv, end, bytes, write),
             Event::Deliver { from, to, msg } => {
                 if !self.nodes[to].alive {
                     self.trace.push(TraceEvent::Dropped {
