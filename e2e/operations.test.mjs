@@ -154,6 +154,21 @@ test('cut and slow a link, add a node, reshard to it, remove a node', async () =
   assert.ok(await coverage.isChecked());
   await coverage.uncheck();
   assert.ok(!(await coverage.isChecked()));
+  // Each node has its own settings: CONFIG SET on one node from the
+  // console changes that node alone, and the page says which one differs.
+  const reads = page.getByLabel('cluster-allow-reads-when-down');
+  assert.ok(!(await reads.isChecked()));
+  assert.equal(await printed(await type(page, 'CONFIG SET cluster-allow-reads-when-down yes')), 'OK');
+  assert.match(
+    await page.locator('.settings .disagree').innerText(),
+    /cluster-allow-reads-when-down is no on most nodes, but :7000 has yes/,
+  );
+  assert.ok(!(await reads.isChecked()), 'most nodes still say no');
+  // The page's setting goes to every node: they agree again.
+  await reads.check();
+  assert.equal(await page.locator('.settings .disagree').count(), 0);
+  assert.ok(await reads.isChecked());
+  await reads.uncheck();
 
   // Add a master (7006), then reshard 10 slots from 7001 to it.
   await page.getByRole('button', { name: 'Add master' }).click();

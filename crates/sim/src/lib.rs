@@ -1,11 +1,17 @@
 //! The Slotscope simulation core: a model of a Redis Cluster that runs
 //! anywhere Rust runs, with no dependency on a browser.
 //!
-//! What it holds so far: key → slot (`slot`), the slot split of
-//! `redis-cli --cluster create` (`layout`), the cluster and each node's view
-//! (`cluster`), a node's db (`keyspace`), Redis's routing rules (`routing`),
-//! command execution (`command`), replies on the wire (`reply`) and as
-//! redis-cli prints them (`render`).
+//! Two sides. The node side: one node's own state (`node`) and its protocol
+//! handlers (`bus`, `replica_migration`), which reach the world only through
+//! `node::Io`; its settings (`config`) and keyspace (`keyspace`). The world
+//! side: the nodes, connections, clock, queue, network and faults
+//! (`cluster`, `world`), replication streams (`replication`), commands on a
+//! connection (`command`, `routing`, `script`), and beside the world, in a
+//! `session`, the clients and the console (`client`, `console`) and the
+//! `redis-cli --cluster` operator (`resharding`, `operator`); `timeline`
+//! replays sessions. Neutral: key → slot (`slot`), the slot split of
+//! `redis-cli --cluster create` (`layout`), replies on the wire (`reply`) and
+//! as redis-cli prints them (`render`), the `trace`.
 
 pub mod bus;
 pub mod client;
