@@ -243,3 +243,29 @@ mod tests {
         assert!(s.log_filter.contains(&Category::Client));
     }
 }
+
+#[cfg(test)]
+mod config_tests {
+    use super::*;
+
+    #[test]
+    fn a_page_setting_after_a_console_config_set_reaches_every_node() {
+        let mut s = Studio::new(cluster_of(SHAPES[0]));
+        update(
+            &mut s,
+            Msg::ConsoleLine("CONFIG SET cluster-allow-reads-when-down yes".into()),
+        );
+        assert_eq!(crate::view::settings::disagreements(s.cluster()).len(), 1);
+        update(
+            &mut s,
+            Msg::Act(Action::SetConfig(
+                "cluster-allow-reads-when-down".into(),
+                "yes".into(),
+            )),
+        );
+        assert!(crate::view::settings::disagreements(s.cluster()).is_empty());
+        assert!(
+            crate::view::settings::setting(s.cluster(), "cluster-allow-reads-when-down").is_yes()
+        );
+    }
+}
