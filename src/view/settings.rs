@@ -39,13 +39,6 @@ impl Setting {
     }
 }
 
-/// The settings the page lets the user change.
-pub const SHOWN: [&str; 3] = [
-    "cluster-node-timeout",
-    "cluster-require-full-coverage",
-    "cluster-allow-reads-when-down",
-];
-
 /// Every simulated setting that a node may hold on its own, for the
 /// disagreement notes (CONFIG SET can change any of them on one node).
 pub const WATCHED: [&str; 8] = [

@@ -46,7 +46,7 @@ impl Census {
 }
 
 impl Node {
-    /// Part of replica `v`'s cron, after its loop over the known nodes.
+    /// Part of this replica's cron, after its loop over the known nodes.
     pub(crate) fn handle_replica_migration(&mut self, io: &mut dyn Io, census: &Census) {
         let Role::Replica { of: my_master } = self.role(self.me) else {
             return;
@@ -109,11 +109,7 @@ impl Node {
         };
         if candidate == self.me && now - since > MIGRATION_DELAY_MS {
             let text = format!("Migrating to orphaned master {}", io.id_of(target));
-            io.trace(crate::trace::TraceEvent::Log {
-                at: now,
-                node: self.me,
-                text,
-            });
+            self.log(io, text);
             self.become_replica(io, target);
         }
     }

@@ -30,12 +30,8 @@ const WORLD: &[&str] = &[
     "crate::cluster",
     "crate::world",
     "crate::network",
-    // (`command::data` runs a data command on one keyspace: a node's own.)
-    "crate::command::cluster_cmd",
-    "crate::command::migrate",
-    "crate::command::mod",
-    "crate::command::table",
-    "crate::command::parse",
+    "crate::command",
+    "crate::session",
     "crate::routing",
     "crate::replication",
     "crate::client",
@@ -74,8 +70,12 @@ fn the_node_side_does_not_name_the_world() {
             for name in WORLD {
                 // `Cluster` as a word (not `ClusterState`, not in a comment).
                 let hit = code.match_indices(name).any(|(at, _)| {
-                    let after = code[at + name.len()..].chars().next();
-                    !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                    let rest = &code[at + name.len()..];
+                    let after = rest.chars().next();
+                    // `command::data` runs a data command on one keyspace: a
+                    // node's own; the rest of `command` is the world's.
+                    let data = *name == "crate::command" && rest.starts_with("::data::");
+                    !data && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
                 });
                 if hit {
                     found.push(format!("{file}:{}: {}", n + 1, line.trim()));

@@ -117,3 +117,29 @@ fn replica_no_failover_keeps_a_replica_from_standing() {
     sim.advance(5_000);
     assert_eq!(sim.nodes[3].role(3), slotscope_sim::Role::Master);
 }
+
+/// CONFIG SET takes a node_timeout up to LLONG_MAX: timers built from it
+/// must not overflow (a panic in WebAssembly kills the page).
+#[test]
+fn the_largest_node_timeout_runs_without_overflow() {
+    let mut sim = Cluster::create(3, 1, 7).unwrap();
+    for n in 0..6 {
+        let conn = sim.connect(n);
+        assert_eq!(
+            sim.execute(
+                conn,
+                &argv("CONFIG SET cluster-node-timeout 9223372036854775807")
+            ),
+            Reply::ok()
+        );
+    }
+    sim.kill(0);
+    sim.advance(30_000);
+    let conn = sim.connect(3);
+    assert_eq!(
+        sim.execute(conn, &argv("CLUSTER FAILOVER FORCE")),
+        Reply::ok()
+    );
+    sim.advance(30_000);
+    assert_eq!(sim.nodes[3].role(3), slotscope_sim::Role::Master);
+}

@@ -37,7 +37,9 @@ impl Node {
             Role::Replica { of } => {
                 add_once(&mut self.bus.migrate_to, of);
             }
-            Role::Master if old != Role::Master && n != self.me => {
+            // (Redis sets CLUSTER_NODE_MIGRATE_TO when the node had a
+            // known master; one learned from gossip as a replica had none.)
+            Role::Master if matches!(old, Role::Replica { .. }) && n != self.me => {
                 add_once(&mut self.bus.migrate_to, n);
             }
             Role::Master | Role::ReplicaOfUnknown => {}
@@ -110,7 +112,7 @@ impl Node {
         {
             let text = format!(
                 "WARNING: configEpoch collision with node {}. configEpoch set to {epoch}",
-                short(io, msg.sender)
+                self.short(io, msg.sender)
             );
             self.log(io, text);
         }
@@ -161,7 +163,7 @@ impl Node {
             {
                 let text = format!(
                     "Configuration change detected. Reconfiguring myself as a replica of {}",
-                    short(io, claimant)
+                    self.short(io, claimant)
                 );
                 self.log(io, text);
             }
@@ -224,6 +226,8 @@ impl Node {
         self.importing.clear();
         self.bus.master_last_io = io.now();
         io.effect(Effect::FullSync { master });
+        // The resync is queued: the old link is not "broken" any more.
+        self.bus.repl_broken = false;
         // A master in manual failover resumes its clients once demoted.
         self.reset_manual_failover();
     }

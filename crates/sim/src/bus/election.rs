@@ -37,12 +37,13 @@ impl Node {
             if data_age > nt {
                 data_age -= nt;
             }
-            if data_age > REPL_PING_PERIOD_MS + nt.saturating_mul(factor) {
+            if data_age > REPL_PING_PERIOD_MS.saturating_add(nt.saturating_mul(factor)) {
                 return; // "Disconnected from master for longer than allowed."
             }
         }
-        let auth_timeout = (2 * nt).max(2_000);
-        let retry = 2 * auth_timeout;
+        // (Saturating: CONFIG SET takes a node_timeout up to LLONG_MAX.)
+        let auth_timeout = nt.saturating_mul(2).max(2_000);
+        let retry = auth_timeout.saturating_mul(2);
         let bus = &self.bus;
         let expired = bus
             .failover_auth_time
@@ -147,7 +148,7 @@ impl Node {
             .bus
             .voted_time
             .get(master)
-            .is_some_and(|t| now - t < 2 * self.config.node_timeout)
+            .is_some_and(|t| now - t < self.config.node_timeout.saturating_mul(2))
         {
             return;
         }
@@ -164,7 +165,7 @@ impl Node {
         {
             let text = format!(
                 "Failover auth granted to {} for epoch {epoch}",
-                short(io, s)
+                self.short(io, s)
             );
             self.log(io, text);
         }

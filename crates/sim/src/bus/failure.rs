@@ -8,7 +8,7 @@ use crate::trace::TraceEvent;
 use super::*;
 
 impl Node {
-    /// Sets what `v` believes of `n`, recording the change.
+    /// Sets what this node believes of `n`, recording the change.
     pub(crate) fn set_flags(&mut self, io: &mut dyn Io, n: NodeIdx, pfail: bool, fail: bool) {
         let p = &mut self.view[n];
         if p.pfail == pfail && p.fail == fail {
@@ -38,7 +38,7 @@ impl Node {
     pub(crate) fn mark_failing_if_needed(&mut self, io: &mut dyn Io, n: NodeIdx) {
         let nt = self.config.node_timeout;
         let now = io.now();
-        let reports = self.bus.failure_reports(n, now, nt * 2);
+        let reports = self.bus.failure_reports(n, now, nt.saturating_mul(2));
         let p = &self.view[n];
         if !p.pfail || p.fail {
             return;
@@ -50,7 +50,10 @@ impl Node {
             return;
         }
         {
-            let text = format!("Marking node {} as failing (quorum reached).", short(io, n));
+            let text = format!(
+                "Marking node {} as failing (quorum reached).",
+                self.short(io, n)
+            );
             self.log(io, text);
         }
         self.set_flags(io, n, false, true);
@@ -66,13 +69,13 @@ impl Node {
         let serving = self.view[n].role == Role::Master && self.slots.count_of(n) > 0;
         if !serving {
             {
-                let text = format!("Clear FAIL state for node {}: replica or master without slots is reachable again.", short(io, n));
+                let text = format!("Clear FAIL state for node {}: replica or master without slots is reachable again.", self.short(io, n));
                 self.log(io, text);
             }
             self.set_flags(io, n, false, false);
-        } else if io.now() - self.bus.fail_time.get(n).unwrap_or(0) > 2 * nt {
+        } else if io.now() - self.bus.fail_time.get(n).unwrap_or(0) > nt.saturating_mul(2) {
             {
-                let text = format!("Clear FAIL state for node {}: is reachable again and nobody is serving its slots after some time.", short(io, n));
+                let text = format!("Clear FAIL state for node {}: is reachable again and nobody is serving its slots after some time.", self.short(io, n));
                 self.log(io, text);
             }
             self.set_flags(io, n, false, false);

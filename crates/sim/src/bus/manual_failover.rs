@@ -12,8 +12,9 @@ use super::*;
 pub enum ManualFailover {
     #[default]
     None,
-    /// Master side: `replica` sent MFSTART. Client writes are held until
-    /// `paused_until` (twice the manual failover timeout) and the master
+    /// Master side: `replica` sent MFSTART. Client writes are held (at most
+    /// until `paused_until`, twice the manual failover timeout; in practice
+    /// until the failover ends, at `end` at the latest) and the master
     /// pings the replica every tick with the PAUSED flag, so that it learns
     /// the offset to reach. The whole thing is abandoned after `end`.
     Master {
@@ -86,7 +87,7 @@ impl Node {
     pub(crate) fn manual_failover_requested(&mut self, io: &mut dyn Io, replica: NodeIdx) {
         let text = format!(
             "Manual failover requested by replica {}.",
-            short(io, replica)
+            self.short(io, replica)
         );
         self.log(io, text);
         let now = io.now();
@@ -147,7 +148,7 @@ impl Node {
         }
     }
 
-    /// CLUSTER FAILOVER on replica `v` (checks already made).
+    /// CLUSTER FAILOVER on this replica (checks already made).
     pub(crate) fn start_manual_failover(
         &mut self,
         io: &mut dyn Io,

@@ -8,7 +8,7 @@
 //!
 //! Everything happens in events taken from one queue in time order (ties
 //! in the order they were scheduled: `world::queue`), and every random
-//! choice comes from the cluster's seeded RNG: the same seed and actions
+//! choice comes from the world's seeded RNG (`Io::rng`): the same seed and actions
 //! give the same run.
 
 pub mod config_epoch;
@@ -62,7 +62,7 @@ impl Node {
 
         self.handle_handshakes(io);
 
-        // (Nothing below changes which nodes `v` knows.)
+        // (Nothing below changes which nodes this node knows.)
         // A replica counts, on the way, the working replicas of each master
         // (for replica migration), as Redis's cron loop does.
         let is_replica = matches!(self.role(self.me), Role::Replica { .. });
@@ -242,8 +242,8 @@ impl Node {
                         {
                             let text = format!(
                                 "FAIL message received from {} about {}",
-                                short(io, s),
-                                short(io, n)
+                                self.short(io, s),
+                                self.short(io, n)
                             );
                             self.log(io, text);
                         }
@@ -297,6 +297,17 @@ impl Node {
         });
     }
 
+    /// `07c37dfe (127.0.0.1:7000)`, as Redis's log lines name a node.
+    pub(crate) fn short(&self, io: &dyn Io, n: NodeIdx) -> String {
+        let id = self.id_of(io, n);
+        let addr = if n == self.me {
+            &self.addr
+        } else {
+            io.addr_of(n)
+        };
+        format!("{} ({addr})", &id[..id.len().min(8)])
+    }
+
     /// A node's ID as this node names it: its own, or a peer's.
     pub(crate) fn id_of<'a>(&'a self, io: &'a dyn Io, n: NodeIdx) -> &'a str {
         if n == self.me {
@@ -305,10 +316,4 @@ impl Node {
             io.id_of(n)
         }
     }
-}
-
-/// `07c37dfe (127.0.0.1:7000)`, as Redis's log lines name a peer.
-pub(crate) fn short(io: &dyn Io, n: NodeIdx) -> String {
-    let id = io.id_of(n);
-    format!("{} ({})", &id[..id.len().min(8)], io.addr_of(n))
 }

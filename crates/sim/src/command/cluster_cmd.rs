@@ -136,7 +136,7 @@ impl Cluster {
                     String::from_utf8_lossy(&argv[2])
                 ))),
                 Some(n) => {
-                    let (now, max_age) = (self.now, 2 * self.nodes[me].config.node_timeout);
+                    let (now, max_age) = (self.now, self.nodes[me].config.node_timeout.saturating_mul(2));
                     let count = self.nodes[me].bus.failure_reports(n, now, max_age);
                     Ok(Reply::Integer(count as i64))
                 }
@@ -620,7 +620,7 @@ impl Cluster {
         let target = self
             .nodes
             .iter()
-            .position(|n| n.alive && n.addr.ip == ip && i64::from(n.addr.port) == port);
+            .position(|n| n.addr.ip == ip && i64::from(n.addr.port) == port);
         if let Some(t) = target {
             self.meet(me, t);
         }
@@ -667,6 +667,7 @@ impl Cluster {
             }
         }
         node.refresh_known();
+        node.bus.handshakes.clear();
         if let Some(id) = new_id {
             node.id = id;
             node.current_epoch = 0;
@@ -712,7 +713,8 @@ impl Cluster {
         if n == me {
             return Err(err("ERR Can't replicate myself"));
         }
-        if matches!(self.nodes[me].view[n].role, Role::Replica { .. }) {
+        // A node flagged slave, even one whose master is unknown here.
+        if !self.nodes[me].view[n].role.is_master() {
             return Err(err("ERR I can only replicate a master, not a replica."));
         }
         let owns_slots = self.nodes[me].slots.contains(&Some(me));

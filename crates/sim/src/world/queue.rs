@@ -124,7 +124,7 @@ impl Cluster {
                         from,
                         to,
                         kind: msg.kind,
-                        reason: crate::network::DropReason::Dead,
+                        reason: crate::trace::DropReason::Dead,
                     });
                 } else {
                     self.trace.push(TraceEvent::Delivered {
