@@ -63,8 +63,28 @@ fn value_on(node_config: &config::Config, name: &str) -> String {
     }
 }
 
+/// Whether every live node has the same settings (the usual case: then
+/// nothing needs to be compared name by name, and each frame stays cheap).
+fn all_agree(cluster: &Cluster) -> bool {
+    let mut live = cluster.nodes.iter().filter(|n| n.alive);
+    let first = live.next();
+    live.all(|n| Some(&n.config) == first.map(|f| &f.config))
+}
+
 /// `name` across the live nodes of `cluster`.
 pub fn setting(cluster: &Cluster, name: &'static str) -> Setting {
+    if all_agree(cluster) {
+        let config = cluster
+            .nodes
+            .iter()
+            .find(|n| n.alive)
+            .map_or(&cluster.redis_conf, |n| &n.config);
+        return Setting {
+            name,
+            value: value_on(config, name),
+            differing: Vec::new(),
+        };
+    }
     let values: Vec<(u16, String)> = cluster
         .nodes
         .iter()
@@ -88,6 +108,9 @@ pub fn setting(cluster: &Cluster, name: &'static str) -> Setting {
 
 /// A note for each watched setting on which live nodes disagree.
 pub fn disagreements(cluster: &Cluster) -> Vec<String> {
+    if all_agree(cluster) {
+        return Vec::new();
+    }
     WATCHED
         .iter()
         .filter_map(|name| setting(cluster, name).disagreement())
