@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 
 use crate::keyspace::Keyspace;
 use crate::layout::{split_slots, Addr, LayoutError, FIRST_PORT};
-use crate::reply::Protocol;
 use crate::rng::Rng;
 
 pub use crate::config::Config;
@@ -16,22 +15,7 @@ pub use crate::node::{
     ConnId, Handshake, Node, NodeBus, NodeIdx, PeerView, Role, SlotTable, INITIAL_REPL_OFFSET,
 };
 
-/// Per-connection client state, as `client` flags in Redis.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Conn {
-    pub node: NodeIdx,
-    pub proto: Protocol,
-    /// READONLY: reads of its master's slots are served by a replica.
-    pub readonly: bool,
-    /// ASKING: the next command may touch an importing slot.
-    pub asking: bool,
-    /// Commands queued since MULTI, if in a transaction.
-    pub multi: Option<Vec<Vec<Vec<u8>>>>,
-    /// A queued command was refused: EXEC must abort (`CLIENT_DIRTY_EXEC`).
-    pub multi_dirty: bool,
-    /// WATCHed keys and the version each had when watched.
-    pub watched: Vec<(Vec<u8>, u64)>,
-}
+pub use crate::connection::Conn;
 
 #[derive(Clone, Debug)]
 pub struct Cluster {
@@ -196,8 +180,28 @@ impl Cluster {
 
     /// The node with this ID, if `viewer` knows it (`clusterLookupNode`).
     pub fn known_by(&self, viewer: NodeIdx, id: &[u8]) -> Option<NodeIdx> {
-        self.node_by_id(id)
-            .filter(|&n| self.nodes[viewer].view[n].known)
+        self.nodes[viewer].known_by(id, &self.names())
+    }
+
+    /// Every node's ID and addresses: what a node is told of a peer it
+    /// knows (for answers read outside a command, by the page and tests).
+    pub(crate) fn names(&self) -> crate::world::Names<'_> {
+        crate::world::Names(&self.nodes)
+    }
+
+    /// CLUSTER NODES as `viewer` would answer it now.
+    pub fn cluster_nodes(&self, viewer: NodeIdx) -> String {
+        self.nodes[viewer].cluster_nodes(self.now, &self.names())
+    }
+
+    /// One line of CLUSTER NODES: `node` as `viewer` sees it now.
+    pub fn node_line(&self, viewer: NodeIdx, node: NodeIdx) -> String {
+        self.nodes[viewer].node_line(node, self.now, &self.names())
+    }
+
+    /// CLUSTER INFO as `viewer` would answer it now.
+    pub fn cluster_info(&self, viewer: NodeIdx) -> String {
+        self.nodes[viewer].cluster_info()
     }
 
     /// The nodes `viewer` knows, itself included, in index order.
@@ -252,6 +256,7 @@ impl Cluster {
     pub fn connect(&mut self, node: NodeIdx) -> ConnId {
         self.conns.push(Conn {
             node,
+            id: self.conns.len() as u64 + 1,
             ..Conn::default()
         });
         self.conns.len() - 1
@@ -265,19 +270,6 @@ impl Cluster {
     /// Masters that own at least one slot, in `viewer`'s view (`cluster_size`).
     pub fn cluster_size(&self, viewer: NodeIdx) -> usize {
         self.nodes[viewer].cluster_size()
-    }
-
-    /// CLUSTER FAILOVER on replica `v` (checks already made).
-    pub(crate) fn start_manual_failover(
-        &mut self,
-        v: NodeIdx,
-        master: NodeIdx,
-        force: bool,
-        takeover: bool,
-    ) {
-        self.with_node(v, |node, io| {
-            node.start_manual_failover(io, master, force, takeover)
-        });
     }
 
     /// `cluster_state:ok` as `viewer` last computed it (`clusterUpdateState`,

@@ -1,14 +1,16 @@
 //! The Slotscope simulation core: a model of a Redis Cluster that runs
 //! anywhere Rust runs, with no dependency on a browser.
 //!
-//! Two sides. The node side: one node's own state (`node`) and its protocol
-//! handlers (`bus`, `replica_migration`), which reach the world only through
-//! `node::Io`; its settings (`config`) and keyspace (`keyspace`). The world
-//! side: the nodes, connections, clock, queue, network and faults
-//! (`cluster`, `world`), replication streams (`replication`), commands on a
-//! connection (`command`, `routing`, `script`), and beside the world, in a
-//! `session`, the clients and the console (`client`, `console`) and the
-//! `redis-cli --cluster` operator (`resharding`, `operator`); `timeline`
+//! Two sides. The node side: one node's own state (`node`) and its handlers
+//! for a bus message or cron tick (`bus`, `replica_migration`), a command on
+//! a connection (`command`, `routing`, `script`, with the connection's
+//! server-side state in `connection`) and a replication entry
+//! (`replication`), which reach the world only through `node::Io`; its
+//! settings (`config`) and keyspace (`keyspace`). The world side: the nodes,
+//! connections, clock, queue, network, replication links and faults
+//! (`cluster`, `world`), and beside the world, in a `session`, the clients
+//! and the console (`client`, `console`) and the `redis-cli --cluster`
+//! operator (`resharding`, `operator`); `timeline`
 //! replays sessions. Neutral: key → slot (`slot`), the slot split of
 //! `redis-cli --cluster create` (`layout`), replies on the wire (`reply`) and
 //! as redis-cli prints them (`render`), the `trace`.
@@ -18,6 +20,7 @@ pub mod client;
 pub mod cluster;
 pub mod command;
 pub mod config;
+pub mod connection;
 pub mod console;
 pub mod glob;
 pub mod keyspace;

@@ -1,9 +1,11 @@
 //! One Redis node: its own state, and nothing else — its ID, address and
 //! settings, epochs, its slot table and open migrations, its view of every
 //! peer (what it was told), its keyspace, replication offset, and bus timers
-//! and counters. The protocol handlers (`bus`, `replica_migration`) are
-//! methods of `Node` that get the time, randomness and a way out through
-//! [`Io`]: they cannot reach another node's state. The world (`cluster`,
+//! and counters. Its handlers (a bus message or cron tick: `bus`,
+//! `replica_migration`; a command on a connection: `command`; a replication
+//! entry: `replication`) are methods of `Node` that get the time,
+//! randomness and a way out through [`Io`]: they cannot reach another
+//! node's state. The world (`cluster`,
 //! `world`) implements `Io`, delivers what nodes send, and runs the faults.
 
 use std::collections::BTreeMap;
@@ -17,9 +19,22 @@ use crate::rng::Rng;
 use crate::slot::{Slot, SLOT_COUNT};
 use crate::trace::TraceEvent;
 
+/// The names of the nodes a node knows (the simulation keeps one directory
+/// instead of a copy per view; a node only asks about nodes it knows, and
+/// never about itself: its own names are in `Node`).
+pub trait Directory {
+    /// A peer's ID, as its messages and gossip name it.
+    fn id_of(&self, peer: NodeIdx) -> &str;
+    /// A peer's client address, as its messages carry it.
+    fn addr_of(&self, peer: NodeIdx) -> &Addr;
+    /// A peer's cluster bus port.
+    fn cport_of(&self, peer: NodeIdx) -> u16;
+}
+
 /// What a node's handlers can ask of the world around them: the time,
-/// randomness, the wire, the log. Everything else they know is in `Node`.
-pub trait Io {
+/// randomness, the wire, the log, and what its own sockets tell it.
+/// Everything else they know is in `Node`.
+pub trait Io: Directory {
     /// Simulated time, ms.
     fn now(&self) -> u64;
     /// The world's seeded RNG (one for the whole run: determinism).
@@ -35,17 +50,91 @@ pub trait Io {
     /// Whether the network lets packets through to `peer` (a link that is
     /// up; Redis checks `node->link`).
     fn reachable(&self, peer: NodeIdx) -> bool;
-    /// A peer's ID, as its messages and gossip name it. (The simulation
-    /// keeps names in one directory instead of a copy per view; a node only
-    /// asks about nodes it knows.)
-    fn id_of(&self, peer: NodeIdx) -> &str;
-    fn addr_of(&self, peer: NodeIdx) -> &Addr;
+    /// The node listening on `ip:port`, if any: where a `connect()` to that
+    /// address lands (CLUSTER MEET, MIGRATE).
+    fn listening_at(&self, ip: &[u8], port: u16) -> Option<NodeIdx>;
+    /// The replicas connected to this master's replication stream, in
+    /// node order, each with the offset it last acknowledged (a replica
+    /// acknowledges what it applies at once here: Redis's REPLCONF ACK
+    /// every second, and GETACK before WAIT, are not timed).
+    fn replica_links(&self) -> Vec<ReplicaLink>;
+    /// This replica's connection to its master `master` (`server.master`).
+    fn master_link(&self, master: NodeIdx) -> MasterLink;
+    /// MIGRATE's own connection to `target`: `RESTORE-ASKING key ttl
+    /// payload [REPLACE]`, answered before MIGRATE goes on (migrateCommand
+    /// blocks the server while it talks to the target). Why the target
+    /// refused, if it did.
+    fn restore_asking(
+        &mut self,
+        target: NodeIdx,
+        key: &[u8],
+        entry: crate::keyspace::Entry,
+        replace: bool,
+    ) -> Result<(), crate::command::migrate::RestoreError>;
     /// Work that spans two nodes, done by the world after the handler.
     fn effect(&mut self, effect: Effect);
 }
 
+/// A node's directory with its own names in it (the world's directory
+/// names only the others).
+pub struct Names<'a> {
+    pub me: &'a Node,
+    pub others: &'a dyn Directory,
+}
+
+impl Directory for Names<'_> {
+    fn id_of(&self, peer: NodeIdx) -> &str {
+        if peer == self.me.me {
+            &self.me.id
+        } else {
+            self.others.id_of(peer)
+        }
+    }
+
+    fn addr_of(&self, peer: NodeIdx) -> &Addr {
+        if peer == self.me.me {
+            &self.me.addr
+        } else {
+            self.others.addr_of(peer)
+        }
+    }
+
+    fn cport_of(&self, peer: NodeIdx) -> u16 {
+        if peer == self.me.me {
+            self.me.cport
+        } else {
+            self.others.cport_of(peer)
+        }
+    }
+}
+
+impl Node {
+    /// Every node's names as this node knows them, itself included.
+    pub fn names<'a>(&'a self, others: &'a dyn Directory) -> Names<'a> {
+        Names { me: self, others }
+    }
+}
+
+/// A replica as its master's replication stream sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplicaLink {
+    pub addr: Addr,
+    /// The replication offset it last acknowledged.
+    pub ack_offset: u64,
+}
+
+/// A replica's replication connection to its master.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MasterLink {
+    /// The connection is up (it breaks when the master's process dies).
+    pub up: bool,
+    /// The replication ID the master gave at the last sync: a replica
+    /// shows its master's (`master_replid`).
+    pub replid: String,
+}
+
 /// What a handler asks the world to do between nodes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
     /// A full resynchronisation from `master` (the RDB transfer).
     FullSync { master: NodeIdx },
@@ -55,6 +144,9 @@ pub enum Effect {
     /// A master's replication PING (every repl-ping-replica-period) down
     /// the streams of the replicas connected to it.
     ReplicationPing,
+    /// An entry this master appended to its replication stream (its offset
+    /// already counts it), to carry to the replicas connected to it.
+    Stream(crate::replication::StreamEntry),
 }
 
 /// Index of a node in `Cluster::nodes`; stable for the life of the cluster.
@@ -447,43 +539,3 @@ impl Node {
 
 /// `*1\r\n$4\r\nPING\r\n`: the replication stream of a fresh shard.
 pub const INITIAL_REPL_OFFSET: u64 = 14;
-
-impl Node {
-    /// A replication entry from `master` reaches this replica: applied if it
-    /// is the next one of the stream (no gap), otherwise the link is taken
-    /// as broken (a full resync follows once the master is reachable).
-    pub(crate) fn apply_replicated(
-        &mut self,
-        now: u64,
-        master: NodeIdx,
-        argv: &[Vec<u8>],
-        end: u64,
-        bytes: u64,
-        write: bool,
-    ) {
-        if !self.alive
-            || self.role(self.me) != (Role::Replica { of: master })
-            || self.bus.repl_broken
-        {
-            return;
-        }
-        if self.repl_offset + bytes != end {
-            self.bus.repl_broken = true;
-            return;
-        }
-        // The stream carries writes and the master's PINGs; a PING changes
-        // nothing but the offset.
-        if write {
-            let name = String::from_utf8_lossy(&argv[0]).to_ascii_lowercase();
-            crate::command::data::run(
-                &name,
-                &mut self.db,
-                now,
-                crate::reply::Protocol::Resp2,
-                argv,
-            );
-        }
-        self.repl_offset = end;
-        self.bus.master_last_io = now;
-    }
-}

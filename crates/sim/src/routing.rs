@@ -2,7 +2,7 @@
 //! a function of one node's view. The order of the checks is the point:
 //! CROSSSLOT before CLUSTERDOWN, CLUSTERDOWN before ASK/TRYAGAIN/MOVED.
 
-use crate::cluster::{Cluster, NodeIdx, Role};
+use crate::node::{Directory, Node, NodeIdx, Role};
 use crate::reply::Reply;
 use crate::slot::{key_hash_slot, Slot};
 
@@ -52,11 +52,12 @@ pub enum Route {
 
 impl Route {
     /// The error reply for a redirect, exactly as `clusterRedirectClient()` writes it.
-    pub fn error(self, cluster: &Cluster) -> Option<Reply> {
+    /// (`to` is never the node itself: it would serve.)
+    pub fn error(self, names: &(impl Directory + ?Sized)) -> Option<Reply> {
         let text = match self {
             Route::Serve { .. } => return None,
-            Route::Moved { slot, to } => format!("MOVED {slot} {}", cluster.nodes[to].addr),
-            Route::Ask { slot, to } => format!("ASK {slot} {}", cluster.nodes[to].addr),
+            Route::Moved { slot, to } => format!("MOVED {slot} {}", names.addr_of(to)),
+            Route::Ask { slot, to } => format!("ASK {slot} {}", names.addr_of(to)),
             Route::CrossSlot => "CROSSSLOT Keys in request don't hash to the same slot".into(),
             Route::TryAgain => "TRYAGAIN Multiple keys request during rehashing of slot".into(),
             Route::Down => "CLUSTERDOWN The cluster is down".into(),
@@ -85,10 +86,9 @@ impl HopOutcome {
     }
 }
 
-/// `getNodeByQuery()` as seen by node `me`.
-pub fn route(cluster: &Cluster, me: NodeIdx, query: &Query, flags: ClientFlags) -> Route {
-    let node = &cluster.nodes[me];
-    let now = cluster.now;
+/// `getNodeByQuery()` as `node` sees it at time `now`.
+pub fn route(node: &Node, now: u64, query: &Query, flags: ClientFlags) -> Route {
+    let me = node.me;
 
     // 1. The key loop: one slot for all keys, its owner, migration state.
     let mut slot: Option<Slot> = None;
@@ -138,7 +138,7 @@ pub fn route(cluster: &Cluster, me: NodeIdx, query: &Query, flags: ClientFlags) 
     };
 
     // 3. The cluster is down.
-    if !cluster.state_ok(me) {
+    if !node.bus.state_ok {
         if query.sharded_pubsub {
             if !node.config.allow_pubsubshard_when_down {
                 return Route::Down;
@@ -192,6 +192,12 @@ pub fn route(cluster: &Cluster, me: NodeIdx, query: &Query, flags: ClientFlags) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cluster::Cluster;
+
+    /// `route` on node `n` of `c`.
+    fn at(c: &Cluster, n: NodeIdx, query: &Query, flags: ClientFlags) -> Route {
+        route(&c.nodes[n], c.now, query, flags)
+    }
 
     fn q<'a>(keys: &[&'a str], write: bool) -> Query<'a> {
         Query {
@@ -207,23 +213,20 @@ mod tests {
         let f = ClientFlags::default();
         // foo is slot 12182, on 7002 (node 2).
         assert_eq!(
-            route(&c, 0, &q(&["foo"], true), f),
+            at(&c, 0, &q(&["foo"], true), f),
             Route::Moved { slot: 12182, to: 2 }
         );
         assert_eq!(
-            route(&c, 2, &q(&["foo"], true), f),
+            at(&c, 2, &q(&["foo"], true), f),
             Route::Serve { slot: Some(12182) }
         );
         // CROSSSLOT on any node, even one that owns neither key, and a replica.
         for n in [0, 1, 2, 5] {
-            assert_eq!(
-                route(&c, n, &q(&["foo", "bar"], false), f),
-                Route::CrossSlot
-            );
+            assert_eq!(at(&c, n, &q(&["foo", "bar"], false), f), Route::CrossSlot);
         }
         // A replica without READONLY redirects even reads.
         assert_eq!(
-            route(&c, 3, &q(&["bar"], false), f),
+            at(&c, 3, &q(&["bar"], false), f),
             Route::Moved { slot: 5061, to: 0 }
         );
         let ro = ClientFlags {
@@ -231,18 +234,18 @@ mod tests {
             ..f
         };
         assert_eq!(
-            route(&c, 3, &q(&["bar"], false), ro),
+            at(&c, 3, &q(&["bar"], false), ro),
             Route::Serve { slot: Some(5061) }
         );
         assert_eq!(
-            route(&c, 3, &q(&["bar"], true), ro),
+            at(&c, 3, &q(&["bar"], true), ro),
             Route::Moved { slot: 5061, to: 0 }
         );
         assert_eq!(
-            route(&c, 3, &q(&["foo"], false), ro),
+            at(&c, 3, &q(&["foo"], false), ro),
             Route::Moved { slot: 12182, to: 2 }
         );
-        assert_eq!(route(&c, 0, &q(&[], false), f), Route::Serve { slot: None });
+        assert_eq!(at(&c, 0, &q(&[], false), f), Route::Serve { slot: None });
     }
 
     #[test]
@@ -251,15 +254,12 @@ mod tests {
         c.nodes[1].view[0].fail = true;
         c.update_state(1);
         let f = ClientFlags::default();
-        assert_eq!(
-            route(&c, 1, &q(&["foo", "bar"], false), f),
-            Route::CrossSlot
-        );
-        assert_eq!(route(&c, 1, &q(&["foo"], false), f), Route::Down);
+        assert_eq!(at(&c, 1, &q(&["foo", "bar"], false), f), Route::CrossSlot);
+        assert_eq!(at(&c, 1, &q(&["foo"], false), f), Route::Down);
         c.nodes[1].config.allow_reads_when_down = true;
-        assert_eq!(route(&c, 1, &q(&["foo"], true), f), Route::DownReadOnly);
+        assert_eq!(at(&c, 1, &q(&["foo"], true), f), Route::DownReadOnly);
         assert_eq!(
-            route(&c, 1, &q(&["foo"], false), f),
+            at(&c, 1, &q(&["foo"], false), f),
             Route::Moved { slot: 12182, to: 2 }
         );
     }
@@ -285,23 +285,17 @@ mod tests {
         let asking = ClientFlags { asking: true, ..f };
         let (a, b) = (present.as_str(), key("b"));
         assert_eq!(
-            route(&c, 0, &q(&[a], false), f),
+            at(&c, 0, &q(&[a], false), f),
             Route::Serve { slot: Some(slot) }
         );
-        assert_eq!(
-            route(&c, 0, &q(&[&b], false), f),
-            Route::Ask { slot, to: 1 }
-        );
-        assert_eq!(route(&c, 0, &q(&[a, &b], false), f), Route::TryAgain);
+        assert_eq!(at(&c, 0, &q(&[&b], false), f), Route::Ask { slot, to: 1 });
+        assert_eq!(at(&c, 0, &q(&[a, &b], false), f), Route::TryAgain);
         // On the target: MOVED back without ASKING, served with it.
+        assert_eq!(at(&c, 1, &q(&[&b], false), f), Route::Moved { slot, to: 0 });
         assert_eq!(
-            route(&c, 1, &q(&[&b], false), f),
-            Route::Moved { slot, to: 0 }
-        );
-        assert_eq!(
-            route(&c, 1, &q(&[&b], false), asking),
+            at(&c, 1, &q(&[&b], false), asking),
             Route::Serve { slot: Some(slot) }
         );
-        assert_eq!(route(&c, 1, &q(&[&b, a], false), asking), Route::TryAgain);
+        assert_eq!(at(&c, 1, &q(&[&b, a], false), asking), Route::TryAgain);
     }
 }

@@ -10,8 +10,9 @@
 //! raised from `redis.call` reach the client as
 //! `<error> script: <sha1>, on @user_script:<line>.`
 
-use crate::cluster::{Cluster, ConnId};
 use crate::command::table::{key_positions, lookup, Lookup};
+use crate::connection::Conn;
+use crate::node::{Io, Node};
 use crate::reply::Reply;
 use crate::routing::{route, ClientFlags, Query, Route};
 
@@ -231,8 +232,9 @@ enum Stop {
 }
 
 struct Run<'a> {
-    cluster: &'a mut Cluster,
-    conn: ConnId,
+    node: &'a mut Node,
+    client: &'a mut Conn,
+    io: &'a mut dyn Io,
     keys: Vec<Vec<u8>>,
     args: Vec<Vec<u8>>,
     tokens: Vec<(Token, usize)>,
@@ -452,23 +454,21 @@ impl Run<'_> {
         ) {
             return Reply::Error("ERR This Redis command is not allowed from script".into());
         }
-        let me = self.cluster.conns[self.conn].node;
         let keys: Vec<&[u8]> = key_positions(spec, argv)
             .into_iter()
             .map(|i| argv[i].as_slice())
             .collect();
         if !keys.is_empty() {
-            let c = &self.cluster.conns[self.conn];
             let flags = ClientFlags {
-                asking: c.asking,
-                readonly: c.readonly,
+                asking: self.client.asking,
+                readonly: self.client.readonly,
             };
             let query = Query {
                 keys,
                 write: spec.write,
                 ..Query::default()
             };
-            match route(self.cluster, me, &query, flags) {
+            match route(self.node, self.io.now(), &query, flags) {
                 Route::Serve { .. } => {}
                 Route::DownReadOnly => {
                     return Reply::Error(
@@ -482,7 +482,7 @@ impl Run<'_> {
                 _ => return Reply::Error("ERR Script attempted to access a non local key in a cluster node".into()),
             }
         }
-        self.cluster.call(self.conn, spec, argv)
+        self.node.call(self.client, spec, argv, self.io)
     }
 }
 
@@ -508,10 +508,15 @@ fn arith(a: Value, b: Value, op: char) -> Result<Value, Stop> {
     }
 }
 
-impl Cluster {
+impl Node {
     /// EVAL script numkeys key... arg... / EVALSHA sha1 numkeys ...
-    pub(crate) fn eval(&mut self, conn: ConnId, by_sha: bool, argv: &[Vec<u8>]) -> Reply {
-        let me = self.conns[conn].node;
+    pub(crate) fn eval(
+        &mut self,
+        client: &mut Conn,
+        by_sha: bool,
+        argv: &[Vec<u8>],
+        io: &mut dyn Io,
+    ) -> Reply {
         let numkeys = match crate::keyspace::parse_i64(&argv[2]) {
             None => return Reply::Error(crate::command::data::NOT_INTEGER.into()),
             Some(n) if n < 0 => return Reply::Error("ERR Number of keys can't be negative".into()),
@@ -524,7 +529,7 @@ impl Cluster {
         };
         let (sha, source) = if by_sha {
             let sha = String::from_utf8_lossy(&argv[1]).to_ascii_lowercase();
-            match self.nodes[me].scripts.iter().find(|(s, _)| *s == sha) {
+            match self.scripts.iter().find(|(s, _)| *s == sha) {
                 Some((_, src)) => (sha, src.clone()),
                 None => {
                     return Reply::Error("NOSCRIPT No matching script. Please use EVAL.".into())
@@ -532,7 +537,7 @@ impl Cluster {
             }
         } else {
             let sha = sha1_hex(&argv[1]);
-            let scripts = &mut self.nodes[me].scripts;
+            let scripts = &mut self.scripts;
             if !scripts.iter().any(|(s, _)| *s == sha) {
                 scripts.push((sha.clone(), argv[1].clone()));
             }
@@ -543,8 +548,9 @@ impl Cluster {
             Err(why) => return Reply::Error(format!("{SUBSET} (this one has {why})")),
         };
         let mut run = Run {
-            cluster: self,
-            conn,
+            node: self,
+            client,
+            io,
             keys: argv[3..3 + numkeys].to_vec(),
             args: argv[3 + numkeys..].to_vec(),
             tokens,
@@ -563,6 +569,7 @@ impl Cluster {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cluster::{Cluster, ConnId};
 
     #[test]
     fn sha1_known_values() {

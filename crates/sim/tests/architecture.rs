@@ -15,6 +15,16 @@ const NODE_SIDE: &[&str] = &[
     "bus/manual_failover.rs",
     "bus/config_epoch.rs",
     "replica_migration.rs",
+    "replication.rs",
+    "connection.rs",
+    "command/mod.rs",
+    "command/cluster_cmd.rs",
+    "command/migrate.rs",
+    "command/data.rs",
+    "command/table.rs",
+    "command/parse.rs",
+    "routing.rs",
+    "script.rs",
     "config.rs",
     "keyspace.rs",
     "trace.rs",
@@ -30,16 +40,12 @@ const WORLD: &[&str] = &[
     "crate::cluster",
     "crate::world",
     "crate::network",
-    "crate::command",
     "crate::session",
-    "crate::routing",
-    "crate::replication",
     "crate::client",
     "crate::console",
     "crate::operator",
     "crate::resharding",
     "crate::timeline",
-    "crate::script",
     "Cluster",
 ];
 
@@ -64,7 +70,10 @@ fn the_node_side_does_not_name_the_world() {
     let mut found = Vec::new();
     for file in NODE_SIDE {
         let text = std::fs::read_to_string(src.join(file)).expect(file);
-        for (n, line) in text.lines().enumerate() {
+        // A module's unit tests drive it from a whole world: they end the
+        // node-side code.
+        let lines = text.lines().take_while(|l| l.trim() != "#[cfg(test)]");
+        for (n, line) in lines.enumerate() {
             let code = without_strings(line.split("//").next().unwrap_or(""));
             let code = code.as_str();
             for name in WORLD {
@@ -72,10 +81,7 @@ fn the_node_side_does_not_name_the_world() {
                 let hit = code.match_indices(name).any(|(at, _)| {
                     let rest = &code[at + name.len()..];
                     let after = rest.chars().next();
-                    // `command::data` runs a data command on one keyspace: a
-                    // node's own; the rest of `command` is the world's.
-                    let data = *name == "crate::command" && rest.starts_with("::data::");
-                    !data && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                    !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
                 });
                 if hit {
                     found.push(format!("{file}:{}: {}", n + 1, line.trim()));

@@ -141,3 +141,50 @@ fn a_clean_failover_loses_nothing() {
     let r = sim.connect(3);
     assert_eq!(sim.execute(r, &argv("DBSIZE")), Reply::Integer(50));
 }
+
+#[test]
+fn wait_waits_for_this_clients_writes_only() {
+    let mut sim = cluster();
+    let writer = sim.connect(0);
+    let other = sim.connect(0);
+    sim.partition(&[vec![3]]);
+    sim.execute(writer, &argv("SET bar 1"));
+    // `c->woff`: a client that wrote nothing waits for nothing, so the
+    // partitioned replica (still connected) counts at once.
+    let t = sim.now;
+    assert_eq!(sim.execute(other, &argv("WAIT 1 500")), Reply::Integer(1));
+    assert_eq!(sim.now, t);
+    // The writer's SET never reached it: WAIT times out with 0.
+    assert_eq!(sim.execute(writer, &argv("WAIT 1 500")), Reply::Integer(0));
+    assert_eq!(sim.now - t, 500);
+}
+
+#[test]
+fn wait_inside_a_transaction_does_not_block() {
+    let mut sim = cluster();
+    let c = sim.connect(0);
+    sim.partition(&[vec![3]]);
+    for line in ["MULTI", "SET bar 1", "WAIT 1 1000"] {
+        sim.execute(c, &argv(line));
+    }
+    let t = sim.now;
+    // `CLIENT_DENY_BLOCKING`: WAIT answers with what it has.
+    assert_eq!(
+        sim.execute(c, &argv("EXEC")),
+        Reply::Array(vec![Reply::ok(), Reply::Integer(0)])
+    );
+    assert_eq!(sim.now, t);
+}
+
+#[test]
+fn a_replica_sees_its_master_link_go_down_when_the_master_dies() {
+    let mut sim = cluster();
+    let r = sim.connect(3);
+    let role = |sim: &mut Cluster| match sim.execute(r, &argv("ROLE")) {
+        Reply::Array(items) => items[3].clone(),
+        other => panic!("ROLE answered {other:?}"),
+    };
+    assert_eq!(role(&mut sim), Reply::bulk("connected"));
+    sim.kill(0);
+    assert_eq!(role(&mut sim), Reply::bulk("connect"));
+}

@@ -4,8 +4,9 @@
 //! and error texts (`clusterCommand`, `clusterCommandSetSlot` in cluster.c).
 
 use crate::bus::MsgKind;
-use crate::cluster::{Cluster, ConnId, NodeIdx, Role, SlotTable};
+use crate::connection::Conn;
 use crate::keyspace::parse_i64;
+use crate::node::{Directory, Handshake, Io, Node, NodeIdx, Role, SlotTable};
 use crate::reply::{Protocol, Reply};
 use crate::slot::{key_hash_slot, Slot, SLOT_COUNT};
 
@@ -52,64 +53,65 @@ fn ranges(slots: &[Option<NodeIdx>], pred: impl Fn(Option<NodeIdx>) -> bool) -> 
     out
 }
 
-impl Cluster {
+impl Node {
     pub(crate) fn cluster_command(
         &mut self,
-        conn: ConnId,
+        client: &mut Conn,
         spec: &CommandSpec,
         argv: &[Vec<u8>],
+        io: &mut dyn Io,
     ) -> Reply {
-        let me = self.conns[conn].node;
-        let proto = self.conns[conn].proto;
+        let me = self.me;
+        let proto = client.proto;
         let result = match spec.name {
             "cluster|keyslot" => Ok(Reply::Integer(i64::from(key_hash_slot(&argv[2])))),
-            "cluster|myid" => Ok(Reply::bulk(self.nodes[me].id.clone())),
+            "cluster|myid" => Ok(Reply::bulk(self.id.clone())),
             "cluster|info" => Ok(Reply::Verbatim {
                 format: "txt".into(),
-                text: self.cluster_info(me).into_bytes(),
+                text: self.cluster_info().into_bytes(),
             }),
             "cluster|nodes" => Ok(Reply::Verbatim {
                 format: "txt".into(),
-                text: self.cluster_nodes(me).into_bytes(),
+                text: self.cluster_nodes(io.now(), &*io).into_bytes(),
             }),
-            "cluster|slots" => Ok(self.cluster_slots(me)),
-            "cluster|shards" => Ok(self.cluster_shards(me, proto)),
-            "cluster|replicas" | "cluster|slaves" => self.cluster_replicas(me, &argv[2]),
+            "cluster|slots" => Ok(self.cluster_slots(&*io)),
+            "cluster|shards" => Ok(self.cluster_shards(&*io, proto)),
+            "cluster|replicas" | "cluster|slaves" => self.cluster_replicas(&argv[2], io.now(), &*io),
             "cluster|countkeysinslot" => match parse_i64(&argv[2]) {
                 None => Err(err(NOT_INTEGER)),
                 Some(s) if !(0..i64::from(SLOT_COUNT)).contains(&s) => Err(err("ERR Invalid slot")),
                 Some(s) => {
-                    let now = self.now;
-                    self.nodes[me].db.expire_all(now);
+                    let now = io.now();
+                    self.db.expire_all(now);
                     Ok(Reply::Integer(
-                        self.nodes[me].db.count_in_slot(s as Slot) as i64
+                        self.db.count_in_slot(s as Slot) as i64
                     ))
                 }
             },
-            "cluster|getkeysinslot" => self.get_keys_in_slot(me, argv),
-            "cluster|setslot" => self.setslot(me, argv),
+            "cluster|getkeysinslot" => self.get_keys_in_slot(argv, io.now()),
+            "cluster|setslot" => self.setslot(argv, io),
             "cluster|addslots" | "cluster|delslots" => {
                 let slots: Result<Vec<Slot>, Reply> =
                     argv[2..].iter().map(|a| slot_arg(a)).collect();
-                slots.and_then(|s| self.add_or_del_slots(me, spec.name == "cluster|addslots", &s))
+                slots.and_then(|s| self.add_or_del_slots(spec.name == "cluster|addslots", &s, io))
             }
             "cluster|addslotsrange" | "cluster|delslotsrange" => {
-                self.slot_ranges_command(me, spec.name, argv)
+                self.slot_ranges_command(spec.name, argv, io)
             }
-            "cluster|forget" => self.forget(me, &argv[2]),
-            "cluster|replicate" => self.replicate_command(me, &argv[2]),
+            "cluster|forget" => self.forget(&argv[2], io),
+            "cluster|replicate" => self.replicate_command(&argv[2], io),
             "cluster|failover" | "cluster|reset" if argv.len() > 3 => Err(syntax_error(argv)),
             "cluster|meet" if argv.len() > 5 => Err(syntax_error(argv)),
-            "cluster|failover" => self.failover_command(me, argv),
+            "cluster|failover" => self.failover_command(argv, io),
             "cluster|saveconfig" => Ok(Reply::ok()),
-            "cluster|meet" => self.meet_command(me, argv),
+            "cluster|meet" => self.meet_command(argv, io),
             "cluster|flushslots" => {
-                if !self.nodes[me].db.is_empty() {
+                if !self.db.is_empty() {
                     Err(err("ERR DB must be empty to perform CLUSTER FLUSHSLOTS."))
                 } else {
                     for slot in 0..usize::from(SLOT_COUNT) {
-                        if self.nodes[me].slots[slot] == Some(me) {
-                            self.nodes[me].slots.set(slot, None);
+                        if self.slots[slot] == Some(me) {
+                            self.slots.set(slot, None);
                         }
                     }
                     Ok(Reply::ok())
@@ -118,26 +120,26 @@ impl Cluster {
             "cluster|set-config-epoch" => match parse_i64(&argv[2]) {
                 None => Err(err(NOT_INTEGER)),
                 Some(e) if e < 0 => Err(err(format!("ERR Invalid config epoch specified: {e}"))),
-                // Everyone in a running cluster knows other nodes.
-                Some(_) if self.nodes.len() > 1 => Err(err(
+                // `dictSize(server.cluster->nodes) > 1`: handshakes count.
+                Some(_) if self.known().count() > 1 || !self.bus.handshakes.is_empty() => Err(err(
                     "ERR The user can assign a config epoch only when the node does not know any other node.",
                 )),
-                Some(_) if self.nodes[me].view[me].config_epoch != 0 => {
+                Some(_) if self.view[me].config_epoch != 0 => {
                     Err(err("ERR Node config epoch is already non-zero"))
                 }
                 Some(e) => {
-                    self.nodes[me].view[me].config_epoch = e as u64;
+                    self.view[me].config_epoch = e as u64;
                     Ok(Reply::ok())
                 }
             },
-            "cluster|count-failure-reports" => match self.known_by(me, &argv[2]) {
+            "cluster|count-failure-reports" => match self.known_by(&argv[2], &*io) {
                 None => Err(err(format!(
                     "ERR Unknown node {}",
                     String::from_utf8_lossy(&argv[2])
                 ))),
                 Some(n) => {
-                    let (now, max_age) = (self.now, self.nodes[me].config.node_timeout.saturating_mul(2));
-                    let count = self.nodes[me].bus.failure_reports(n, now, max_age);
+                    let (now, max_age) = (io.now(), self.config.node_timeout.saturating_mul(2));
+                    let count = self.bus.failure_reports(n, now, max_age);
                     Ok(Reply::Integer(count as i64))
                 }
             },
@@ -148,15 +150,15 @@ impl Cluster {
                     Some(a) if a == b"soft" => Ok(false),
                     Some(_) => Err(err("ERR syntax error")),
                 };
-                let master_with_keys = matches!(self.nodes[me].role(me), Role::Master)
-                    && !self.nodes[me].db.is_empty();
+                let master_with_keys = matches!(self.role(me), Role::Master)
+                    && !self.db.is_empty();
                 match hard {
                     Err(e) => Err(e),
                     Ok(_) if master_with_keys => Err(err(
                         "ERR CLUSTER RESET can't be called with master nodes containing keys",
                     )),
                     Ok(hard) => {
-                        self.reset(me, hard);
+                        self.reset(hard, io);
                         Ok(Reply::ok())
                     }
                 }
@@ -174,10 +176,11 @@ impl Cluster {
         result.unwrap_or_else(|e| e)
     }
 
-    /// One line of CLUSTER NODES for `node` as `viewer` sees it.
-    pub fn node_line(&self, viewer: NodeIdx, node: NodeIdx) -> String {
-        let v = &self.nodes[viewer];
-        let n = &self.nodes[node];
+    /// One line of CLUSTER NODES for `node` as this node sees it at `now`.
+    pub fn node_line(&self, node: NodeIdx, now: u64, others: &dyn Directory) -> String {
+        let viewer = self.me;
+        let v = self;
+        let names = self.names(others);
         let peer = &v.view[node];
         let mut flags: Vec<&str> = Vec::new();
         if node == viewer {
@@ -195,18 +198,18 @@ impl Cluster {
         }
         let master = match peer.role {
             Role::Master | Role::ReplicaOfUnknown => "-".to_string(),
-            Role::Replica { of } => self.nodes[of].id.clone(),
+            Role::Replica { of } => names.id_of(of).to_string(),
         };
-        let pong = if node == viewer { 0 } else { self.now };
+        let pong = if node == viewer { 0 } else { now };
         let mut line = format!(
             "{} {}@{} {} {} 0 {} {} connected",
-            n.id,
-            n.addr,
-            n.cport,
+            names.id_of(node),
+            names.addr_of(node),
+            names.cport_of(node),
             flags.join(","),
             master,
             pong,
-            self.shown_config_epoch(viewer, node)
+            self.shown_config_epoch(node)
         );
         for (a, b) in ranges(v.slots.as_slice(), |o| o == Some(node)) {
             if a == b {
@@ -217,23 +220,30 @@ impl Cluster {
         }
         if node == viewer {
             for (slot, to) in &v.migrating {
-                line.push_str(&format!(" [{slot}->-{}]", self.nodes[*to].id));
+                line.push_str(&format!(" [{slot}->-{}]", names.id_of(*to)));
             }
             for (slot, from) in &v.importing {
-                line.push_str(&format!(" [{slot}-<-{}]", self.nodes[*from].id));
+                line.push_str(&format!(" [{slot}-<-{}]", names.id_of(*from)));
             }
         }
         line
     }
 
-    pub fn cluster_nodes(&self, viewer: NodeIdx) -> String {
-        self.known(viewer)
-            .map(|n| self.node_line(viewer, n) + "\n")
+    /// CLUSTER NODES as this node answers it at `now`.
+    pub fn cluster_nodes(&self, now: u64, others: &dyn Directory) -> String {
+        self.known()
+            .map(|n| self.node_line(n, now, others) + "\n")
             .collect()
     }
 
-    pub fn cluster_info(&self, viewer: NodeIdx) -> String {
-        let v = &self.nodes[viewer];
+    /// The nodes this node knows, the one with this ID (`clusterLookupNode`).
+    pub fn known_by(&self, id: &[u8], others: &dyn Directory) -> Option<NodeIdx> {
+        let names = self.names(others);
+        self.known().find(|&n| names.id_of(n).as_bytes() == id)
+    }
+
+    pub fn cluster_info(&self) -> String {
+        let v = self;
         let assigned = v.slots.iter().filter(|o| o.is_some()).count();
         let pfail = v
             .slots
@@ -247,18 +257,18 @@ impl Cluster {
             .flatten()
             .filter(|&&o| v.view[o].fail)
             .count();
-        let my_epoch = self.shown_config_epoch(viewer, viewer);
+        let my_epoch = self.shown_config_epoch(self.me);
         let mut lines = vec![
             format!(
                 "cluster_state:{}",
-                if self.state_ok(viewer) { "ok" } else { "fail" }
+                if self.bus.state_ok { "ok" } else { "fail" }
             ),
             format!("cluster_slots_assigned:{assigned}"),
             format!("cluster_slots_ok:{}", assigned - pfail - fail),
             format!("cluster_slots_pfail:{pfail}"),
             format!("cluster_slots_fail:{fail}"),
-            format!("cluster_known_nodes:{}", self.known(viewer).count()),
-            format!("cluster_size:{}", self.cluster_size(viewer)),
+            format!("cluster_known_nodes:{}", self.known().count()),
+            format!("cluster_size:{}", self.cluster_size()),
             format!("cluster_current_epoch:{}", v.current_epoch),
             format!("cluster_my_epoch:{my_epoch}"),
         ];
@@ -285,26 +295,37 @@ impl Cluster {
         lines.iter().map(|l| format!("{l}\r\n")).collect()
     }
 
-    /// Replicas of `master` as `viewer` sees them.
-    fn replicas_of(&self, viewer: NodeIdx, master: NodeIdx) -> Vec<NodeIdx> {
-        self.known(viewer)
-            .filter(|&r| self.nodes[viewer].view[r].role == (Role::Replica { of: master }))
+    /// Replicas of `master` as this node sees them.
+    fn replicas_of(&self, master: NodeIdx) -> Vec<NodeIdx> {
+        self.known()
+            .filter(|&r| self.view[r].role == (Role::Replica { of: master }))
             .collect()
     }
 
-    fn node_entry(&self, node: NodeIdx) -> Reply {
-        let n = &self.nodes[node];
+    /// A peer's replication offset as this node knows it: its own, or
+    /// what the peer's last message said (`node->repl_offset`).
+    fn offset_of(&self, node: NodeIdx) -> u64 {
+        if node == self.me {
+            self.repl_offset
+        } else {
+            self.view[node].repl_offset
+        }
+    }
+
+    fn node_entry(names: &dyn Directory, node: NodeIdx) -> Reply {
+        let addr = names.addr_of(node);
         Reply::Array(vec![
-            Reply::bulk(n.addr.ip.clone()),
-            Reply::Integer(i64::from(n.addr.port)),
-            Reply::bulk(n.id.clone()),
+            Reply::bulk(addr.ip.clone()),
+            Reply::Integer(i64::from(addr.port)),
+            Reply::bulk(names.id_of(node).to_string()),
             // Extra networking metadata: empty with the default endpoint type.
             Reply::Map(Vec::new()),
         ])
     }
 
-    pub fn cluster_slots(&self, viewer: NodeIdx) -> Reply {
-        let v = &self.nodes[viewer];
+    pub fn cluster_slots(&self, others: &dyn Directory) -> Reply {
+        let v = self;
+        let names = self.names(others);
         let mut out = Vec::new();
         let mut start = 0usize;
         while start < v.slots.len() {
@@ -317,13 +338,14 @@ impl Cluster {
                 let mut entry = vec![
                     Reply::Integer(start as i64),
                     Reply::Integer(end as i64),
-                    self.node_entry(o),
+                    Node::node_entry(&names, o),
                 ];
-                for r in self.replicas_of(viewer, o) {
+                for r in self.replicas_of(o) {
                     // Failed replicas, and replicas that have not replicated
-                    // anything yet, are not advertised to clients.
-                    if !v.view[r].fail && self.nodes[r].repl_offset != 0 {
-                        entry.push(self.node_entry(r));
+                    // anything yet, are not advertised to clients
+                    // (`isReplicaAvailable`).
+                    if !v.view[r].fail && self.offset_of(r) != 0 {
+                        entry.push(Node::node_entry(&names, r));
                     }
                 }
                 out.push(Reply::Array(entry));
@@ -333,15 +355,17 @@ impl Cluster {
         Reply::Array(out)
     }
 
-    pub fn cluster_shards(&self, viewer: NodeIdx, _proto: Protocol) -> Reply {
-        let v = &self.nodes[viewer];
+    pub fn cluster_shards(&self, others: &dyn Directory, _proto: Protocol) -> Reply {
+        let v = self;
+        let names = self.names(others);
         let masters: Vec<NodeIdx> = self
-            .known(viewer)
+            .known()
             .filter(|&n| v.view[n].role == Role::Master)
             .collect();
         let field = |s: &str| Reply::bulk(s.to_string());
         let node_map = |n: NodeIdx| {
-            let node = &self.nodes[n];
+            let addr = names.addr_of(n);
+            let offset = self.offset_of(n);
             let role = if v.view[n].role.is_master() {
                 "master"
             } else {
@@ -349,21 +373,18 @@ impl Cluster {
             };
             let health = if v.view[n].fail {
                 "fail"
-            } else if node.repl_offset == 0 && matches!(v.view[n].role, Role::Replica { .. }) {
+            } else if offset == 0 && matches!(v.view[n].role, Role::Replica { .. }) {
                 "loading"
             } else {
                 "online"
             };
             Reply::Map(vec![
-                (field("id"), Reply::bulk(node.id.clone())),
-                (field("port"), Reply::Integer(i64::from(node.addr.port))),
-                (field("ip"), Reply::bulk(node.addr.ip.clone())),
-                (field("endpoint"), Reply::bulk(node.addr.ip.clone())),
+                (field("id"), Reply::bulk(names.id_of(n).to_string())),
+                (field("port"), Reply::Integer(i64::from(addr.port))),
+                (field("ip"), Reply::bulk(addr.ip.clone())),
+                (field("endpoint"), Reply::bulk(addr.ip.clone())),
                 (field("role"), field(role)),
-                (
-                    field("replication-offset"),
-                    Reply::Integer(node.repl_offset as i64),
-                ),
+                (field("replication-offset"), Reply::Integer(offset as i64)),
                 (field("health"), field(health)),
             ])
         };
@@ -378,7 +399,7 @@ impl Cluster {
                         })
                         .collect();
                     let mut nodes = vec![node_map(m)];
-                    nodes.extend(self.replicas_of(viewer, m).into_iter().map(node_map));
+                    nodes.extend(self.replicas_of(m).into_iter().map(node_map));
                     Reply::Map(vec![
                         (field("slots"), Reply::Array(slots)),
                         (field("nodes"), Reply::Array(nodes)),
@@ -388,36 +409,39 @@ impl Cluster {
         )
     }
 
-    fn cluster_replicas(&self, me: NodeIdx, id: &[u8]) -> Result<Reply, Reply> {
-        let Some(n) = self.known_by(me, id) else {
+    fn cluster_replicas(
+        &self,
+        id: &[u8],
+        now: u64,
+        others: &dyn Directory,
+    ) -> Result<Reply, Reply> {
+        let Some(n) = self.known_by(id, others) else {
             return Err(err(format!(
                 "ERR Unknown node {}",
                 String::from_utf8_lossy(id)
             )));
         };
-        if self.nodes[me].view[n].role != Role::Master {
+        if self.view[n].role != Role::Master {
             return Err(err("ERR The specified node is not a master"));
         }
         Ok(Reply::Array(
-            self.replicas_of(me, n)
+            self.replicas_of(n)
                 .into_iter()
-                .map(|r| Reply::bulk(self.node_line(me, r)))
+                .map(|r| Reply::bulk(self.node_line(r, now, others)))
                 .collect(),
         ))
     }
 
-    fn get_keys_in_slot(&mut self, me: NodeIdx, argv: &[Vec<u8>]) -> Result<Reply, Reply> {
+    fn get_keys_in_slot(&mut self, argv: &[Vec<u8>], now: u64) -> Result<Reply, Reply> {
         let (Some(slot), Some(count)) = (parse_i64(&argv[2]), parse_i64(&argv[3])) else {
             return Err(err(NOT_INTEGER));
         };
         if !(0..i64::from(SLOT_COUNT)).contains(&slot) || count < 0 {
             return Err(err("ERR Invalid slot or number of keys"));
         }
-        let now = self.now;
-        self.nodes[me].db.expire_all(now);
+        self.db.expire_all(now);
         Ok(Reply::Array(
-            self.nodes[me]
-                .db
+            self.db
                 .keys_in_slot(slot as Slot)
                 .take(count as usize)
                 .map(|k| Reply::bulk(k.clone()))
@@ -426,8 +450,9 @@ impl Cluster {
     }
 
     /// `CLUSTER SETSLOT <slot> IMPORTING|MIGRATING|STABLE|NODE [<id>]`.
-    fn setslot(&mut self, me: NodeIdx, argv: &[Vec<u8>]) -> Result<Reply, Reply> {
-        if matches!(self.nodes[me].role(me), Role::Replica { .. }) {
+    fn setslot(&mut self, argv: &[Vec<u8>], io: &mut dyn Io) -> Result<Reply, Reply> {
+        let me = self.me;
+        if matches!(self.role(me), Role::Replica { .. }) {
             return Err(err("ERR Please use SETSLOT only with masters."));
         }
         let slot = slot_arg(&argv[2])?;
@@ -437,8 +462,9 @@ impl Cluster {
                 .map(|a| String::from_utf8_lossy(a).into_owned())
                 .unwrap_or_default()
         };
-        let owner = self.nodes[me].slots[usize::from(slot)];
-        let target = || argv.get(4).and_then(|id| self.known_by(me, id));
+        let owner = self.slots[usize::from(slot)];
+        let target = argv.get(4).and_then(|id| self.known_by(id, &*io));
+        let target = || target;
         match (action.as_slice(), argv.len()) {
             (b"migrating", 5) => {
                 if owner != Some(me) {
@@ -446,10 +472,10 @@ impl Cluster {
                 }
                 let n = target()
                     .ok_or_else(|| err(format!("ERR I don't know about node {}", id_text())))?;
-                if self.nodes[me].view[n].role != Role::Master {
+                if self.view[n].role != Role::Master {
                     return Err(err("ERR Target node is not a master"));
                 }
-                self.nodes[me].migrating.insert(slot, n);
+                self.migrating.insert(slot, n);
             }
             (b"importing", 5) => {
                 if owner == Some(me) {
@@ -459,42 +485,42 @@ impl Cluster {
                 }
                 let n = target()
                     .ok_or_else(|| err(format!("ERR I don't know about node {}", id_text())))?;
-                if self.nodes[me].view[n].role != Role::Master {
+                if self.view[n].role != Role::Master {
                     return Err(err("ERR Target node is not a master"));
                 }
-                self.nodes[me].importing.insert(slot, n);
+                self.importing.insert(slot, n);
             }
             (b"stable", 4) => {
-                self.nodes[me].migrating.remove(&slot);
-                self.nodes[me].importing.remove(&slot);
+                self.migrating.remove(&slot);
+                self.importing.remove(&slot);
             }
             (b"node", 5) => {
                 let n = target().ok_or_else(|| err(format!("ERR Unknown node {}", id_text())))?;
-                if self.nodes[me].view[n].role != Role::Master {
+                if self.view[n].role != Role::Master {
                     return Err(err("ERR Target node is not a master"));
                 }
-                let now = self.now;
-                self.nodes[me].db.expire_all(now);
-                let keys = self.nodes[me].db.count_in_slot(slot);
+                let now = io.now();
+                self.db.expire_all(now);
+                let keys = self.db.count_in_slot(slot);
                 if owner == Some(me) && n != me && keys != 0 {
                     return Err(err(format!(
                         "ERR Can't assign hashslot {slot} to a different node while I still hold keys for this hash slot."
                     )));
                 }
                 if keys == 0 {
-                    self.nodes[me].migrating.remove(&slot);
+                    self.migrating.remove(&slot);
                 }
                 let slot_was_mine = owner == Some(me);
-                self.nodes[me].slots.set(usize::from(slot), Some(n));
-                if slot_was_mine && n != me && !self.nodes[me].slots.contains(&Some(me)) {
-                    self.become_replica(me, n);
+                self.slots.set(usize::from(slot), Some(n));
+                if slot_was_mine && n != me && !self.slots.contains(&Some(me)) {
+                    self.become_replica(io, n);
                 }
-                if n == me && self.nodes[me].importing.remove(&slot).is_some() {
+                if n == me && self.importing.remove(&slot).is_some() {
                     // A manually migrated slot needs a new config epoch so
                     // that the change wins everywhere (`clusterBumpConfigEpochWithoutConsensus`),
                     // and a PONG to everyone at once.
-                    self.bump_config_epoch_without_consensus(me);
-                    self.broadcast_pong(me);
+                    self.bump_config_epoch_without_consensus();
+                    self.broadcast_pong(io);
                 }
             }
             _ => {
@@ -506,19 +532,15 @@ impl Cluster {
         Ok(Reply::ok())
     }
 
-    /// `clusterBumpConfigEpochWithoutConsensus` on node `me`.
-    pub(crate) fn bump_config_epoch_without_consensus(&mut self, me: NodeIdx) {
-        self.nodes[me].bump_config_epoch_without_consensus();
-    }
-
-    /// `clusterSetMaster()` on node `node`.
-    pub(crate) fn become_replica(&mut self, node: NodeIdx, master: NodeIdx) {
-        self.with_node(node, |n, io| n.become_replica(io, master));
-    }
-
-    fn add_or_del_slots(&mut self, me: NodeIdx, add: bool, slots: &[Slot]) -> Result<Reply, Reply> {
+    fn add_or_del_slots(
+        &mut self,
+        add: bool,
+        slots: &[Slot],
+        io: &mut dyn Io,
+    ) -> Result<Reply, Reply> {
+        let me = self.me;
         for (i, &s) in slots.iter().enumerate() {
-            let owner = self.nodes[me].slots[usize::from(s)];
+            let owner = self.slots[usize::from(s)];
             if add && owner.is_some() {
                 return Err(err(format!("ERR Slot {s} is already busy")));
             }
@@ -530,7 +552,7 @@ impl Cluster {
             }
         }
         for &s in slots {
-            let node = &mut self.nodes[me];
+            let node = &mut *self;
             node.slots
                 .set(usize::from(s), if add { Some(me) } else { None });
             if add {
@@ -538,16 +560,16 @@ impl Cluster {
             }
         }
         if add {
-            self.broadcast_pong(me);
+            self.broadcast_pong(io);
         }
         Ok(Reply::ok())
     }
 
     fn slot_ranges_command(
         &mut self,
-        me: NodeIdx,
         name: &str,
         argv: &[Vec<u8>],
+        io: &mut dyn Io,
     ) -> Result<Reply, Reply> {
         if !argv.len().is_multiple_of(2) {
             return Err(err(format!(
@@ -564,37 +586,37 @@ impl Cluster {
             }
             slots.extend(a..=b);
         }
-        self.add_or_del_slots(me, name == "cluster|addslotsrange", &slots)
+        self.add_or_del_slots(name == "cluster|addslotsrange", &slots, io)
     }
 
-    /// `CLUSTER FAILOVER [FORCE|TAKEOVER]`. Until the simulated cluster bus
-    /// exists, the failover completes at once: the replica takes a new epoch
-    /// (`currentEpoch + 1`), claims its master's slots, and the old master and
-    /// its other replicas follow it, as the transcripts end up.
-    fn failover_command(&mut self, me: NodeIdx, argv: &[Vec<u8>]) -> Result<Reply, Reply> {
+    /// `CLUSTER FAILOVER [FORCE|TAKEOVER]`: starts a manual failover on this
+    /// replica (`bus::manual_failover`); the reply comes at once, the
+    /// failover follows on the bus. Without FORCE or TAKEOVER, a master that
+    /// is flagged FAIL or whose link is down refuses it.
+    fn failover_command(&mut self, argv: &[Vec<u8>], io: &mut dyn Io) -> Result<Reply, Reply> {
+        let me = self.me;
         let (force, takeover) = match argv.get(2).map(|a| a.to_ascii_lowercase()) {
             None => (false, false),
             Some(o) if argv.len() == 3 && o == b"force" => (true, false),
             Some(o) if argv.len() == 3 && o == b"takeover" => (false, true),
             Some(_) => return Err(err("ERR syntax error")),
         };
-        let Role::Replica { of: master } = self.nodes[me].role(me) else {
+        let Role::Replica { of: master } = self.role(me) else {
             return Err(err("ERR You should send CLUSTER FAILOVER to a replica"));
         };
-        let master_down = self.nodes[me].view[master].fail || !self.nodes[master].alive;
+        let master_down = self.view[master].fail || !io.master_link(master).up;
         if !force && !takeover && master_down {
             return Err(err(
                 "ERR Master is down or failed, please use CLUSTER FAILOVER FORCE",
             ));
         }
-        self.start_manual_failover(me, master, force, takeover);
+        self.start_manual_failover(io, master, force, takeover);
         Ok(Reply::ok())
     }
 
-    /// `CLUSTER MEET ip port [cport]`. Without a bus, the handshake and the
-    /// gossip that follows complete at once: everyone the two nodes know
-    /// comes to know everyone, with their roles, epochs and slots.
-    fn meet_command(&mut self, me: NodeIdx, argv: &[Vec<u8>]) -> Result<Reply, Reply> {
+    /// `CLUSTER MEET ip port [cport]`: checks the address and starts a
+    /// handshake with whoever listens there (`meet`).
+    fn meet_command(&mut self, argv: &[Vec<u8>], io: &mut dyn Io) -> Result<Reply, Reply> {
         let text = |a: &[u8]| String::from_utf8_lossy(a).into_owned();
         let Some(port) = parse_i64(&argv[3]) else {
             return Err(err(format!(
@@ -617,12 +639,9 @@ impl Cluster {
             )));
         }
         // A node nobody listens on: Redis says OK and keeps trying to connect.
-        let target = self
-            .nodes
-            .iter()
-            .position(|n| n.addr.ip == ip && i64::from(n.addr.port) == port);
+        let target = io.listening_at(ip.as_bytes(), port as u16);
         if let Some(t) = target {
-            self.meet(me, t);
+            self.meet(t, io.now());
         }
         Ok(Reply::ok())
     }
@@ -632,17 +651,18 @@ impl Cluster {
     /// answers PONG, which completes the handshake on `me`'s side. Each then
     /// learns the rest of the cluster from the other's gossip. (A node
     /// already known, or a handshake already in progress, needs no new one.)
-    pub fn meet(&mut self, me: NodeIdx, target: NodeIdx) {
-        let node = &mut self.nodes[me];
+    pub fn meet(&mut self, target: NodeIdx, now: u64) {
+        let me = self.me;
+        let node = self;
         if me == target
             || node.view[target].known
             || node.bus.handshakes.iter().any(|h| h.node == target)
         {
             return;
         }
-        node.bus.handshakes.push(crate::cluster::Handshake {
+        node.bus.handshakes.push(Handshake {
             node: target,
-            since: self.now,
+            since: now,
             meet_sent: false,
         });
     }
@@ -650,12 +670,13 @@ impl Cluster {
     /// `CLUSTER RESET [SOFT|HARD]` (`clusterReset`): forget every other node,
     /// drop all slots, become an empty master; HARD also takes a new ID and
     /// zeroes the epochs.
-    fn reset(&mut self, me: NodeIdx, hard: bool) {
-        if matches!(self.nodes[me].role(me), Role::Replica { .. }) {
-            self.nodes[me].db.flush();
+    fn reset(&mut self, hard: bool, io: &mut dyn Io) {
+        let me = self.me;
+        if matches!(self.role(me), Role::Replica { .. }) {
+            self.db.flush();
         }
-        let new_id = hard.then(|| self.rng.node_id());
-        let node = &mut self.nodes[me];
+        let new_id = hard.then(|| io.rng().node_id());
+        let node = self;
         node.view[me].role = Role::Master;
         node.bus.view_changes += 1;
         node.migrating.clear();
@@ -675,8 +696,9 @@ impl Cluster {
         }
     }
 
-    fn forget(&mut self, me: NodeIdx, id: &[u8]) -> Result<Reply, Reply> {
-        let Some(n) = self.known_by(me, id) else {
+    fn forget(&mut self, id: &[u8], io: &mut dyn Io) -> Result<Reply, Reply> {
+        let me = self.me;
+        let Some(n) = self.known_by(id, &*io) else {
             return Err(err(format!(
                 "ERR Unknown node {}",
                 String::from_utf8_lossy(id)
@@ -685,13 +707,13 @@ impl Cluster {
         if n == me {
             return Err(err("ERR I tried hard but I can't forget myself..."));
         }
-        if self.nodes[me].role(me) == (Role::Replica { of: n }) {
+        if self.role(me) == (Role::Replica { of: n }) {
             return Err(err("ERR Can't forget my master!"));
         }
         // `clusterBlacklistAddNode`, then `clusterDelNode`: its slots
         // become unassigned in this view.
-        let until = self.now + crate::bus::BLACKLIST_TTL_MS;
-        let node = &mut self.nodes[me];
+        let until = io.now() + crate::bus::BLACKLIST_TTL_MS;
+        let node = self;
         node.bus.forgotten_until.insert(n, until);
         node.view[n].known = false;
         node.refresh_known();
@@ -703,8 +725,9 @@ impl Cluster {
         Ok(Reply::ok())
     }
 
-    fn replicate_command(&mut self, me: NodeIdx, id: &[u8]) -> Result<Reply, Reply> {
-        let Some(n) = self.known_by(me, id) else {
+    fn replicate_command(&mut self, id: &[u8], io: &mut dyn Io) -> Result<Reply, Reply> {
+        let me = self.me;
+        let Some(n) = self.known_by(id, &*io) else {
             return Err(err(format!(
                 "ERR Unknown node {}",
                 String::from_utf8_lossy(id)
@@ -714,17 +737,16 @@ impl Cluster {
             return Err(err("ERR Can't replicate myself"));
         }
         // A node flagged slave, even one whose master is unknown here.
-        if !self.nodes[me].view[n].role.is_master() {
+        if !self.view[n].role.is_master() {
             return Err(err("ERR I can only replicate a master, not a replica."));
         }
-        let owns_slots = self.nodes[me].slots.contains(&Some(me));
-        if self.nodes[me].role(me) == Role::Master && (owns_slots || !self.nodes[me].db.is_empty())
-        {
+        let owns_slots = self.slots.contains(&Some(me));
+        if self.role(me) == Role::Master && (owns_slots || !self.db.is_empty()) {
             return Err(err(
                 "ERR To set a master the node must be empty and without assigned slots.",
             ));
         }
-        self.become_replica(me, n);
+        self.become_replica(io, n);
         Ok(Reply::ok())
     }
 }

@@ -4,19 +4,30 @@
 //! separate ASKING; the target's errors come back prefixed with
 //! `ERR Target instance replied with error: `.
 
-use crate::cluster::{Cluster, NodeIdx, Role};
 use crate::keyspace::{parse_i64, Entry};
+use crate::node::{Io, Node};
 use crate::reply::Reply;
 use crate::routing::{route, ClientFlags, Query, Route};
 
 use super::data::{NOT_INTEGER, SYNTAX};
 
+/// Why the target of a MIGRATE refused a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RestoreError {
+    /// The connection could not be made or broke.
+    Unreachable,
+    /// Its router said no (MOVED, CLUSTERDOWN...).
+    Refused(Route),
+    /// The key exists there and REPLACE was not given.
+    BusyKey,
+}
+
 fn err(text: impl Into<String>) -> Reply {
     Reply::Error(text.into())
 }
 
-impl Cluster {
-    pub(crate) fn migrate(&mut self, me: NodeIdx, argv: &[Vec<u8>]) -> Reply {
+impl Node {
+    pub(crate) fn migrate(&mut self, argv: &[Vec<u8>], io: &mut dyn Io) -> Reply {
         let (mut copy, mut replace) = (false, false);
         let mut keys: Vec<Vec<u8>> = vec![argv[3].clone()];
         let mut i = 6;
@@ -43,16 +54,10 @@ impl Cluster {
         if parse_i64(&argv[5]).is_none() || parse_i64(&argv[4]).is_none() {
             return err(NOT_INTEGER);
         }
-        let now = self.now;
+        let now = io.now();
         let present: Vec<(Vec<u8>, Entry)> = keys
             .iter()
-            .filter_map(|k| {
-                self.nodes[me]
-                    .db
-                    .get(k, now)
-                    .cloned()
-                    .map(|e| (k.clone(), e))
-            })
+            .filter_map(|k| self.db.get(k, now).cloned().map(|e| (k.clone(), e)))
             .collect();
         if present.is_empty() {
             return Reply::Status("NOKEY".into());
@@ -60,10 +65,8 @@ impl Cluster {
         let target = std::str::from_utf8(&argv[2])
             .ok()
             .and_then(|p| p.parse::<u16>().ok())
-            .and_then(|port| self.node_by_port(port))
-            .filter(|&t| {
-                self.nodes[t].alive && self.nodes[t].addr.ip.as_bytes() == argv[1].as_slice()
-            });
+            .and_then(|port| io.listening_at(&argv[1], port))
+            .filter(|&t| io.can_connect(t));
         let Some(target) = target else {
             // The connect is non-blocking: a refused connection shows up as a
             // failed write (what Redis 7.0.15 answers for a closed port).
@@ -72,20 +75,29 @@ impl Cluster {
         let mut moved: Vec<Vec<u8>> = Vec::new();
         let mut failure: Option<String> = None;
         for (key, entry) in present {
-            match self.restore_asking(target, &key, entry, replace) {
+            match io.restore_asking(target, &key, entry, replace) {
                 Ok(()) => moved.push(key),
                 Err(e) => {
-                    failure.get_or_insert(e);
+                    failure.get_or_insert(match e {
+                        RestoreError::Unreachable => {
+                            return err("IOERR error or timeout writing to target instance")
+                        }
+                        RestoreError::BusyKey => "BUSYKEY Target key name already exists.".into(),
+                        RestoreError::Refused(r) => match r.error(&self.names(&*io)) {
+                            Some(Reply::Error(e)) => e,
+                            _ => "ERR".into(),
+                        },
+                    });
                 }
             }
         }
         if !copy && !moved.is_empty() {
             for k in &moved {
-                self.nodes[me].db.remove(k, now);
+                self.db.remove(k, now);
             }
             let mut del = vec![b"DEL".to_vec()];
             del.extend(moved.iter().cloned());
-            self.replicate(me, &del);
+            self.propagate(io, &del);
         }
         match failure {
             Some(e) => err(format!("ERR Target instance replied with error: {e}")),
@@ -93,15 +105,16 @@ impl Cluster {
         }
     }
 
-    /// `RESTORE-ASKING key ttl payload [REPLACE]` on `target`: routed with the
-    /// ASKING flag, then BUSYKEY unless REPLACE. Returns the target's error text.
-    fn restore_asking(
+    /// `RESTORE-ASKING key ttl payload [REPLACE]` arriving here from a
+    /// MIGRATE: routed with the ASKING flag, then BUSYKEY unless REPLACE.
+    /// (Its replicas get the key from the world: `restore_on_replicas`.)
+    pub(crate) fn restore_asking(
         &mut self,
-        target: NodeIdx,
+        now: u64,
         key: &[u8],
         entry: Entry,
         replace: bool,
-    ) -> Result<(), String> {
+    ) -> Result<(), RestoreError> {
         let query = Query {
             keys: vec![key],
             write: true,
@@ -111,26 +124,14 @@ impl Cluster {
             asking: true,
             readonly: false,
         };
-        let r = route(self, target, &query, flags);
-        if let Some(Reply::Error(e)) = r.error(self) {
-            return Err(e);
+        let r = route(self, now, &query, flags);
+        if !matches!(r, Route::Serve { .. }) {
+            return Err(RestoreError::Refused(r));
         }
-        debug_assert!(matches!(r, Route::Serve { .. }));
-        let now = self.now;
-        if !replace && self.nodes[target].db.contains(key, now) {
-            return Err("BUSYKEY Target key name already exists.".into());
+        if !replace && self.db.contains(key, now) {
+            return Err(RestoreError::BusyKey);
         }
-        // The target applies it and replicates it to its own replicas.
-        let replicas: Vec<NodeIdx> = (0..self.nodes.len())
-            .filter(|&r| {
-                self.nodes[r].alive && self.nodes[r].role(r) == (Role::Replica { of: target })
-            })
-            .collect();
-        for n in std::iter::once(target).chain(replicas) {
-            self.nodes[n]
-                .db
-                .set(key, entry.value.clone(), entry.expire_at, false, now);
-        }
+        self.db.set(key, entry.value, entry.expire_at, false, now);
         Ok(())
     }
 }

@@ -1,6 +1,11 @@
-//! Executing a command on a connection, in the order of Redis's
-//! `processCommand()`: lookup, arity, cluster redirection, MULTI queueing,
-//! execution, then replication of writes to the master's replicas.
+//! A command on a connection, as the node that receives it runs it, in the
+//! order of Redis's `processCommand()`: lookup, arity, cluster redirection,
+//! MULTI queueing, execution (`call()`), then propagation of writes down
+//! the master's replication stream. The node answers from its own state;
+//! what only its sockets know (its replicas' acknowledgements, its link to
+//! its master, MIGRATE's connection to the target) comes through `Io`. The
+//! world side (`world::connections`) holds the connections, lets time pass
+//! while a command blocks, and records each hop in the trace.
 
 pub mod cluster_cmd;
 pub mod data;
@@ -8,7 +13,9 @@ pub mod migrate;
 pub mod parse;
 pub mod table;
 
-use crate::cluster::{Cluster, ConnId, NodeIdx, Role};
+use crate::connection::Conn;
+use crate::node::{Io, Node, Role};
+use crate::replication::acks_for;
 use crate::reply::{Protocol, Reply};
 use crate::routing::{route, ClientFlags, HopOutcome, Query};
 use table::{key_positions, lookup, CommandSpec, Lookup};
@@ -74,78 +81,53 @@ pub fn lookup_error(argv: &[Vec<u8>]) -> Result<&'static CommandSpec, Reply> {
     }
 }
 
-impl Cluster {
-    /// Sends one command on connection `conn` and returns the node's reply;
-    /// the request and its reply go into the trace (a client hop).
-    pub fn execute(&mut self, conn: ConnId, argv: &[Vec<u8>]) -> Reply {
-        self.execute_hop(conn, argv).0
-    }
+/// What a command on a connection comes to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Served {
+    /// The node's reply, and what became of the request.
+    Reply(Reply, HopOutcome),
+    /// WAIT found fewer acknowledgements than asked for: the client is
+    /// blocked until `wanted` replicas acknowledged `offset`, or until
+    /// `deadline` (`blockForReplication`); it is then answered with the
+    /// count. The world lets simulated time pass meanwhile.
+    Wait {
+        wanted: i64,
+        offset: u64,
+        deadline: u64,
+    },
+}
 
-    /// `execute`, with what became of the request (served, MOVED, ASK...).
-    pub fn execute_hop(&mut self, conn: ConnId, argv: &[Vec<u8>]) -> (Reply, HopOutcome) {
-        let sent = self.now;
-        let node = self.conns[conn].node;
-        let (reply, outcome) = self.execute_command(conn, argv);
-        self.trace.push(crate::trace::TraceEvent::Command {
-            at: sent,
-            replied: self.now,
-            conn,
-            node,
-            argv: argv.to_vec(),
-            reply: reply.clone(),
-            outcome,
-        });
-        (reply, outcome)
-    }
+/// How long `WAIT n 0` blocks at most in the simulation (Redis: for ever).
+const WAIT_FOREVER_MS: u64 = 3_600_000;
 
-    /// `execute` without the trace. An empty `argv` gets an error, as
-    /// nothing was sent.
-    fn execute_command(&mut self, conn: ConnId, argv: &[Vec<u8>]) -> (Reply, HopOutcome) {
+impl Node {
+    /// Runs one command that arrived on `client` (a connection to this
+    /// node; the world checked that the process is up and not paused).
+    pub fn process_command(
+        &mut self,
+        client: &mut Conn,
+        argv: &[Vec<u8>],
+        io: &mut dyn Io,
+    ) -> Served {
         if argv.is_empty() {
-            return (Reply::Error("ERR empty command".into()), HopOutcome::Error);
+            return Served::Reply(Reply::Error("ERR empty command".into()), HopOutcome::Error);
         }
-        let me = self.conns[conn].node;
-        if !self.nodes[me].alive {
-            let refused = Reply::Error(format!(
-                "ERR Could not connect to Redis at {}: Connection refused",
-                self.nodes[me].addr
-            ));
-            return (refused, HopOutcome::NotConnected);
-        }
-        // A stopped process, or clients paused by a manual failover, hold
-        // the command until they resume: simulated time passes meanwhile.
-        while let Some(until) = self.nodes[me]
-            .bus
-            .paused_until
-            .or(self.nodes[me].bus.manual_failover.clients_paused_until())
-            .filter(|&t| t > self.now)
-        {
-            match self.next_event_time() {
-                Some(t) if t <= until => {
-                    self.step();
-                }
-                _ => self.advance_to(until),
-            }
-        }
-        let (reply, outcome) = self.process(conn, argv);
-        self.update_state(me);
+        let served = self.process(client, argv, io);
         // ASKING is one-shot: cleared after any command but ASKING itself,
         // unless inside MULTI (then it lasts until EXEC).
         let is_asking = argv[0].eq_ignore_ascii_case(b"asking");
-        let c = &mut self.conns[conn];
-        if !is_asking && c.multi.is_none() {
-            c.asking = false;
+        if !is_asking && client.multi.is_none() {
+            client.asking = false;
         }
-        (reply, outcome)
+        served
     }
 
-    fn process(&mut self, conn: ConnId, argv: &[Vec<u8>]) -> (Reply, HopOutcome) {
-        let me = self.conns[conn].node;
+    fn process(&mut self, client: &mut Conn, argv: &[Vec<u8>], io: &mut dyn Io) -> Served {
         let spec = match lookup_error(argv) {
             Ok(spec) => spec,
             Err(e) => {
-                self.flag_transaction(conn);
-                return (e, HopOutcome::Error);
+                flag_transaction(client);
+                return Served::Reply(e, HopOutcome::Error);
             }
         };
 
@@ -153,7 +135,7 @@ impl Cluster {
         // queued commands are checked together.
         let is_exec = spec.name == "exec";
         let queued_keys: Vec<(Vec<Vec<u8>>, &'static CommandSpec)> = if is_exec {
-            self.conns[conn]
+            client
                 .multi
                 .iter()
                 .flatten()
@@ -183,55 +165,43 @@ impl Cluster {
         }
         if !query.keys.is_empty() {
             let flags = ClientFlags {
-                asking: self.conns[conn].asking,
-                readonly: self.conns[conn].readonly,
+                asking: client.asking,
+                readonly: client.readonly,
             };
-            let r = route(self, me, &query, flags);
-            if let Some(error) = r.error(self) {
+            let r = route(self, io.now(), &query, flags);
+            if let Some(error) = r.error(&self.names(&*io)) {
                 if is_exec {
-                    self.discard(conn);
+                    discard(client);
                 } else {
-                    self.flag_transaction(conn);
+                    flag_transaction(client);
                 }
-                return (error, HopOutcome::of_route(r));
+                return Served::Reply(error, HopOutcome::of_route(r));
             }
         }
 
-        if self.conns[conn].multi.is_some() && !NOT_QUEUED.contains(&spec.name) {
-            if let Some(q) = self.conns[conn].multi.as_mut() {
+        if client.multi.is_some() && !NOT_QUEUED.contains(&spec.name) {
+            if let Some(q) = client.multi.as_mut() {
                 q.push(argv.to_vec());
             }
-            return (Reply::Status("QUEUED".into()), HopOutcome::Served);
+            return Served::Reply(Reply::Status("QUEUED".into()), HopOutcome::Served);
         }
-        let reply = self.call(conn, spec, argv);
+        if spec.name == "wait" {
+            return self.wait(client, argv, io);
+        }
+        let reply = self.call(client, spec, argv, io);
         let outcome = HopOutcome::of_reply(&reply);
-        (reply, outcome)
-    }
-
-    /// A refused command inside MULTI makes EXEC abort.
-    fn flag_transaction(&mut self, conn: ConnId) {
-        let c = &mut self.conns[conn];
-        if c.multi.is_some() {
-            c.multi_dirty = true;
-        }
-    }
-
-    fn discard(&mut self, conn: ConnId) {
-        let c = &mut self.conns[conn];
-        c.multi = None;
-        c.multi_dirty = false;
-        c.watched.clear();
+        Served::Reply(reply, outcome)
     }
 
     /// Runs a command that has passed every check (`call()` in Redis).
     pub(crate) fn call(
         &mut self,
-        conn: ConnId,
+        client: &mut Conn,
         spec: &'static CommandSpec,
         argv: &[Vec<u8>],
+        io: &mut dyn Io,
     ) -> Reply {
-        let me = self.conns[conn].node;
-        let proto = self.conns[conn].proto;
+        let proto = client.proto;
         match spec.name {
             "ping" => match argv.len() {
                 1 => Reply::Status("PONG".into()),
@@ -240,15 +210,15 @@ impl Cluster {
             },
             "echo" => Reply::bulk(argv[1].clone()),
             "asking" => {
-                self.conns[conn].asking = true;
+                client.asking = true;
                 Reply::ok()
             }
             "readonly" => {
-                self.conns[conn].readonly = true;
+                client.readonly = true;
                 Reply::ok()
             }
             "readwrite" => {
-                self.conns[conn].readonly = false;
+                client.readonly = false;
                 Reply::ok()
             }
             "select" => match crate::keyspace::parse_i64(&argv[1]) {
@@ -259,57 +229,64 @@ impl Cluster {
             "swapdb" => Reply::Error("ERR SWAPDB is not allowed in cluster mode".into()),
             "move" => Reply::Error("ERR MOVE is not allowed in cluster mode".into()),
             "publish" | "spublish" => Reply::Integer(0),
-            "hello" => self.hello(conn, argv),
+            "hello" => self.hello(client, argv),
             "multi" => {
-                let c = &mut self.conns[conn];
-                if c.multi.is_some() {
+                if client.multi.is_some() {
                     return Reply::Error("ERR MULTI calls can not be nested".into());
                 }
-                c.multi = Some(Vec::new());
+                client.multi = Some(Vec::new());
                 Reply::ok()
             }
             "discard" => {
-                if self.conns[conn].multi.is_none() {
+                if client.multi.is_none() {
                     return Reply::Error("ERR DISCARD without MULTI".into());
                 }
-                self.discard(conn);
+                discard(client);
                 Reply::ok()
             }
             "watch" => {
-                if self.conns[conn].multi.is_some() {
+                if client.multi.is_some() {
                     return Reply::Error("ERR WATCH inside MULTI is not allowed".into());
                 }
                 for key in &argv[1..] {
-                    let version = self.nodes[me].db.watch(key);
-                    self.conns[conn].watched.push((key.clone(), version));
+                    let version = self.db.watch(key);
+                    client.watched.push((key.clone(), version));
                 }
                 Reply::ok()
             }
             "unwatch" => {
-                self.conns[conn].watched.clear();
+                client.watched.clear();
                 Reply::ok()
             }
-            "exec" => self.exec(conn),
-            "wait" => self.wait(me, argv),
-            "info" => self.info(me, argv),
-            "role" => self.role(me),
+            "exec" => self.exec(client, io),
+            // Inside a transaction or a script a client may not block
+            // (`CLIENT_DENY_BLOCKING`): WAIT answers with what it has.
+            "wait" => match self.wait_arguments(argv) {
+                Ok(_) => Reply::Integer(acks_for(&io.replica_links(), client.woff) as i64),
+                Err(e) => e,
+            },
+            "info" => self.info(argv, io),
+            "role" => self.role_reply(io),
             "cluster" => Reply::Error("ERR unknown subcommand".into()),
-            name if name.starts_with("cluster|") => self.cluster_command(conn, spec, argv),
-            "config|get" => crate::config::get(&self.nodes[me].config, &argv[2..]),
-            "config|set" => match crate::config::set(&mut self.nodes[me].config, &argv[2..]) {
+            name if name.starts_with("cluster|") => self.cluster_command(client, spec, argv, io),
+            "config|get" => crate::config::get(&self.config, &argv[2..]),
+            "config|set" => match crate::config::set(&mut self.config, &argv[2..]) {
                 Ok(()) => Reply::ok(),
                 Err(e) => e,
             },
             "config|rewrite" => {
                 // The node's redis.conf now holds what CONFIG SET changed.
-                let node = &mut self.nodes[me];
-                node.conf_file = node.config.clone();
+                self.conf_file = self.config.clone();
                 Reply::ok()
             }
             "config|resetstat" => Reply::ok(),
             "config|help" => crate::config::help(),
-            "migrate" => self.migrate(me, argv),
-            "eval" | "evalsha" => self.eval(conn, spec.name == "evalsha", argv),
+            "migrate" => {
+                let reply = self.migrate(argv, io);
+                self.note_write(client);
+                reply
+            }
+            "eval" | "evalsha" => self.eval(client, spec.name == "evalsha", argv, io),
             "dump" | "object|freq" | "object|idletime" | "object|refcount" | "object|help" => {
                 Reply::Error(format!(
                     "ERR the Slotscope simulator does not implement '{}' yet",
@@ -317,103 +294,103 @@ impl Cluster {
                 ))
             }
             name => {
-                let now = self.now;
-                let reply = data::run(name, &mut self.nodes[me].db, now, proto, argv);
+                let reply = data::run(name, &mut self.db, io.now(), proto, argv);
                 if spec.write && !reply.is_error() {
-                    self.replicate(me, argv);
+                    self.propagate(io, argv);
+                    self.note_write(client);
                 }
                 reply
             }
         }
     }
 
-    fn exec(&mut self, conn: ConnId) -> Reply {
-        let me = self.conns[conn].node;
-        let Some(queued) = self.conns[conn].multi.take() else {
+    /// `c->woff`: where the stream stood after this client's last write.
+    fn note_write(&self, client: &mut Conn) {
+        client.woff = self.repl_offset;
+    }
+
+    fn exec(&mut self, client: &mut Conn, io: &mut dyn Io) -> Reply {
+        let Some(queued) = client.multi.take() else {
             return Reply::Error("ERR EXEC without MULTI".into());
         };
-        let dirty = self.conns[conn].multi_dirty;
-        let watched = std::mem::take(&mut self.conns[conn].watched);
-        self.conns[conn].multi_dirty = false;
+        let dirty = client.multi_dirty;
+        let watched = std::mem::take(&mut client.watched);
+        client.multi_dirty = false;
         if dirty {
             return Reply::Error(
                 "EXECABORT Transaction discarded because of previous errors.".into(),
             );
         }
         // Expired watched keys count as changed, as in Redis 7.0.
-        let now = self.now;
+        let now = io.now();
         for (key, _) in &watched {
-            self.nodes[me].db.expire_if_needed(key, now);
+            self.db.expire_if_needed(key, now);
         }
-        if watched
-            .iter()
-            .any(|(k, v)| self.nodes[me].db.version(k) != *v)
-        {
+        if watched.iter().any(|(k, v)| self.db.version(k) != *v) {
             return Reply::NilArray;
         }
         let replies = queued
             .iter()
             .map(|argv| match lookup_error(argv) {
-                Ok(spec) => self.call(conn, spec, argv),
+                Ok(spec) => self.call(client, spec, argv, io),
                 Err(e) => e,
             })
             .collect();
         Reply::Array(replies)
     }
 
-    fn wait(&mut self, me: NodeIdx, argv: &[Vec<u8>]) -> Reply {
-        /// How long `WAIT n 0` blocks at most in the simulation.
-        const WAIT_FOREVER_MS: u64 = 3_600_000;
-        if matches!(self.nodes[me].role(me), Role::Replica { .. }) {
-            return Reply::Error("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.".into());
+    /// WAIT's checks: a master, and two integers (`numreplicas timeout`).
+    fn wait_arguments(&self, argv: &[Vec<u8>]) -> Result<(i64, i64), Reply> {
+        if matches!(
+            self.role(self.me),
+            Role::Replica { .. } | Role::ReplicaOfUnknown
+        ) {
+            return Err(Reply::Error("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.".into()));
         }
-        let (Some(wanted), Some(timeout)) = (
-            crate::keyspace::parse_i64(&argv[1]),
-            crate::keyspace::parse_i64(&argv[2]),
-        ) else {
-            return Reply::Error(data::NOT_INTEGER.into());
+        let Some(wanted) = crate::keyspace::parse_i64(&argv[1]) else {
+            return Err(Reply::Error(data::NOT_INTEGER.into()));
+        };
+        // `getTimeoutFromObjectOrReply` names what it parses.
+        let Some(timeout) = crate::keyspace::parse_i64(&argv[2]) else {
+            return Err(Reply::Error(
+                "ERR timeout is not an integer or out of range".into(),
+            ));
         };
         if timeout < 0 {
-            return Reply::Error("ERR timeout is negative".into());
+            return Err(Reply::Error("ERR timeout is negative".into()));
         }
-        // WAIT blocks until `wanted` replicas acknowledged everything this
-        // master has produced so far, or the timeout expires; simulated time
-        // passes meanwhile. (Replicas answer the master's GETACK at once, so
-        // a replica's offset is its acknowledgement.) Timeout 0 waits for
-        // ever in Redis; here it gives up after an hour of simulated time.
-        let target = self.nodes[me].repl_offset;
-        let acked = |c: &Cluster| {
-            (0..c.nodes.len())
-                .filter(|&r| {
-                    c.nodes[r].alive
-                        && c.nodes[r].role(r) == (Role::Replica { of: me })
-                        && c.nodes[r].repl_offset >= target
-                })
-                .count() as i64
+        Ok((wanted, timeout))
+    }
+
+    /// `WAIT numreplicas timeout`: waits until `numreplicas` replicas
+    /// acknowledged everything up to this client's last write, or the
+    /// timeout expires. "First try without blocking at all" (waitCommand).
+    fn wait(&mut self, client: &mut Conn, argv: &[Vec<u8>], io: &mut dyn Io) -> Served {
+        let (wanted, timeout) = match self.wait_arguments(argv) {
+            Ok(args) => args,
+            Err(e) => return Served::Reply(e, HopOutcome::Error),
         };
+        let acked = acks_for(&io.replica_links(), client.woff) as i64;
+        if acked >= wanted {
+            return Served::Reply(Reply::Integer(acked), HopOutcome::Served);
+        }
         let limit = if timeout == 0 {
             WAIT_FOREVER_MS
         } else {
             timeout as u64
         };
-        let deadline = self.now.saturating_add(limit);
-        while acked(self) < wanted && self.now < deadline {
-            match self.next_event_time() {
-                Some(t) if t <= deadline => {
-                    self.step();
-                }
-                _ => self.advance_to(deadline),
-            }
+        Served::Wait {
+            wanted,
+            offset: client.woff,
+            deadline: io.now().saturating_add(limit),
         }
-        Reply::Integer(acked(self))
     }
 
-    fn hello(&mut self, conn: ConnId, argv: &[Vec<u8>]) -> Reply {
-        let me = self.conns[conn].node;
+    fn hello(&mut self, client: &mut Conn, argv: &[Vec<u8>]) -> Reply {
         if let Some(v) = argv.get(1) {
             match crate::keyspace::parse_i64(v) {
-                Some(2) => self.conns[conn].proto = Protocol::Resp2,
-                Some(3) => self.conns[conn].proto = Protocol::Resp3,
+                Some(2) => client.proto = Protocol::Resp2,
+                Some(3) => client.proto = Protocol::Resp3,
                 Some(_) => return Reply::Error("NOPROTO unsupported protocol version".into()),
                 None => {
                     return Reply::Error(
@@ -428,7 +405,7 @@ impl Cluster {
                 );
             }
         }
-        let role = if self.nodes[me].role(me).is_master() {
+        let role = if self.role(self.me).is_master() {
             "master"
         } else {
             "replica"
@@ -439,20 +416,20 @@ impl Cluster {
             (field("version"), field(crate::REDIS_VERSION)),
             (
                 field("proto"),
-                Reply::Integer(if self.conns[conn].proto == Protocol::Resp3 {
+                Reply::Integer(if client.proto == Protocol::Resp3 {
                     3
                 } else {
                     2
                 }),
             ),
-            (field("id"), Reply::Integer(conn as i64 + 1)),
+            (field("id"), Reply::Integer(client.id as i64)),
             (field("mode"), field("cluster")),
             (field("role"), field(role)),
             (field("modules"), Reply::Array(Vec::new())),
         ])
     }
 
-    fn info(&mut self, me: NodeIdx, argv: &[Vec<u8>]) -> Reply {
+    fn info(&mut self, argv: &[Vec<u8>], io: &mut dyn Io) -> Reply {
         let sections: Vec<String> = argv[1..]
             .iter()
             .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
@@ -464,15 +441,14 @@ impl Cluster {
         let wants = |name: &str| all || sections.iter().any(|s| s == name);
         let mut parts: Vec<String> = Vec::new();
         if wants("replication") {
-            parts.push(self.info_replication(me));
+            parts.push(self.info_replication(io));
         }
         if wants("cluster") {
             parts.push("# Cluster\r\ncluster_enabled:1\r\n".into());
         }
         if wants("keyspace") {
-            let now = self.now;
-            let db = &mut self.nodes[me].db;
-            db.expire_all(now);
+            let db = &mut self.db;
+            db.expire_all(io.now());
             let mut s = "# Keyspace\r\n".to_string();
             if !db.is_empty() {
                 s.push_str(&format!(
@@ -491,38 +467,37 @@ impl Cluster {
 
     /// ROLE: `[master, offset, [[ip, port, offset]...]]` or
     /// `[slave, master ip, master port, state, offset]`.
-    fn role(&self, me: NodeIdx) -> Reply {
-        let node = &self.nodes[me];
+    fn role_reply(&self, io: &dyn Io) -> Reply {
         // (A node always knows its own master: `None` is a master.)
-        match node.role(me).master() {
+        match self.role(self.me).master() {
             None => Reply::Array(vec![
                 Reply::bulk("master"),
-                Reply::Integer(node.repl_offset as i64),
+                Reply::Integer(self.repl_offset as i64),
                 Reply::Array(
-                    (0..self.nodes.len())
-                        .filter(|&r| {
-                            self.nodes[r].alive
-                                && self.nodes[r].role(r) == (Role::Replica { of: me })
-                        })
-                        .map(|r| {
-                            let rn = &self.nodes[r];
+                    io.replica_links()
+                        .into_iter()
+                        .map(|link| {
                             Reply::Array(vec![
-                                Reply::bulk(rn.addr.ip.clone()),
-                                Reply::bulk(rn.addr.port.to_string()),
-                                Reply::bulk(rn.repl_offset.to_string()),
+                                Reply::bulk(link.addr.ip.clone()),
+                                Reply::bulk(link.addr.port.to_string()),
+                                Reply::bulk(link.ack_offset.to_string()),
                             ])
                         })
                         .collect(),
                 ),
             ]),
             Some(of) => {
-                let m = &self.nodes[of];
+                let m = io.addr_of(of);
                 Reply::Array(vec![
                     Reply::bulk("slave"),
-                    Reply::bulk(m.addr.ip.clone()),
-                    Reply::Integer(i64::from(m.addr.port)),
-                    Reply::bulk(if m.alive { "connected" } else { "connect" }),
-                    Reply::Integer(node.repl_offset as i64),
+                    Reply::bulk(m.ip.clone()),
+                    Reply::Integer(i64::from(m.port)),
+                    Reply::bulk(if io.master_link(of).up {
+                        "connected"
+                    } else {
+                        "connect"
+                    }),
+                    Reply::Integer(self.repl_offset as i64),
                 ])
             }
         }
@@ -530,59 +505,51 @@ impl Cluster {
 
     /// `# Replication` with the fields of Redis 7.0, in its order. A
     /// replica shares its master's replication ID, as after a full sync.
-    fn info_replication(&self, me: NodeIdx) -> String {
-        let node = &self.nodes[me];
-        let replicas_of = |m: NodeIdx| -> Vec<NodeIdx> {
-            (0..self.nodes.len())
-                .filter(|&r| {
-                    self.nodes[r].alive && self.nodes[r].role(r) == (Role::Replica { of: m })
-                })
-                .collect()
-        };
+    fn info_replication(&self, io: &dyn Io) -> String {
         let mut lines: Vec<String> = Vec::new();
-        let replid_owner = match node.role(me).master() {
+        let replid = match self.role(self.me).master() {
             None => {
-                let replicas = replicas_of(me);
+                let replicas = io.replica_links();
                 lines.push("role:master".into());
                 lines.push(format!("connected_slaves:{}", replicas.len()));
-                for (i, r) in replicas.iter().enumerate() {
-                    let rn = &self.nodes[*r];
+                for (i, link) in replicas.iter().enumerate() {
                     lines.push(format!(
                         "slave{i}:ip={},port={},state=online,offset={},lag=0",
-                        rn.addr.ip, rn.addr.port, rn.repl_offset
+                        link.addr.ip, link.addr.port, link.ack_offset
                     ));
                 }
-                me
+                self.replid.clone()
             }
             Some(of) => {
-                let m = &self.nodes[of];
+                let m = io.addr_of(of);
+                let link = io.master_link(of);
                 lines.push("role:slave".into());
-                lines.push(format!("master_host:{}", m.addr.ip));
-                lines.push(format!("master_port:{}", m.addr.port));
+                lines.push(format!("master_host:{}", m.ip));
+                lines.push(format!("master_port:{}", m.port));
                 lines.push(format!(
                     "master_link_status:{}",
-                    if m.alive { "up" } else { "down" }
+                    if link.up { "up" } else { "down" }
                 ));
                 lines.push("master_last_io_seconds_ago:0".into());
                 lines.push("master_sync_in_progress:0".into());
-                lines.push(format!("slave_read_repl_offset:{}", node.repl_offset));
-                lines.push(format!("slave_repl_offset:{}", node.repl_offset));
+                lines.push(format!("slave_read_repl_offset:{}", self.repl_offset));
+                lines.push(format!("slave_repl_offset:{}", self.repl_offset));
                 lines.push("slave_priority:100".into());
                 lines.push("slave_read_only:1".into());
                 lines.push("replica_announced:1".into());
                 lines.push("connected_slaves:0".into());
-                of
+                link.replid
             }
         };
         lines.push("master_failover_state:no-failover".into());
-        lines.push(format!("master_replid:{}", self.nodes[replid_owner].replid));
+        lines.push(format!("master_replid:{replid}"));
         lines.push("master_replid2:0000000000000000000000000000000000000000".into());
-        lines.push(format!("master_repl_offset:{}", node.repl_offset));
+        lines.push(format!("master_repl_offset:{}", self.repl_offset));
         lines.push("second_repl_offset:-1".into());
         lines.push("repl_backlog_active:1".into());
         lines.push("repl_backlog_size:1048576".into());
         lines.push("repl_backlog_first_byte_offset:1".into());
-        lines.push(format!("repl_backlog_histlen:{}", node.repl_offset));
+        lines.push(format!("repl_backlog_histlen:{}", self.repl_offset));
         let mut s = String::from("# Replication\r\n");
         for l in lines {
             s.push_str(&l);
@@ -590,4 +557,17 @@ impl Cluster {
         }
         s
     }
+}
+
+/// A refused command inside MULTI makes EXEC abort.
+fn flag_transaction(client: &mut Conn) {
+    if client.multi.is_some() {
+        client.multi_dirty = true;
+    }
+}
+
+fn discard(client: &mut Conn) {
+    client.multi = None;
+    client.multi_dirty = false;
+    client.watched.clear();
 }

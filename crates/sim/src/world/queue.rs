@@ -22,11 +22,7 @@ pub(crate) enum Event {
     Replicate {
         master: NodeIdx,
         replica: NodeIdx,
-        argv: Rc<[Vec<u8>]>,
-        /// The stream offset at the end of this entry, and its size.
-        end: u64,
-        bytes: u64,
-        write: bool,
+        entry: crate::replication::StreamEntry,
     },
 }
 
@@ -112,11 +108,8 @@ impl Cluster {
             Event::Replicate {
                 master,
                 replica,
-                argv,
-                end,
-                bytes,
-                write,
-            } => self.nodes[replica].apply_replicated(self.now, master, &argv, end, bytes, write),
+                entry,
+            } => self.nodes[replica].apply_replicated(self.now, master, &entry),
             Event::Deliver { from, to, msg } => {
                 if !self.nodes[to].alive {
                     self.trace.push(TraceEvent::Dropped {

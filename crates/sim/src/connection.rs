@@ -1,0 +1,30 @@
+//! A client connection as the server holds it (Redis's `client`): the
+//! protocol it speaks, its flags (READONLY, ASKING), its transaction and
+//! watched keys, and where its last write ended in the replication stream.
+
+use crate::node::NodeIdx;
+use crate::reply::Protocol;
+
+/// Per-connection client state, as `client` flags in Redis.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Conn {
+    /// The node the connection goes to (the world's; a node's handlers
+    /// are only ever given the connections to themselves).
+    pub node: NodeIdx,
+    /// The client ID HELLO reports (`client->id`), from 1.
+    pub id: u64,
+    pub proto: Protocol,
+    /// READONLY: reads of its master's slots are served by a replica.
+    pub readonly: bool,
+    /// ASKING: the next command may touch an importing slot.
+    pub asking: bool,
+    /// Commands queued since MULTI, if in a transaction.
+    pub multi: Option<Vec<Vec<Vec<u8>>>>,
+    /// A queued command was refused: EXEC must abort (`CLIENT_DIRTY_EXEC`).
+    pub multi_dirty: bool,
+    /// WATCHed keys and the version each had when watched.
+    pub watched: Vec<(Vec<u8>, u64)>,
+    /// The master's replication offset just after this client's last
+    /// write (`client->woff`): what WAIT waits for.
+    pub woff: u64,
+}

@@ -1,0 +1,94 @@
+//! Client connections, on the world's side: a command travels from a
+//! connection to its node's process, which runs it (`Node::process_command`)
+//! unless the process is gone (connection refused) or stopped (the command
+//! waits). A command that blocks (WAIT) holds its client while simulated
+//! time passes. Every request and its reply go into the trace as a hop.
+
+use crate::cluster::Cluster;
+use crate::command::Served;
+use crate::node::ConnId;
+use crate::replication::acks_for;
+use crate::reply::Reply;
+use crate::routing::HopOutcome;
+use crate::trace::TraceEvent;
+
+impl Cluster {
+    /// Sends one command on connection `conn` and returns the node's reply;
+    /// the request and its reply go into the trace (a client hop).
+    pub fn execute(&mut self, conn: ConnId, argv: &[Vec<u8>]) -> Reply {
+        self.execute_hop(conn, argv).0
+    }
+
+    /// `execute`, with what became of the request (served, MOVED, ASK...).
+    pub fn execute_hop(&mut self, conn: ConnId, argv: &[Vec<u8>]) -> (Reply, HopOutcome) {
+        let sent = self.now;
+        let node = self.conns[conn].node;
+        let (reply, outcome) = self.execute_command(conn, argv);
+        self.trace.push(TraceEvent::Command {
+            at: sent,
+            replied: self.now,
+            conn,
+            node,
+            argv: argv.to_vec(),
+            reply: reply.clone(),
+            outcome,
+        });
+        (reply, outcome)
+    }
+
+    /// `execute` without the trace.
+    fn execute_command(&mut self, conn: ConnId, argv: &[Vec<u8>]) -> (Reply, HopOutcome) {
+        let me = self.conns[conn].node;
+        if argv.is_empty() {
+            return (Reply::Error("ERR empty command".into()), HopOutcome::Error);
+        }
+        if !self.nodes[me].alive {
+            let refused = Reply::Error(format!(
+                "ERR Could not connect to Redis at {}: Connection refused",
+                self.nodes[me].addr
+            ));
+            return (refused, HopOutcome::NotConnected);
+        }
+        // A stopped process, or clients paused by a manual failover, hold
+        // the command until they resume: simulated time passes meanwhile.
+        while let Some(until) = self.nodes[me]
+            .bus
+            .paused_until
+            .or(self.nodes[me].bus.manual_failover.clients_paused_until())
+            .filter(|&t| t > self.now)
+        {
+            self.pass_time_until(until);
+        }
+        // The node runs it on its own state and the connection's.
+        let mut client = std::mem::take(&mut self.conns[conn]);
+        let served = self.with_node(me, |node, io| node.process_command(&mut client, argv, io));
+        self.conns[conn] = client;
+        let (reply, outcome) = match served {
+            Served::Reply(reply, outcome) => (reply, outcome),
+            Served::Wait {
+                wanted,
+                offset,
+                deadline,
+            } => {
+                let acked = |c: &Cluster| acks_for(&c.replica_links(me), offset) as i64;
+                while acked(self) < wanted && self.now < deadline {
+                    self.pass_time_until(deadline);
+                }
+                (Reply::Integer(acked(self)), HopOutcome::Served)
+            }
+        };
+        self.update_state(me);
+        (reply, outcome)
+    }
+
+    /// Runs the next event if it comes by `until`, else moves the clock to
+    /// `until`: one step of a client's wait.
+    fn pass_time_until(&mut self, until: u64) {
+        match self.next_event_time() {
+            Some(t) if t <= until => {
+                self.step();
+            }
+            _ => self.advance_to(until),
+        }
+    }
+}
