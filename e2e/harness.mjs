@@ -113,11 +113,19 @@ export async function type(page, line) {
   await command(page).fill(line);
   await command(page).press('Enter');
   await page.waitForFunction((n) => document.querySelectorAll('.console-log .entry').length > n, before);
+  // The reply is printed when its animation reaches the client.
+  await page.waitForFunction(() => !document.querySelector('.console-log .entry:last-child.waiting'));
   return page.locator('.console-log .entry').last();
 }
 
 export async function printed(entry) {
   return (await entry.locator('pre.printed').allInnerTexts()).join('\n');
+}
+
+// Opens one of the drawers below the stage (key inspector, event log,
+// operations & settings) by its tab.
+export async function openDrawer(page, name) {
+  await page.getByRole('tab', { name }).click();
 }
 
 export async function clock(page) {

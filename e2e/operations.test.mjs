@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { withBrowser, openPage, shotPath, command, type, printed, clock } from './harness.mjs';
+import { withBrowser, openPage, shotPath, command, type, printed, clock, openDrawer } from './harness.mjs';
 
 const ctx = withBrowser();
 
@@ -49,6 +49,7 @@ test('a slot moved half way gives ASK and TRYAGAIN; step back through it, then f
   assert.equal(await page.getByTestId('owner').innerText(), '127.0.0.1:7002');
 
   // Move that slot to 7000, one command at a time.
+  await openDrawer(page, 'Operations & settings');
   await page.getByLabel('Slot to move').fill('15891');
   await page.getByLabel('Target master').selectOption({ label: ':7000' });
   await page.getByRole('button', { name: 'Move slot to target' }).click();
@@ -101,6 +102,7 @@ test('a message shows what it carries, from the event log or in the air', async 
   const { page, problems } = await openPage(ctx.browser, ctx.server.url);
   await command(page).waitFor();
   const eventLog = page.locator('.event-log');
+  await openDrawer(page, 'Event log');
   await eventLog.getByLabel('gossip').check();
   await playUntil(page, 0, () => document.querySelectorAll('.event-log .row').length >= 10);
 
@@ -150,6 +152,7 @@ test('cut and slow a link, add a node, reshard to it, remove a node', async () =
   assert.equal(await page.locator('.link-fault.cut').count(), 0);
 
   // Settings are core actions: the checkbox shows what the core holds.
+  await openDrawer(page, 'Operations & settings');
   const coverage = page.getByLabel('cluster-require-full-coverage');
   assert.ok(await coverage.isChecked());
   await coverage.uncheck();
@@ -191,9 +194,11 @@ test('cut and slow a link, add a node, reshard to it, remove a node', async () =
   await page.getByRole('button', { name: 'Reshard' }).click();
   await playUntil(page, 2, () => document.querySelector('[data-testid=operation]')?.innerText.includes('finished'));
   assert.match(await operation(page).innerText(), /10 of 10 slots moved/);
+  await openDrawer(page, 'Where does a key live?');
   assert.match(await page.locator('.slot-bar .legend').innerText(), /127\.0\.0\.1:7006\s+5461-5470 · 10 slots/);
 
   // Add a replica (7007) and remove it again (del-node: it holds no slots).
+  await openDrawer(page, 'Operations & settings');
   await page.getByRole('button', { name: 'Add replica' }).click();
   await playUntil(page, 1, () => document.querySelector('[data-testid=operation]')?.innerText.includes('finished'));
   await page.locator('.node[data-port="7007"]').click();
@@ -238,6 +243,7 @@ async function failoverFrames(shapeLabel) {
   await instrumentFrames(page);
   await page.goto(ctx.server.url);
   await command(page).waitFor();
+  await openDrawer(page, 'Operations & settings');
   if (shapeLabel) await page.getByLabel('Cluster size').selectOption({ label: shapeLabel });
   await page.getByLabel('node_timeout').selectOption('2000');
   await page.locator('.node[data-port="7000"]').click();

@@ -6,7 +6,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withBrowser, openPage, shotPath, command, type, printed, clock } from './harness.mjs';
+import { withBrowser, openPage, shotPath, command, type, printed, clock, openDrawer } from './harness.mjs';
 
 const ctx = withBrowser();
 
@@ -114,6 +114,7 @@ test('with prefers-reduced-motion, messages jump instead of gliding; buttons by 
 test('kill a master: PFAIL, FAIL, election and promotion, seen by each observer', async () => {
   const { page, problems } = await openPage(ctx.browser, ctx.server.url);
   await command(page).waitFor();
+  await openDrawer(page, 'Operations & settings');
   await page.getByLabel('node_timeout').selectOption('2000');
   // Choosing a node, then acting on it, moves nothing else on the page.
   const places = () => page.evaluate(() => ['.console', '.operations', '.event-log']
@@ -173,6 +174,7 @@ test('kill a master: PFAIL, FAIL, election and promotion, seen by each observer'
 test('step back through a failover, act in the past, and return to the old branch', async () => {
   const { page, problems } = await openPage(ctx.browser, ctx.server.url);
   await command(page).waitFor();
+  await openDrawer(page, 'Operations & settings');
   await page.getByLabel('node_timeout').selectOption('2000');
   await page.locator('.node[data-port="7001"]').click();
   await page.getByRole('button', { name: 'Kill -9' }).click();

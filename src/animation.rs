@@ -81,6 +81,8 @@ pub fn use_frames(studio: Shared, update: UseForceUpdateHandle) {
                     // Esc closes a message's content wherever the focus is
                     // (its own Close button, say).
                     "Escape" if st.inspected.is_some() => Msg::CloseMessage,
+                    // Then the node's details, beside the node.
+                    "Escape" if st.selected.is_some() => Msg::CloseNode,
                     _ if typing(&e) => return,
                     " " => Msg::TogglePlay,
                     "ArrowRight" => Msg::Step { forward: true },

@@ -17,9 +17,10 @@ use crate::components::key_inspector::KeyInspector;
 use crate::components::message_panel::MessagePanel;
 use crate::components::node_panel::NodePanel;
 use crate::components::operations::{OpStatus, Operations};
+use crate::components::state_banner::StateBanner;
 use crate::components::widgets::{checkbox, select};
 use crate::msg::{update, Msg, NODE_TIMEOUTS, SHAPES};
-use crate::studio::{Flight, Studio};
+use crate::studio::{Drawer, Flight, Studio};
 use crate::view::slot_map::SlotMap;
 
 pub use crate::msg::cluster_of;
@@ -90,6 +91,9 @@ pub fn app() -> Html {
     let on_step = dispatch.reform(|forward| Msg::Step { forward });
     let on_speed = dispatch.reform(Msg::SetSpeed);
     let on_seek = dispatch.reform(Msg::Seek);
+    let on_marker = dispatch.reform(Msg::SeekMarker);
+    let on_key = dispatch.reform(Msg::InspectKey);
+    let on_dismiss = dispatch.reform(|()| Msg::DismissNotice);
     let on_branch = dispatch.reform(|()| Msg::SwitchBranch);
     let on_gossip = dispatch.reform(|()| Msg::ToggleGossip);
     let on_action = dispatch.reform(Msg::Act);
@@ -111,18 +115,24 @@ pub fn app() -> Html {
     let shape = s.shape;
     let selected = s.selected;
     let (playing, speed_log, show_gossip) = (s.playing, s.speed_log, s.show_gossip);
+    let pace = s.pace();
+    let gossip_rate = s.gossip_per_second();
     let now_ms = s.now();
     let present_ms = s.timeline.now();
     let branches = s.branches.len();
-    let entries = s.console_log.clone();
+    let branch_at = s.branch_notice;
+    let entries = s.console_entries();
     let history = s.history.clone();
     let reduced_motion = s.reduced_motion;
     let inspected = s.inspected.clone();
     let rows = s.log_rows(LOG_ROWS);
     let filter = s.log_filter.clone();
+    let drawer = s.drawer;
+    let inspector_key = s.inspector_key.clone();
     let session = s.session();
     let cluster = &session.world;
     let all_cards = cards(cluster, observer, shape);
+    let banner = crate::view::cluster_state::banner(cluster, observer);
     let prompt = session.console.prompt(cluster);
     let mode = session.console.mode;
     let console_node = session.console.node();
@@ -149,6 +159,37 @@ pub fn app() -> Html {
     let disagreements = crate::view::settings::disagreements(cluster);
     drop(s);
     let selected_card = selected.and_then(|n| all_cards.get(n).cloned());
+    let extent = crate::components::cluster_view::extent(&all_cards);
+    // The drawing keeps its proportions: as wide as the stage allows, no
+    // taller than the window leaves room for, and never so small that its
+    // text shrinks below 75 % (then the stage scrolls instead).
+    let canvas_style = format!(
+        "width: max({min:.0}px, min(100%, calc((100vh - var(--chrome)) * {ratio:.4})))",
+        min = extent.width * 0.75,
+        ratio = extent.width / extent.height
+    );
+    // The selected node's details open beside it: on its right in the left
+    // half of the drawing, on its left otherwise.
+    let popover_style = selected
+        .and_then(|n| crate::components::cluster_view::anchor(&all_cards, n))
+        .map(|((x, y), (hw, hh))| {
+            let top = format!(
+                "top: clamp(0px, {:.2}%, calc(100% - 16rem))",
+                (y - hh) * 100.0
+            );
+            // (Its width is the CSS's `min(22rem, 60%)`; it stays inside the stage.)
+            if x < 0.5 {
+                format!(
+                    "left: min(calc({:.2}% + 4px), calc(100% - min(22rem, 60%))); {top}",
+                    (x + hw) * 100.0
+                )
+            } else {
+                format!(
+                    "left: max(0px, calc({:.2}% - min(22rem, 60%) - 4px)); {top}",
+                    (x - hw) * 100.0
+                )
+            }
+        });
     let node_options: Vec<(String, String)> = ports
         .iter()
         .enumerate()
@@ -172,41 +213,89 @@ pub fn app() -> Html {
         .iter()
         .map(|ms| (ms.to_string(), format!("{ms} ms")))
         .collect();
+    let observer_port = ports.get(observer).copied().unwrap_or(0);
+    let tab = |d: Drawer| {
+        let open = dispatch.reform(move |_: MouseEvent| Msg::OpenDrawer(d));
+        html! {
+            <button type="button" role="tab" id={format!("tab-{}", drawer_id(d))}
+                    aria-selected={(drawer == d).to_string()} aria-controls={format!("drawer-{}", drawer_id(d))}
+                    class={classes!("tab", (drawer == d).then_some("open"))} onclick={open}>{ d.label() }</button>
+        }
+    };
+    let open_key = dispatch.reform(|_: MouseEvent| Msg::OpenDrawer(Drawer::Key));
+    let close_node = dispatch.reform(|_: MouseEvent| Msg::CloseNode);
 
     html! {
         <>
             <header class="masthead">
                 <h1><span class="logo" aria-hidden="true"></span>{ "Slotscope" }</h1>
                 <p class="tagline">{ "Redis Cluster, simulated faithfully and shown live." }</p>
+                <a class="to-inspector" href="#drawer-key" onclick={open_key}>{ "Where does a key live? ↓" }</a>
             </header>
             <main class="studio">
                 <Controls playing={playing} now_ms={now_ms} present_ms={present_ms} speed_log={speed_log}
-                          markers={markers} branches={branches} on_play={on_play} on_step={on_step}
-                          on_speed={on_speed} on_seek={on_seek} on_branch={on_branch} />
+                          markers={markers} branches={branches} pace={pace} on_play={on_play} on_step={on_step}
+                          on_speed={on_speed} on_seek={on_seek} on_marker={on_marker} on_branch={on_branch.clone()} />
+                <div class="notices">
+                    <StateBanner banner={banner} branch_at={branch_at} branches={branches}
+                                 on_dismiss={on_dismiss} on_branch={on_branch} />
+                </div>
                 <section class="stage panel" aria-label="Cluster">
                     <div class="stage-bar">
-                        <label>{ "Flags and roles as seen by " }{ select("Observer node", &node_options, Some(observer), on_observer) }</label>
-                        { checkbox("show gossip (PING/PONG)", show_gossip, on_gossip) }
-                        <label>{ "Cluster " }{ select("Cluster size", &shape_options, SHAPES.iter().position(|sh| *sh == shape), on_shape) }</label>
-                        <label>{ "node_timeout " }{ select("node_timeout", &timeout_options, NODE_TIMEOUTS.iter().position(|ms| *ms == node_timeout), on_timeout) }</label>
+                        <label title="Flags (fail?, fail) and roles are drawn as this node believes them">{ "Seen by " }{ select("Observer node", &node_options, Some(observer), on_observer) }</label>
+                        { checkbox("gossip", show_gossip, on_gossip) }
+                        <span class="gossip-rate" title="PING and PONG sent in the last simulated second. Each is in the air for well under a millisecond: at 1× they flash by; slow down to 0.01× to watch them.">
+                            { format!("{gossip_rate}/s") }
+                        </span>
+                        { crate::components::cluster_view::legend() }
                     </div>
-                    <ClusterView cards={all_cards} flights={flights} hops={hops} observer={observer}
-                                 selected={selected} reduced_motion={reduced_motion} on_select={on_select}
-                                 on_message={on_message} faults={faults} undrawn={undrawn} />
+                    <div class="canvas" style={canvas_style}>
+                        <ClusterView cards={all_cards} flights={flights} hops={hops} observer={observer}
+                                     selected={selected} reduced_motion={reduced_motion} on_select={on_select}
+                                     on_message={on_message} faults={faults} undrawn={undrawn} />
+                        if let (Some(style), Some(_)) = (popover_style, &selected_card) {
+                            <div class="node-popover" style={style}>
+                                <button type="button" class="close" aria-label="Close the node's details" onclick={close_node}>{ "✕" }</button>
+                                <NodePanel card={selected_card.clone()} is_observer={selected == Some(observer)}
+                                           observer_port={observer_port} partitioned={partitioned} ports={ports.clone()} on_op={on_op.clone()} />
+                            </div>
+                        }
+                    </div>
                     // Over the view's corner, so that opening it moves nothing else.
                     if let Some(flight) = inspected {
                         <MessagePanel flight={flight} ports={ports.clone()} on_close={on_close} />
                     }
                 </section>
-                <NodePanel card={selected_card} is_observer={selected == Some(observer)}
-                           partitioned={partitioned} ports={ports.clone()} on_op={on_op} />
                 <Console entries={entries} prompt={prompt} history={history} mode={mode}
-                         ports={ports.clone()} node={console_node} on_line={on_line} on_mode={on_mode} on_node={on_node} />
-                <Operations status={op_status} ports={ports.clone()} masters={masters} full_coverage={full_coverage}
-                            reads_when_down={reads_when_down} disagreements={disagreements} on_action={on_action} />
-                <EventLog rows={rows} ports={ports} filter={filter} on_toggle={on_toggle} on_row={on_row} />
-                <KeyInspector map={map} colours={colours} initial_key={START_KEY} />
+                         ports={ports.clone()} node={console_node} on_line={on_line} on_mode={on_mode} on_node={on_node}
+                         on_inspect={on_key.clone()} />
+                <section class="drawers panel" aria-label="More">
+                    <div class="tabs" role="tablist">{ for Drawer::ALL.into_iter().map(tab) }</div>
+                    <div id="drawer-key" role="tabpanel" aria-labelledby="tab-key" hidden={drawer != Drawer::Key}>
+                        <KeyInspector map={map} colours={colours} value={inspector_key} on_key={on_key} />
+                    </div>
+                    <div id="drawer-log" role="tabpanel" aria-labelledby="tab-log" hidden={drawer != Drawer::Log}>
+                        <EventLog rows={rows} ports={ports.clone()} filter={filter} on_toggle={on_toggle} on_row={on_row} />
+                    </div>
+                    <div id="drawer-ops" role="tabpanel" aria-labelledby="tab-ops" hidden={drawer != Drawer::Operations}>
+                        <div class="cluster-settings">
+                            <label>{ "A new cluster: " }{ select("Cluster size", &shape_options, SHAPES.iter().position(|sh| *sh == shape), on_shape) }</label>
+                            <label>{ "node_timeout on every node " }{ select("node_timeout", &timeout_options, NODE_TIMEOUTS.iter().position(|ms| *ms == node_timeout), on_timeout) }</label>
+                        </div>
+                        <Operations status={op_status} ports={ports} masters={masters} full_coverage={full_coverage}
+                                    reads_when_down={reads_when_down} disagreements={disagreements} on_action={on_action} />
+                    </div>
+                </section>
             </main>
         </>
+    }
+}
+
+/// A drawer's id in the page.
+fn drawer_id(d: Drawer) -> &'static str {
+    match d {
+        Drawer::Key => "key",
+        Drawer::Log => "log",
+        Drawer::Operations => "ops",
     }
 }

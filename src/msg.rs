@@ -7,7 +7,7 @@ use slotscope_sim::operator::Request;
 use slotscope_sim::timeline::Action;
 use slotscope_sim::{Cluster, NodeIdx};
 
-use crate::studio::{Category, Flight, LogRow, Studio};
+use crate::studio::{Category, Drawer, Flight, LogRow, Studio};
 use crate::view::cards::Shape;
 
 /// The clusters offered, as `redis-cli --cluster create` makes them with
@@ -61,6 +61,8 @@ pub enum NodeOp {
 pub enum Msg {
     /// A node clicked: selected, or unselected if it was.
     SelectNode(NodeIdx),
+    /// The node's details closed (Esc, or their ✕).
+    CloseNode,
     /// A node-panel button, on the selected node.
     NodeOp(NodeOp),
     ConsoleLine(String),
@@ -75,6 +77,9 @@ pub enum Msg {
     SetSpeed(f64),
     /// Show simulated ms `t` (no later than the present).
     Seek(u64),
+    /// Jump to the moment of marker `i` (in `Studio::markers`), with the
+    /// node it is about selected.
+    SeekMarker(usize),
     SwitchBranch,
     ToggleGossip,
     SetObserver(NodeIdx),
@@ -88,12 +93,19 @@ pub enum Msg {
     SetShape(usize),
     /// cluster-node-timeout on every node.
     SetNodeTimeout(u64),
+    /// A key typed in the inspector, or picked from a console line: the
+    /// inspector's drawer opens on it.
+    InspectKey(String),
+    OpenDrawer(Drawer),
+    /// The branch notice read.
+    DismissNotice,
 }
 
 /// Applies one gesture.
 pub fn update(s: &mut Studio, msg: Msg) {
     match msg {
         Msg::SelectNode(n) => s.selected = if s.selected == Some(n) { None } else { Some(n) },
+        Msg::CloseNode => s.selected = None,
         Msg::NodeOp(op) => {
             if let Some(n) = s.selected {
                 node_op(s, n, op);
@@ -114,6 +126,17 @@ pub fn update(s: &mut Studio, msg: Msg) {
             let t = t.min(s.timeline.now());
             s.playing = false;
             s.seek(t as f64);
+        }
+        Msg::SeekMarker(i) => {
+            let Some(m) = s.markers().get(i).cloned() else {
+                return;
+            };
+            s.playing = false;
+            s.seek(m.at.min(s.timeline.now()) as f64);
+            // Jumping to a marker shows the node it is about.
+            if let Some(n) = m.node {
+                s.selected = Some(n);
+            }
         }
         Msg::SwitchBranch => s.switch_branch(),
         Msg::ToggleGossip => s.show_gossip = !s.show_gossip,
@@ -140,7 +163,10 @@ pub fn update(s: &mut Studio, msg: Msg) {
         }
         Msg::SetShape(i) => {
             if let Some(&shape) = SHAPES.get(i) {
+                // A new run; the page keeps its arrangement.
+                let drawer = s.drawer;
                 *s = Studio::new(cluster_of(shape));
+                s.drawer = drawer;
             }
         }
         Msg::SetNodeTimeout(ms) => {
@@ -149,6 +175,12 @@ pub fn update(s: &mut Studio, msg: Msg) {
                 ms.to_string(),
             ));
         }
+        Msg::InspectKey(key) => {
+            s.inspector_key = key;
+            s.drawer = Drawer::Key;
+        }
+        Msg::OpenDrawer(d) => s.drawer = d,
+        Msg::DismissNotice => s.branch_notice = None,
     }
 }
 

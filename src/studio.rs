@@ -56,11 +56,79 @@ pub struct HopFlight {
 /// What the console shows for one typed line.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConsoleEntry {
+    /// When it was typed, simulated ms (and on which branch's timeline:
+    /// entries typed later than the moment shown are the future's).
+    pub at: u64,
     pub prompt: String,
     pub line: String,
     pub printed: Vec<String>,
     /// Requests the command sent (a smart client's CLUSTER SLOTS included).
     pub hops: usize,
+    /// The keys the command names (for the key inspector).
+    pub keys: Vec<String>,
+}
+
+/// The keys a console line names, as the command table finds them.
+pub fn keys_of(line: &str) -> Vec<String> {
+    use slotscope_sim::command::table::{key_positions, lookup, Lookup};
+    let Ok(argv) = slotscope_sim::command::parse::split_args(line.as_bytes()) else {
+        return Vec::new();
+    };
+    let Lookup::Found(spec) = lookup(&argv) else {
+        return Vec::new();
+    };
+    let mut keys: Vec<String> = Vec::new();
+    for i in key_positions(spec, &argv) {
+        let key = String::from_utf8_lossy(&argv[i]).into_owned();
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys
+}
+
+/// Which of the studio's drawers (below the stage) is open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Drawer {
+    Key,
+    Log,
+    Operations,
+}
+
+impl Drawer {
+    pub const ALL: [Drawer; 3] = [Drawer::Key, Drawer::Log, Drawer::Operations];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Drawer::Key => "Where does a key live?",
+            Drawer::Log => "Event log",
+            Drawer::Operations => "Operations & settings",
+        }
+    }
+}
+
+/// How a console entry stands at the moment shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryState {
+    /// Typed at or before the moment shown, its reply arrived.
+    Done,
+    /// Its request or reply is still drawn on the way: no reply yet.
+    Waiting,
+    /// Typed after the moment shown (scrubbed back): the future's.
+    Future,
+}
+
+/// What the playback is doing, as the speed display says it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pace {
+    Paused,
+    /// At the chosen speed.
+    AsSet,
+    /// Slowed down so that a message other than gossip can be followed.
+    SlowedForMessages,
+    /// Simulated time stands still while a console command's request and
+    /// reply are drawn.
+    CommandInFlight,
 }
 
 /// Notable moments, marked on the timeline.
@@ -108,6 +176,33 @@ impl MarkerKind {
             MarkerKind::Migration => "migration",
         }
     }
+
+    pub const ALL: [MarkerKind; 9] = [
+        MarkerKind::Action,
+        MarkerKind::Pfail,
+        MarkerKind::Fail,
+        MarkerKind::Election,
+        MarkerKind::Promotion,
+        MarkerKind::Moved,
+        MarkerKind::Ask,
+        MarkerKind::TryAgain,
+        MarkerKind::Migration,
+    ];
+
+    /// What the legend says it marks.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            MarkerKind::Action => "something you did (kill, pause, a command, a setting)",
+            MarkerKind::Pfail => "a node flags another fail? (no PONG within node_timeout)",
+            MarkerKind::Fail => "a majority of masters agree: the node is FAIL",
+            MarkerKind::Election => "a replica asks the masters for votes",
+            MarkerKind::Promotion => "a replica becomes a master",
+            MarkerKind::Moved => "a node answered MOVED",
+            MarkerKind::Ask => "a node answered ASK (slot in migration)",
+            MarkerKind::TryAgain => "a node answered TRYAGAIN",
+            MarkerKind::Migration => "a step of a slot migration (SETSLOT, MIGRATE)",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -115,6 +210,9 @@ pub struct Marker {
     pub at: u64,
     pub kind: MarkerKind,
     pub text: String,
+    /// The node it is about (flagged, promoted, asking for votes, or
+    /// answering the command), if any.
+    pub node: Option<NodeIdx>,
 }
 
 /// SETSLOT (but not SETSLOT … STABLE on its own) and MIGRATE: the steps
@@ -215,6 +313,8 @@ pub struct Studio {
     /// Futures left behind by acting in the past, most recent last: the
     /// user can switch back to them.
     pub branches: Vec<Timeline>,
+    /// The console transcript of each branch left behind (same order).
+    branch_logs: Vec<Vec<ConsoleEntry>>,
     /// The moment on screen, simulated ms (fractional while messages fly).
     pub t: f64,
     pub playing: bool,
@@ -246,6 +346,12 @@ pub struct Studio {
     pub inspected: Option<Flight>,
     /// Categories the event log shows.
     pub log_filter: Vec<Category>,
+    /// The key in the inspector.
+    pub inspector_key: String,
+    pub drawer: Drawer,
+    /// Acting in the past started a new branch at this moment (the notice
+    /// says so until dismissed).
+    pub branch_notice: Option<u64>,
 }
 
 impl Studio {
@@ -255,6 +361,7 @@ impl Studio {
             shape: crate::view::cards::Shape::of_new(&cluster),
             timeline: Timeline::new(cluster),
             branches: Vec::new(),
+            branch_logs: Vec::new(),
             t: 0.0,
             playing: false,
             speed_log: 0.0,
@@ -278,6 +385,49 @@ impl Studio {
                 Category::Election,
                 Category::Config,
             ],
+            inspector_key: crate::app::START_KEY.to_string(),
+            drawer: Drawer::Key,
+            branch_notice: None,
+        }
+    }
+
+    /// Each console entry, with how it stands at the moment shown: the
+    /// last command's reply waits until its animation brings it back to
+    /// the client; entries typed after the moment shown are the future's.
+    pub fn console_entries(&self) -> Vec<(ConsoleEntry, EntryState)> {
+        let now = self.now();
+        let last = self.console_log.len().saturating_sub(1);
+        self.console_log
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let state = if e.at > now {
+                    EntryState::Future
+                } else if i == last && self.hops_running() {
+                    EntryState::Waiting
+                } else {
+                    EntryState::Done
+                };
+                (e.clone(), state)
+            })
+            .collect()
+    }
+
+    /// What the playback is doing, for the speed display.
+    pub fn pace(&self) -> Pace {
+        if self.hops_running() {
+            Pace::CommandInFlight
+        } else if !self.playing {
+            Pace::Paused
+        } else if self
+            .flights()
+            .iter()
+            .any(|f| !f.kind.is_some_and(is_gossip))
+            && self.speed() > 1.0 / WALL_MS_PER_SIM_MS_IN_FLIGHT
+        {
+            Pace::SlowedForMessages
+        } else {
+            Pace::AsSet
         }
     }
 
@@ -319,6 +469,21 @@ impl Studio {
     /// Index of the first event at or after `t`.
     fn first_at_or_after(&self, t: u64) -> usize {
         self.events().partition_point(|e| e.at() < t)
+    }
+
+    /// PING/PONG/MEET messages sent in the simulated second before the
+    /// moment shown: how much gossip flows, though each lasts a link
+    /// latency in the air (well under a frame at 1×).
+    pub fn gossip_per_second(&self) -> usize {
+        let now = self.now();
+        let (from, to) = (
+            self.first_at_or_after(now.saturating_sub(1_000)),
+            self.first_at_or_after(now + 1),
+        );
+        self.events()
+            .range(from..to.max(from))
+            .filter(|e| matches!(e, TraceEvent::Sent { kind, .. } if is_gossip(*kind)))
+            .count()
     }
 
     /// Bus messages in the air at the moment shown.
@@ -606,7 +771,11 @@ impl Studio {
     pub fn act(&mut self, action: Action) -> Outcome {
         if !self.is_live() {
             let at = self.now();
+            self.branch_notice = Some(at);
             self.branches.push(self.timeline.clone());
+            // The lines typed after this moment belong to the future left.
+            self.branch_logs.push(self.console_log.clone());
+            self.console_log.retain(|e| e.at <= at);
             self.timeline.rewind(at);
             self.past = None;
             self.markers.retain(|m| m.at <= at);
@@ -626,6 +795,10 @@ impl Studio {
         if let Some(other) = self.branches.pop() {
             let current = std::mem::replace(&mut self.timeline, other);
             self.branches.insert(0, current);
+            let log = self.branch_logs.pop().unwrap_or_default();
+            let current_log = std::mem::replace(&mut self.console_log, log);
+            self.branch_logs.insert(0, current_log);
+            self.branch_notice = None;
             self.past = None;
             self.markers.clear();
             self.scanned = 0;
@@ -636,6 +809,7 @@ impl Studio {
 
     /// Runs a console line and starts the animation of its hops.
     pub fn console_line(&mut self, line: &str) {
+        let typed_at = self.now();
         let shown = self.session();
         let prompt = shown.console.prompt(&shown.world);
         if !line.trim().is_empty() && self.history.last().is_none_or(|h| h != line) {
@@ -647,10 +821,12 @@ impl Studio {
             _ => (Vec::new(), Vec::new()),
         };
         self.console_log.push(ConsoleEntry {
+            at: typed_at,
             prompt,
             line: line.to_string(),
             printed,
             hops: hops.len(),
+            keys: keys_of(line),
         });
         self.hops = hops;
         self.hops_elapsed = 0.0;
@@ -676,7 +852,9 @@ impl Studio {
                 self.notable.push(first + i as u64);
             }
             let m = match e {
-                TraceEvent::Action { at, what } => Some((*at, MarkerKind::Action, what.clone())),
+                TraceEvent::Action { at, what } => {
+                    Some((*at, MarkerKind::Action, what.clone(), None))
+                }
                 TraceEvent::Flags {
                     at,
                     observer,
@@ -687,6 +865,7 @@ impl Studio {
                     *at,
                     MarkerKind::Pfail,
                     format!("{} flags {} PFAIL", addr(*observer), addr(*node)),
+                    Some(*node),
                 )),
                 TraceEvent::Flags {
                     at,
@@ -698,6 +877,7 @@ impl Studio {
                     *at,
                     MarkerKind::Fail,
                     format!("{} flags {} FAIL", addr(*observer), addr(*node)),
+                    Some(*node),
                 )),
                 TraceEvent::RoleChanged {
                     at,
@@ -708,6 +888,7 @@ impl Studio {
                     *at,
                     MarkerKind::Promotion,
                     format!("{} becomes a master", addr(*node)),
+                    Some(*node),
                 )),
                 TraceEvent::Sent {
                     at,
@@ -718,6 +899,7 @@ impl Studio {
                     *at,
                     MarkerKind::Election,
                     format!("{} asks for votes", addr(*from)),
+                    Some(*from),
                 )),
                 TraceEvent::Command {
                     at,
@@ -730,20 +912,25 @@ impl Studio {
                     use slotscope_sim::routing::HopOutcome;
                     let said = || format!("{}: {}", addr(*node), reply_text(reply));
                     match outcome {
-                        HopOutcome::TryAgain => Some((*at, MarkerKind::TryAgain, said())),
-                        HopOutcome::Moved { .. } => Some((*at, MarkerKind::Moved, said())),
-                        HopOutcome::Ask { .. } => Some((*at, MarkerKind::Ask, said())),
+                        HopOutcome::TryAgain => {
+                            Some((*at, MarkerKind::TryAgain, said(), Some(*node)))
+                        }
+                        HopOutcome::Moved { .. } => {
+                            Some((*at, MarkerKind::Moved, said(), Some(*node)))
+                        }
+                        HopOutcome::Ask { .. } => Some((*at, MarkerKind::Ask, said(), Some(*node))),
                         HopOutcome::Served if is_migration(argv) => Some((
                             *at,
                             MarkerKind::Migration,
                             format!("{}: {}", addr(*node), words(argv, 60)),
+                            Some(*node),
                         )),
                         _ => None,
                     }
                 }
                 _ => None,
             };
-            if let Some((at, kind, text)) = m {
+            if let Some((at, kind, text, node)) = m {
                 // One marker per kind and moment: ten observers flagging the
                 // same PFAIL in one ms are one event on the timeline.
                 let dup = self
@@ -753,7 +940,12 @@ impl Studio {
                     .take_while(|x| x.at + 200 >= at)
                     .any(|x| x.kind == kind);
                 if !dup {
-                    self.markers.push(Marker { at, kind, text });
+                    self.markers.push(Marker {
+                        at,
+                        kind,
+                        text,
+                        node,
+                    });
                 }
             }
         }
@@ -860,6 +1052,40 @@ mod tests {
         s.switch_branch();
         assert_eq!(s.timeline.now(), 10_000);
         assert!(!s.timeline.session.world.nodes[0].alive);
+    }
+
+    #[test]
+    fn the_console_shows_the_transcript_of_the_moment_shown() {
+        let mut s = studio();
+        s.seek(1_000.0);
+        s.console_line("SET bar 1");
+        // The reply waits for its animation to reach the client.
+        assert_eq!(s.console_entries()[0].1, EntryState::Waiting);
+        assert_eq!(s.pace(), Pace::CommandInFlight);
+        let mut wall = 0.0;
+        while s.console_entries()[0].1 == EntryState::Waiting {
+            wall += 16.0;
+            s.tick(wall);
+            assert!(wall < 10_000.0, "the reply arrives");
+        }
+        assert_eq!(s.console_log[0].keys, ["bar"]);
+        s.seek(3_000.0);
+        s.console_line("GET bar");
+        // Scrubbed back between the two: the second is the future's.
+        s.seek(2_000.0);
+        let states: Vec<EntryState> = s.console_entries().iter().map(|e| e.1).collect();
+        assert_eq!(states, [EntryState::Done, EntryState::Future]);
+        // Acting here starts a branch: the future's line goes with it, and
+        // comes back with it.
+        s.console_line("PING");
+        assert_eq!(s.branch_notice, Some(2_000));
+        let lines: Vec<&str> = s.console_log.iter().map(|e| e.line.as_str()).collect();
+        assert_eq!(lines, ["SET bar 1", "PING"]);
+        s.switch_branch();
+        let lines: Vec<&str> = s.console_log.iter().map(|e| e.line.as_str()).collect();
+        assert_eq!(lines, ["SET bar 1", "GET bar"]);
+        assert_eq!(keys_of("MSET {a}x 1 {a}y 2"), ["{a}x", "{a}y"]);
+        assert!(keys_of("PING").is_empty() && keys_of("\"unclosed").is_empty());
     }
 
     #[test]

@@ -16,7 +16,8 @@ fn render_inspector(key: &str) -> String {
     let renderer = ServerRenderer::<KeyInspector>::with_props(move || KeyInspectorProps {
         map: Rc::new(SlotMap::from_layout(&Layout::default())),
         colours: Rc::new(vec![0, 1, 2]),
-        initial_key: key.into(),
+        value: key.into(),
+        on_key: yew::Callback::noop(),
     })
     .hydratable(false);
     futures::executor::block_on(renderer.render())

@@ -140,14 +140,49 @@ fn short_kind(kind: Option<MsgKind>) -> &'static str {
     }
 }
 
-#[function_component(ClusterView)]
-pub fn cluster_view(p: &ClusterViewProps) -> Html {
-    let shards = p.cards.iter().map(|c| c.column + 1).max().unwrap_or(1);
-    let rows = p.cards.iter().map(|c| c.row + 1).max().unwrap_or(1);
+/// The drawing's size in its own units, and the shard rows it has.
+pub struct Extent {
+    pub width: f64,
+    pub height: f64,
+    rows: usize,
+    bands: usize,
+}
+
+pub fn extent(cards: &[NodeCard]) -> Extent {
+    let shards = cards.iter().map(|c| c.column + 1).max().unwrap_or(1);
+    let rows = cards.iter().map(|c| c.row + 1).max().unwrap_or(1);
     let bands = shards.div_ceil(SHARDS_PER_BAND);
     let width = COL_W * shards.min(SHARDS_PER_BAND) as f64;
+    let height = TOP + ROW_H * (rows * bands) as f64 + 60.0;
+    Extent {
+        width,
+        height,
+        rows,
+        bands,
+    }
+}
+
+/// Where node `n` is drawn, as fractions of the drawing's width and height
+/// (for what the page places next to it), with its half-size.
+pub fn anchor(cards: &[NodeCard], n: NodeIdx) -> Option<((f64, f64), (f64, f64))> {
+    let e = extent(cards);
+    let c = cards.get(n)?;
+    let (x, y) = center(c, e.rows);
+    Some((
+        (x / e.width, y / e.height),
+        (NODE_HALF.0 / e.width, NODE_HALF.1 / e.height),
+    ))
+}
+
+#[function_component(ClusterView)]
+pub fn cluster_view(p: &ClusterViewProps) -> Html {
+    let Extent {
+        width,
+        height,
+        rows,
+        bands,
+    } = extent(&p.cards);
     let client = (width / 2.0, TOP + ROW_H * (rows * bands) as f64 + 10.0);
-    let height = client.1 + 50.0;
     let center = |c: &NodeCard| center(c, rows);
     let pos = |n: NodeIdx| p.cards.get(n).map(center).unwrap_or((0.0, 0.0));
 
@@ -288,11 +323,18 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
                 } else {
                     <rect class="shape" x="-70" y="-34" width="140" height="68" rx="30" />
                 }
-                <text class="addr" y="-14" text-anchor="middle">{ format!(":{}", c.port) }</text>
-                <text class="role" y="2" text-anchor="middle">{ format!("{role} · e{}", c.config_epoch) }</text>
-                <text class="detail" y="17" text-anchor="middle">{
-                    match c.lag { None => format!("{} keys", c.keys), Some(lag) => format!("off {} · lag {lag}", c.offset) }
-                }</text>
+                <text class="addr" y="-17" text-anchor="middle">{ format!(":{}", c.port) }</text>
+                <text class="role" y="-2" text-anchor="middle">
+                    <title>{ "The config epoch: the version of the claim on its slots (a replica shows its master's). The higher one wins when two nodes claim a slot." }</title>
+                    { format!("{role} · epoch {}", c.config_epoch) }
+                </text>
+                <text class="detail" y="12" text-anchor="middle">
+                    <title>{ card_detail_help(c) }</title>
+                    { card_detail(c) }
+                </text>
+                if let Some(line) = card_fourth_line(c) {
+                    <text class={classes!("extra", c.watch.is_some().then_some("watch"))} y="26" text-anchor="middle">{ line }</text>
+                }
                 if !seen.is_empty() {
                     <g class="flag"><rect x="30" y="-46" width="46" height="18" rx="9" /><text x="53" y="-33" text-anchor="middle">{ seen }</text></g>
                 }
@@ -329,6 +371,97 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
             { for hops }
         </svg>
     }
+}
+
+/// What the shapes and words of the drawing mean (opens over the stage).
+pub fn legend() -> Html {
+    const ITEMS: &[(&str, &str)] = &[
+        (
+            "click",
+            "a node for its details, and to kill, pause or fail it over",
+        ),
+        (
+            "square / round",
+            "master / replica (as the observer believes)",
+        ),
+        ("dashed, crossed", "the process is dead (kill -9)"),
+        ("dotted", "the process is paused"),
+        ("hatched", "cut off from the observer by a partition"),
+        ("faint", "not in the observer's node table"),
+        (
+            "underlined port",
+            "the observer, whose flags and roles are drawn",
+        ),
+        (
+            "fail?",
+            "the observer got no PONG within node_timeout (PFAIL)",
+        ),
+        ("fail", "a majority of masters agreed it is down (FAIL)"),
+        (
+            "epoch N",
+            "its config epoch: the version of its claim on its slots; the higher wins",
+        ),
+        (
+            "in sync / N B behind",
+            "a replica's replication: bytes of its master's stream not applied yet",
+        ),
+        (
+            "MIGRATING / IMPORTING",
+            "a slot moving away / arriving (CLUSTER SETSLOT)",
+        ),
+        (
+            "no PONG 3.2/15 s",
+            "how long the observer has waited, of node_timeout",
+        ),
+        (
+            "reports 1/2, votes 1/2",
+            "failure reports towards FAIL; an election's votes",
+        ),
+    ];
+    html! {
+        <details class="popup node-legend">
+            <summary>{ "What the nodes show" }</summary>
+            <dl>
+                { for ITEMS.iter().map(|(what, means)| html! { <><dt>{ *what }</dt><dd>{ *means }</dd></> }) }
+            </dl>
+        </details>
+    }
+}
+
+/// The card's third line: a master's keys, how far a replica is behind.
+pub fn card_detail(c: &NodeCard) -> String {
+    match c.behind {
+        None => format!("{} keys", c.keys),
+        Some(0) => format!("{} keys · in sync", c.keys),
+        Some(b) => format!("{b} B behind"),
+    }
+}
+
+fn card_detail_help(c: &NodeCard) -> String {
+    match c.behind {
+        None => format!(
+            "Keys it holds; replication offset {} (bytes of its replication stream).",
+            c.offset
+        ),
+        Some(b) => format!(
+            "Replication offset {}: {b} bytes of its master's stream not applied yet.",
+            c.offset
+        ),
+    }
+}
+
+/// The card's fourth line: what to watch (a PONG awaited, reports, votes),
+/// else an open migration.
+pub fn card_fourth_line(c: &NodeCard) -> Option<String> {
+    if let Some(w) = &c.watch {
+        return Some(w.short());
+    }
+    let one = |word: &str, list: &[(slotscope_sim::Slot, u16)], arrow: &str| match list {
+        [] => None,
+        [(slot, port)] => Some(format!("{word} {slot} {arrow} :{port}")),
+        [(_, port), ..] => Some(format!("{word} {} slots {arrow} :{port}", list.len())),
+    };
+    one("MIGRATING", &c.migrating, "→").or_else(|| one("IMPORTING", &c.importing, "←"))
 }
 
 /// The class of a console hop by what the core said became of it (a

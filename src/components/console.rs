@@ -8,11 +8,13 @@ use yew::prelude::*;
 
 use super::widgets::select;
 
-use crate::studio::ConsoleEntry;
+use crate::studio::{ConsoleEntry, EntryState};
+use crate::view::explain::explain_printed;
 
 #[derive(Properties, PartialEq)]
 pub struct ConsoleProps {
-    pub entries: Vec<ConsoleEntry>,
+    /// Each typed line, with how it stands at the moment shown.
+    pub entries: Vec<(ConsoleEntry, EntryState)>,
     pub prompt: String,
     pub history: Vec<String>,
     pub mode: ClientMode,
@@ -22,6 +24,8 @@ pub struct ConsoleProps {
     pub on_line: Callback<String>,
     pub on_mode: Callback<ClientMode>,
     pub on_node: Callback<usize>,
+    /// A key of a typed command, to open in the key inspector.
+    pub on_inspect: Callback<String>,
 }
 
 #[function_component(Console)]
@@ -33,7 +37,7 @@ pub fn console(p: &ConsoleProps) -> Html {
     {
         // Keep the newest output in view.
         let log_ref = log_ref.clone();
-        let count = p.entries.len();
+        let count = (p.entries.len(), p.entries.last().map(|(_, state)| *state));
         use_effect_with(count, move |_| {
             if let Some(el) = log_ref.cast::<web_sys::Element>() {
                 el.set_scroll_top(el.scroll_height());
@@ -116,12 +120,10 @@ pub fn console(p: &ConsoleProps) -> Html {
                 </label>
             </div>
             <div class="console-log" role="log" aria-live="polite" ref={log_ref}>
-                { for p.entries.iter().map(|e| html! {
-                    <div class="entry" data-hops={e.hops.to_string()}>
-                        <div class="typed"><span class="prompt">{ format!("{} ", e.prompt) }</span>{ e.line.clone() }</div>
-                        { for e.printed.iter().map(|l| html! { <pre class="printed">{ l.clone() }</pre> }) }
-                    </div>
-                }) }
+                { for p.entries.iter().map(|(e, state)| entry(e, *state, &p.on_inspect)) }
+                if p.entries.iter().any(|(_, s)| *s == EntryState::Future) {
+                    <p class="future-note">{ "Lines in grey were typed later than the moment shown: they are in this branch's future." }</p>
+                }
             </div>
             <div class="console-input">
                 <span class="prompt" aria-hidden="true">{ format!("{} ", p.prompt) }</span>
@@ -129,5 +131,42 @@ pub fn console(p: &ConsoleProps) -> Html {
                        autocomplete="off" placeholder="SET foo bar" {onkeydown} />
             </div>
         </section>
+    }
+}
+
+/// One typed line and what it printed, as it stands at the moment shown.
+fn entry(e: &ConsoleEntry, state: EntryState, on_inspect: &Callback<String>) -> Html {
+    let class = classes!(
+        "entry",
+        (state == EntryState::Future).then_some("future"),
+        (state == EntryState::Waiting).then_some("waiting"),
+    );
+    let keys = e.keys.iter().take(3).map(|k| {
+        let key = k.clone();
+        let label = format!("where does {k} live?");
+        html! {
+            <button type="button" class="inspect-key" title={format!("Open {k} in the key inspector")}
+                    onclick={on_inspect.reform(move |_: MouseEvent| key.clone())}>{ label }</button>
+        }
+    });
+    html! {
+        <div class={class} data-hops={e.hops.to_string()}>
+            <div class="typed"><span class="prompt">{ format!("{} ", e.prompt) }</span>{ e.line.clone() }</div>
+            if state == EntryState::Waiting {
+                <p class="pending">{ "… the reply is on its way" }</p>
+            } else {
+                { for e.printed.iter().map(|l| html! { <>
+                    <pre class="printed">{ l.clone() }</pre>
+                    if state == EntryState::Done {
+                        if let Some(why) = explain_printed(l) {
+                            <p class="why">{ why }</p>
+                        }
+                    }
+                </> }) }
+                if state == EntryState::Done && !e.keys.is_empty() {
+                    <div class="entry-keys">{ for keys }</div>
+                }
+            }
+        </div>
     }
 }

@@ -5,7 +5,7 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::studio::{Marker, SPEED_LOG_MAX, SPEED_LOG_MIN};
+use crate::studio::{Marker, MarkerKind, Pace, SPEED_LOG_MAX, SPEED_LOG_MIN};
 
 #[derive(Properties, PartialEq)]
 pub struct ControlsProps {
@@ -15,11 +15,23 @@ pub struct ControlsProps {
     pub speed_log: f64,
     pub markers: Vec<Marker>,
     pub branches: usize,
+    pub pace: Pace,
     pub on_play: Callback<()>,
     pub on_step: Callback<bool>,
     pub on_speed: Callback<f64>,
     pub on_seek: Callback<u64>,
+    /// A marker clicked: its index in the markers given.
+    pub on_marker: Callback<usize>,
     pub on_branch: Callback<()>,
+}
+
+/// What the speed display adds to the speed chosen.
+pub fn pace_note(pace: Pace) -> Option<&'static str> {
+    match pace {
+        Pace::Paused | Pace::AsSet => None,
+        Pace::SlowedForMessages => Some("slowed to follow a message"),
+        Pace::CommandInFlight => Some("time stands still while the command travels"),
+    }
 }
 
 /// `12.345 s`
@@ -52,13 +64,13 @@ const MARKERS_DRAWN: usize = 60;
 const GROUP_SHOWN: usize = 4;
 
 /// Markers close in time, drawn side by side from `left` (percent of the
-/// track).
+/// track), each with its index in the list given.
 #[derive(Debug)]
 pub struct MarkerGroup<'a> {
     pub left: f64,
-    pub shown: Vec<&'a Marker>,
-    /// Markers in the group not shown.
-    pub more: usize,
+    pub shown: Vec<(usize, &'a Marker)>,
+    /// Markers in the group not shown (listed when "+N" is opened).
+    pub hidden: Vec<(usize, &'a Marker)>,
 }
 
 /// Markers side by side instead of on top of each other: consecutive
@@ -66,23 +78,23 @@ pub struct MarkerGroup<'a> {
 /// its own button, so each can still be clicked (an election and the
 /// promotion just after it, say).
 pub fn marker_groups(markers: &[Marker], span_ms: f64) -> Vec<MarkerGroup<'_>> {
-    let recent = &markers[markers.len().saturating_sub(MARKERS_DRAWN)..];
+    let first = markers.len().saturating_sub(MARKERS_DRAWN);
     let mut groups: Vec<MarkerGroup> = Vec::new();
-    for m in recent {
+    for (i, m) in markers.iter().enumerate().skip(first) {
         let at = m.at as f64 / span_ms.max(1.0) * 100.0;
         match groups.last_mut() {
             // The group reaches as far as its tags (and its "+N") are wide.
             Some(g) if at < g.left + (g.shown.len() + 1) as f64 * MARKER_WIDTH_PCT => {
-                if g.shown.len() < GROUP_SHOWN && g.shown.iter().all(|s| s.kind != m.kind) {
-                    g.shown.push(m);
+                if g.shown.len() < GROUP_SHOWN && g.shown.iter().all(|(_, s)| s.kind != m.kind) {
+                    g.shown.push((i, m));
                 } else {
-                    g.more += 1;
+                    g.hidden.push((i, m));
                 }
             }
             _ => groups.push(MarkerGroup {
                 left: at,
-                shown: vec![m],
-                more: 0,
+                shown: vec![(i, m)],
+                hidden: Vec::new(),
             }),
         }
     }
@@ -103,13 +115,24 @@ pub fn controls(p: &ControlsProps) -> Html {
         el.value().parse::<f64>().unwrap_or(0.0) as u64
     });
     let span = p.present_ms.max(1) as f64;
+    let marker_button = |(i, m): (usize, &Marker)| {
+        let at = m.at;
+        html! {
+            <button class={classes!("marker", format!("m-{}", m.kind.label().to_ascii_lowercase()))}
+                    title={format!("{} — {}", clock(at), m.text)}
+                    aria-label={format!("{} at {}: {}", m.kind.label(), clock(at), m.text)}
+                    onclick={p.on_marker.reform(move |_: MouseEvent| i)}>
+                { m.kind.symbol() }
+            </button>
+        }
+    };
     html! {
         <section class="controls panel" aria-label="Playback">
             <div class="buttons">
-                <button onclick={back} title="Step back (←)" aria-label="Step back">{ "⏮" }</button>
+                <button onclick={back} class="step" title="Step back to the previous event (←)" aria-label="Step back">{ "◂ step" }</button>
                 <button onclick={on_play} class="play" title="Play / pause (Space)"
                         aria-label={if p.playing { "Pause" } else { "Play" }}>{ if p.playing { "⏸" } else { "▶" } }</button>
-                <button onclick={fwd} title="Step forward (→)" aria-label="Step forward">{ "⏭" }</button>
+                <button onclick={fwd} class="step" title="Step forward to the next event (→)" aria-label="Step forward">{ "step ▸" }</button>
                 <output class="clock" aria-label="Simulated time">{ clock(p.now_ms) }</output>
                 <label class="speed">{ "Speed " }
                     <input type="range" min={SPEED_LOG_MIN.to_string()} max={SPEED_LOG_MAX.to_string()} step="0.05"
@@ -117,20 +140,28 @@ pub fn controls(p: &ControlsProps) -> Html {
                            aria-valuetext={speed_label(p.speed_log)} />
                     <output>{ speed_label(p.speed_log) }</output>
                 </label>
+                if let Some(note) = pace_note(p.pace) {
+                    <output class="pace" aria-live="polite">{ note }</output>
+                }
                 if p.branches > 0 {
                     <button onclick={p.on_branch.reform(|_: MouseEvent| ())} title="Go back to the future you left by acting in the past">
                         { format!("Other branch ({})", p.branches) }
                     </button>
                 }
-                // The shortcuts, listed as RaftScope's "?" does; it opens
-                // over the page (nothing moves).
-                <details class="keys-help">
-                    <summary>{ "Keys" }</summary>
+                // The legend and the shortcuts open over the page, as
+                // RaftScope's "?" does (nothing moves).
+                <details class="popup keys-help">
+                    <summary>{ "Legend & shortcuts" }</summary>
                     <dl>
+                        { for MarkerKind::ALL.iter().map(|k| html! { <>
+                            <dt><span class={classes!("legend-marker", format!("m-{}", k.label().to_ascii_lowercase()))}>{ k.symbol() }</span></dt>
+                            <dd>{ format!("{}: {}", k.label(), k.meaning()) }</dd>
+                        </> }) }
+                        <dt class="heading">{ "Shortcuts" }</dt><dd></dd>
                         <dt>{ "Space" }</dt><dd>{ "play / pause" }</dd>
                         <dt>{ "→ ←" }</dt><dd>{ "next event / step back" }</dd>
                         <dt>{ "Tab, Enter" }</dt><dd>{ "choose a node, a marker, a log row" }</dd>
-                        <dt>{ "Esc" }</dt><dd>{ "close a message" }</dd>
+                        <dt>{ "Esc" }</dt><dd>{ "close a message or a node's details" }</dd>
                         <dt>{ "↑ ↓" }</dt><dd>{ "console history" }</dd>
                     </dl>
                 </details>
@@ -141,21 +172,25 @@ pub fn controls(p: &ControlsProps) -> Html {
                     // stands along the track: it never sticks out at either end.
                     { for marker_groups(&p.markers, span).into_iter().map(|g| html! {
                         <span class="marker-group" style={format!("left: {0:.2}%; transform: translateX(-{0:.2}%)", g.left)}>
-                            if g.more > 0 {
-                                <span class="marker-more">{ format!("+{}", g.more) }</span>
+                            if !g.hidden.is_empty() {
+                                <details class="marker-more">
+                                    <summary title="Show the markers of this group">{ format!("+{}", g.hidden.len()) }</summary>
+                                    <div class="marker-list">
+                                        { for g.hidden.iter().take(40).map(|&(i, m)| {
+                                            let at = m.at;
+                                            html! {
+                                                <button onclick={p.on_marker.reform(move |_: MouseEvent| i)}>
+                                                    { format!("{} {} — {}", m.kind.symbol(), clock(at), m.text) }
+                                                </button>
+                                            }
+                                        }) }
+                                        if g.hidden.len() > 40 {
+                                            <span>{ format!("and {} more", g.hidden.len() - 40) }</span>
+                                        }
+                                    </div>
+                                </details>
                             }
-                            { for g.shown.into_iter().map(|m| {
-                                let at = m.at;
-                                let seek = p.on_seek.clone();
-                                html! {
-                                    <button class={classes!("marker", format!("m-{}", m.kind.label().to_ascii_lowercase()))}
-                                            title={format!("{} — {}", clock(at), m.text)}
-                                            aria-label={format!("{} at {}: {}", m.kind.label(), clock(at), m.text)}
-                                            onclick={Callback::from(move |_| seek.emit(at))}>
-                                        { m.kind.symbol() }
-                                    </button>
-                                }
-                            }) }
+                            { for g.shown.into_iter().map(marker_button) }
                         </span>
                     }) }
                 </div>
@@ -177,6 +212,7 @@ mod tests {
             at,
             kind,
             text: String::new(),
+            node: None,
         }
     }
 
@@ -195,7 +231,13 @@ mod tests {
         let groups = marker_groups(&ms, 1000.0);
         let shape: Vec<(i64, usize, usize)> = groups
             .iter()
-            .map(|g| ((g.left * 10.0).round() as i64, g.shown.len(), g.more))
+            .map(|g| {
+                (
+                    (g.left * 10.0).round() as i64,
+                    g.shown.len(),
+                    g.hidden.len(),
+                )
+            })
             .collect();
         assert_eq!(shape, vec![(100, 3, 0), (500, 1, 0)]);
         // Only the latest markers are drawn.
@@ -203,9 +245,10 @@ mod tests {
             .map(|i| marker(i * 100, MarkerKind::Action))
             .collect();
         let groups = marker_groups(&many, 10_000.0);
-        let drawn: usize = groups.iter().map(|g| g.shown.len() + g.more).sum();
+        let drawn: usize = groups.iter().map(|g| g.shown.len() + g.hidden.len()).sum();
         assert_eq!(drawn, MARKERS_DRAWN);
-        assert_eq!(groups[0].shown[0].at, 4_000);
+        assert_eq!(groups[0].shown[0].1.at, 4_000);
+        assert_eq!(groups[0].shown[0].0, 40, "its index in the list");
     }
 
     #[test]
@@ -218,11 +261,11 @@ mod tests {
         ms.insert(20, marker(5_019, MarkerKind::Fail));
         let groups = marker_groups(&ms, 10_000.0);
         assert_eq!(groups.len(), 1);
-        let kinds: Vec<MarkerKind> = groups[0].shown.iter().map(|m| m.kind).collect();
+        let kinds: Vec<MarkerKind> = groups[0].shown.iter().map(|m| m.1.kind).collect();
         assert_eq!(
             kinds,
             [MarkerKind::Action, MarkerKind::Migration, MarkerKind::Fail]
         );
-        assert_eq!(groups[0].more, 28);
+        assert_eq!(groups[0].hidden.len(), 28);
     }
 }

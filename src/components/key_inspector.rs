@@ -38,32 +38,31 @@ pub struct KeyInspectorProps {
     pub map: Rc<SlotMap>,
     /// Palette index of each owner of `map`.
     pub colours: Rc<Vec<usize>>,
-    #[prop_or_default]
-    pub initial_key: AttrValue,
+    /// The key shown (the studio holds it: a console line can set it).
+    pub value: AttrValue,
+    /// The key typed, or an example clicked.
+    pub on_key: Callback<String>,
 }
 
 #[function_component(KeyInspector)]
 pub fn key_inspector(props: &KeyInspectorProps) -> Html {
-    let key = use_state(|| props.initial_key.to_string());
+    let key: String = props.value.to_string();
     let pinned = use_state(Vec::<String>::new);
 
-    let oninput = {
-        let key = key.clone();
-        Callback::from(move |e: InputEvent| {
-            let input: HtmlInputElement = e.target_unchecked_into();
-            key.set(input.value());
-        })
-    };
+    let oninput = props.on_key.reform(|e: InputEvent| {
+        let input: HtmlInputElement = e.target_unchecked_into();
+        input.value()
+    });
     let pin = {
         let key = key.clone();
         let pinned = pinned.clone();
         Callback::from(move |()| {
             let mut list = (*pinned).clone();
-            if !list.contains(&*key) {
+            if !list.contains(&key) {
                 if list.len() == MAX_PINNED {
                     list.remove(0);
                 }
-                list.push((*key).clone());
+                list.push(key.clone());
                 pinned.set(list);
             }
         })
@@ -105,7 +104,7 @@ pub fn key_inspector(props: &KeyInspectorProps) -> Html {
             </div>
             <div class="examples" role="group" aria-label="Example keys">
                 <span class="examples-label">{ "Try:" }</span>
-                { for EXAMPLES.iter().map(|&example| example_button(&key, example)) }
+                { for EXAMPLES.iter().map(|&example| example_button(&key, example, &props.on_key)) }
             </div>
 
             <p class="answer" aria-live="polite" data-testid="answer">
@@ -180,17 +179,14 @@ pub fn key_inspector(props: &KeyInspectorProps) -> Html {
     }
 }
 
-fn example_button(key: &UseStateHandle<String>, example: &'static str) -> Html {
+fn example_button(key: &str, example: &'static str, on_key: &Callback<String>) -> Html {
     let label = if example.is_empty() {
         "empty key"
     } else {
         example
     };
-    let onclick = {
-        let key = key.clone();
-        Callback::from(move |_| key.set(example.to_string()))
-    };
-    let pressed = **key == example;
+    let onclick = { on_key.reform(move |_: MouseEvent| example.to_string()) };
+    let pressed = key == example;
     html! {
         <button type="button" class="example" {onclick} aria-pressed={pressed.to_string()}>
             { label }

@@ -9,4 +9,5 @@ pub mod message_panel;
 pub mod node_panel;
 pub mod operations;
 pub mod slot_bar;
+pub mod state_banner;
 pub mod widgets;

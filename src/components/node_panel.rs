@@ -12,6 +12,8 @@ pub use crate::msg::{NodeOp, SLOW_LINK_MS};
 pub struct NodePanelProps {
     pub card: Option<NodeCard>,
     pub is_observer: bool,
+    /// The observer's port (whose flags and clocks are shown).
+    pub observer_port: u16,
     pub partitioned: bool,
     /// Every node's port, by index (for the link picker).
     pub ports: Vec<u16>,
@@ -92,13 +94,24 @@ pub fn node_panel(p: &NodePanelProps) -> Html {
             <h2>{ format!("127.0.0.1:{}", c.port) }<small>{ format!(" {}…", c.short_id) }</small></h2>
             <dl>
                 <dt>{ "says it is" }</dt><dd>{ role }</dd>
-                <dt>{ "epochs" }</dt><dd>{ format!("current {} · config {}", c.current_epoch, c.config_epoch) }</dd>
+                <dt title="currentEpoch: the newest epoch it has heard of; configEpoch: the version of its claim on its slots">{ "epochs" }</dt>
+                <dd>{ format!("current {} · config {}", c.current_epoch, c.config_epoch) }</dd>
                 <dt>{ "slots" }</dt><dd class="mono">{ if c.slots.is_empty() { "none".to_string() } else { c.slots.clone() } }</dd>
+                { for c.migrating.iter().map(|(slot, port)| html! { <>
+                    <dt>{ "MIGRATING" }</dt><dd>{ format!("slot {slot} to :{port} — keys still here are served here; a missing key gets ASK :{port}") }</dd>
+                </> }) }
+                { for c.importing.iter().map(|(slot, port)| html! { <>
+                    <dt>{ "IMPORTING" }</dt><dd>{ format!("slot {slot} from :{port} — served here only after ASKING") }</dd>
+                </> }) }
                 <dt>{ "keys" }</dt><dd>{ c.keys }</dd>
-                <dt>{ "repl offset" }</dt><dd>{ match c.lag {
-                    Some(lag) => format!("{} ({lag} bytes behind its master)", c.offset),
+                <dt title="Bytes of the replication stream it produced (a master) or applied (a replica)">{ "repl. offset" }</dt><dd>{ match c.behind {
+                    Some(0) => format!("{} (in sync with its master)", c.offset),
+                    Some(b) => format!("{} ({b} bytes behind its master)", c.offset),
                     None => c.offset.to_string(),
                 } }</dd>
+                if let Some(w) = &c.watch {
+                    <dt>{ "now" }</dt><dd class="watch">{ w.sentence(p.observer_port) }</dd>
+                }
             </dl>
             <div class="ops">{ buttons(&ops) }</div>
             <div class="ops link-ops">

@@ -20,10 +20,19 @@ pub struct NodeCard {
     pub config_epoch: u64,
     pub slots: String,
     pub keys: usize,
+    /// Its replication offset: bytes of the stream it produced (a master)
+    /// or applied (a replica).
     pub offset: u64,
-    /// A replica's replication lag: bytes of its master's stream it has
-    /// not applied yet.
-    pub lag: Option<u64>,
+    /// A replica: bytes of its master's stream it has not applied yet.
+    /// (Redis's `lag=` in INFO is something else: seconds since the
+    /// replica's last acknowledgement.)
+    pub behind: Option<u64>,
+    /// Slots it is migrating away (MIGRATING), to the node on that port.
+    pub migrating: Vec<(slotscope_sim::Slot, u16)>,
+    /// Slots it is importing (IMPORTING), from the node on that port.
+    pub importing: Vec<(slotscope_sim::Slot, u16)>,
+    /// What to watch on it now: a PONG awaited, failure reports, votes.
+    pub watch: Option<crate::view::failure::Watch>,
     pub alive: bool,
     pub paused: bool,
     /// Not in the observer's partition group.
@@ -137,9 +146,20 @@ pub fn cards(cluster: &Cluster, observer: NodeIdx, shape: Shape) -> Vec<NodeCard
                 },
                 keys: n.db.len(),
                 offset: n.repl_offset,
-                lag: own_role
+                behind: own_role
                     .master()
                     .map(|of| cluster.nodes[of].repl_offset.saturating_sub(n.repl_offset)),
+                migrating: n
+                    .migrating
+                    .iter()
+                    .map(|(&s, &to)| (s, cluster.nodes[to].addr.port))
+                    .collect(),
+                importing: n
+                    .importing
+                    .iter()
+                    .map(|(&s, &from)| (s, cluster.nodes[from].addr.port))
+                    .collect(),
+                watch: crate::view::failure::watch(cluster, observer, i),
                 alive: n.alive,
                 paused: n.bus.paused_until.is_some_and(|u| u > cluster.now),
                 cut_off: cluster.network.group(i) != group,
@@ -184,11 +204,27 @@ mod tests {
         // The dead node's own (frozen) view still says it is a master.
         let from_0 = cards(&c, 0, shape);
         // A replica in sync lags by nothing; a master has no lag.
-        assert_eq!(from_1[4].lag, Some(0));
-        assert_eq!(from_1[1].lag, None);
+        assert_eq!(from_1[4].behind, Some(0));
+        assert_eq!(from_1[1].behind, None);
         // A node added later gets a shard column of its own.
         assert_eq!(shape.column(6), 3);
         assert_eq!(shape.column(5), 2);
         assert!(from_0[0].seen_master && !from_0[3].seen_master);
+    }
+
+    #[test]
+    fn cards_show_open_migrations_with_the_other_side() {
+        let mut c = Cluster::create(3, 0, 1).unwrap();
+        let argv =
+            |s: String| -> Vec<Vec<u8>> { s.split(' ').map(|w| w.as_bytes().to_vec()).collect() };
+        let (id0, id1) = (c.nodes[0].id.clone(), c.nodes[1].id.clone());
+        let (a, b) = (c.connect(0), c.connect(1));
+        c.execute(b, &argv(format!("CLUSTER SETSLOT 5061 IMPORTING {id0}")));
+        c.execute(a, &argv(format!("CLUSTER SETSLOT 5061 MIGRATING {id1}")));
+        let shape = Shape::of_new(&c);
+        let all = cards(&c, 0, shape);
+        assert_eq!(all[0].migrating, vec![(5061, 7001)]);
+        assert_eq!(all[1].importing, vec![(5061, 7000)]);
+        assert!(all[2].migrating.is_empty() && all[2].importing.is_empty());
     }
 }

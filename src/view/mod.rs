@@ -3,6 +3,9 @@
 //! as props.
 
 pub mod cards;
+pub mod cluster_state;
+pub mod explain;
+pub mod failure;
 pub mod network;
 pub mod operations;
 pub mod settings;
