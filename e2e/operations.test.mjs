@@ -109,7 +109,7 @@ test('a message shows what it carries, from the event log or in the air', async 
   // The log shows gossip now; clicking a PING goes to its moment and opens it.
   const ping = eventLog.locator('.row[aria-label*=" PING "]').last();
   const label = await ping.getAttribute('aria-label');
-  const sentAt = Number(label.split(' ms')[0]);
+  const sentAt = Number(label.split(' ')[0]);
   await ping.click();
   const panel = page.getByTestId('message-panel');
   assert.match(await panel.locator('h2').innerText(), /^PING 127\.0\.0\.1:700\d → 127\.0\.0\.1:700\d$/);

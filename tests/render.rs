@@ -237,3 +237,111 @@ fn operations_offer_only_masters_and_fall_back_when_one_is_gone() {
     let target = &target[..target.find("</select>").unwrap()];
     assert!(target.contains("<option value=\"1\" selected"), "{target}");
 }
+
+#[test]
+fn the_banner_says_why_the_cluster_is_down_and_text_is_never_html() {
+    use slotscope::components::state_banner::{StateBanner, StateBannerProps};
+    use slotscope::view::cluster_state::StateBanner as Banner;
+    let renderer = ServerRenderer::<StateBanner>::with_props(|| StateBannerProps {
+        banner: Banner {
+            ok: false,
+            observer_port: 7000,
+            reasons: vec!["slots 10923–16383 have no reachable master <b>".into()],
+        },
+        branch_at: Some(2_500),
+        branches: 1,
+        on_dismiss: Default::default(),
+        on_branch: Default::default(),
+    })
+    .hydratable(false);
+    let html = futures::executor::block_on(renderer.render());
+    assert!(
+        html.contains("cluster_state:fail as :7000 sees it"),
+        "{html}"
+    );
+    assert!(
+        html.contains("slots 10923–16383 have no reachable master &lt;b&gt;"),
+        "{html}"
+    );
+    assert!(
+        html.contains("You acted at 2.500 s: a new branch starts there."),
+        "{html}"
+    );
+    assert!(html.contains(">go back to it</button>"), "{html}");
+}
+
+#[test]
+fn the_console_explains_errors_and_waits_for_the_reply() {
+    use slotscope::components::console::{Console, ConsoleProps};
+    use slotscope::studio::{ConsoleEntry, EntryState};
+    let entry = |line: &str, printed: &str, keys: &[&str]| ConsoleEntry {
+        at: 0,
+        prompt: "127.0.0.1:7000>".into(),
+        line: line.into(),
+        printed: vec![printed.into()],
+        hops: 1,
+        keys: keys.iter().map(|k| k.to_string()).collect(),
+    };
+    let renderer = ServerRenderer::<Console>::with_props(move || ConsoleProps {
+        entries: vec![
+            (
+                entry("GET foo", "(error) MOVED 12182 127.0.0.1:7002", &["foo"]),
+                EntryState::Done,
+            ),
+            (entry("GET bar", "\"1\"", &["bar"]), EntryState::Waiting),
+            (entry("PING", "PONG", &[]), EntryState::Future),
+        ],
+        prompt: "127.0.0.1:7000>".into(),
+        history: vec![],
+        mode: slotscope_sim::console::ClientMode::Raw,
+        ports: vec![7000, 7001, 7002],
+        node: 0,
+        on_line: Default::default(),
+        on_mode: Default::default(),
+        on_node: Default::default(),
+        on_inspect: Default::default(),
+    })
+    .hydratable(false);
+    let html = futures::executor::block_on(renderer.render());
+    assert!(
+        html.contains("<p class=\"why\">This node does not serve slot 12182"),
+        "{html}"
+    );
+    assert!(html.contains(">where does foo live?</button>"), "{html}");
+    // The second reply is still on its way: not printed yet.
+    assert!(html.contains("… the reply is on its way"), "{html}");
+    assert!(!html.contains("&quot;1&quot;"), "{html}");
+    assert!(html.contains("class=\"entry future\""), "{html}");
+    assert!(html.contains("in this branch's future"), "{html}");
+}
+
+#[test]
+fn the_node_panel_shows_migrations_and_what_to_watch() {
+    use slotscope::components::node_panel::{NodePanel, NodePanelProps};
+    use slotscope::view::cards::{cards, Shape};
+    let mut c = Cluster::create(3, 1, 1).unwrap();
+    c.set_config(|c| c.node_timeout = 2_000);
+    c.advance(1_000);
+    c.kill(0);
+    // Until 7001 flags 7000 PFAIL: reports towards FAIL.
+    while !c.nodes[1].view[0].pfail {
+        c.advance(10);
+    }
+    let mut card = cards(&c, 1, Shape::of_new(&c))[0].clone();
+    card.migrating = vec![(5061, 7001)];
+    let renderer = ServerRenderer::<NodePanel>::with_props(move || NodePanelProps {
+        card: Some(card.clone()),
+        is_observer: false,
+        observer_port: 7001,
+        partitioned: false,
+        ports: vec![7000, 7001, 7002, 7003, 7004, 7005],
+        on_op: Default::default(),
+    })
+    .hydratable(false);
+    let html = futures::executor::block_on(renderer.render());
+    assert!(html.contains("slot 5061 to :7001"), "{html}");
+    assert!(
+        html.contains(":7001 holds 1 failure report(s) of the 2 it needs"),
+        "{html}"
+    );
+}

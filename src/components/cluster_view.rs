@@ -86,16 +86,16 @@ fn covers(at: (f64, f64), half_w: f64, c: (f64, f64), (hw, hh): (f64, f64)) -> b
     (at.0 - c.0).abs() < hw + half_w && (at.1 - c.1).abs() < hh + 7.0
 }
 
+/// A box by its centre and half-size, in drawing units.
+type Box2 = ((f64, f64), (f64, f64));
+
 /// Where the label of a message drawn at `(x, y)` goes, as the text's
 /// baseline offset from the dot: above it, or below it where above would
-/// cover the box it left or the one it goes to; None where both would.
-fn label_offset(
-    (x, y): (f64, f64),
-    text: &str,
-    ends: [((f64, f64), (f64, f64)); 2],
-) -> Option<f64> {
-    // About 7 px per character of the 11–12 px labels.
-    let half_w = 3.5 * text.chars().count() as f64;
+/// cover a box (any node's, or the client's: a label is never drawn over
+/// one); None where both would.
+fn label_offset((x, y): (f64, f64), text: &str, ends: &[Box2]) -> Option<f64> {
+    // About 7.5 px per character of the 11–12 px monospace labels.
+    let half_w = 3.75 * text.chars().count() as f64;
     // Baseline offsets, and where the line of text is then centred.
     [(-11.0, -14.0), (20.0, 16.0)]
         .into_iter()
@@ -185,6 +185,25 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
     let client = (width / 2.0, TOP + ROW_H * (rows * bands) as f64 + 10.0);
     let center = |c: &NodeCard| center(c, rows);
     let pos = |n: NodeIdx| p.cards.get(n).map(center).unwrap_or((0.0, 0.0));
+    // Every box a label must keep off.
+    let boxes: Vec<Box2> = p
+        .cards
+        .iter()
+        .map(|c| (center(c), NODE_HALF))
+        .chain(std::iter::once((client, CLIENT_HALF)))
+        .collect();
+
+    // Each column is a shard (a master and its replicas): named above it,
+    // so that shards are told apart by more than their colour.
+    let mut columns: Vec<usize> = p.cards.iter().map(|c| c.column).collect();
+    columns.sort_unstable();
+    columns.dedup();
+    let shard_labels = columns.into_iter().map(|col| {
+        let band = col / SHARDS_PER_BAND;
+        let x = COL_W * ((col % SHARDS_PER_BAND) as f64 + 0.5);
+        let y = TOP + ROW_H * (band * rows) as f64 - 56.0;
+        html! { <text class="shard-label" x={x.to_string()} y={y.to_string()} text-anchor="middle">{ format!("shard {}", col + 1) }</text> }
+    });
 
     // Replication links: replica → its master (as the replica says).
     let links = p.cards.iter().filter_map(|c| {
@@ -217,7 +236,7 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
         let t = if p.reduced_motion { 0.5 } else { f.progress };
         let (x, y) = (x1 + (x2 - x1) * t, y1 + (y2 - y1) * t);
         let name = short_kind(f.kind);
-        let label_y = label_offset((x, y), name, [(a, NODE_HALF), (b, NODE_HALF)]);
+        let label_y = label_offset((x, y), name, &boxes);
         let gossip = matches!(f.kind, Some(MsgKind::Ping | MsgKind::Pong | MsgKind::Meet));
         let class = classes!("msg", if gossip { "gossip" } else { "notable" }, format!("k-{}", name.to_ascii_lowercase()));
         let flight = f.clone();
@@ -231,12 +250,14 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
                 open.emit(flight.clone());
             }
         });
-        let about = format!("{} {} → {}, sent at {} ms, arrives at {} ms", flight_label(f.kind), p.cards[f.from].port, p.cards[f.to].port, f.sent_at, f.arrives);
+        let full = format!("{} {} → {}, sent at {} ms, arrives at {} ms", flight_label(f.kind), p.cards[f.from].port, p.cards[f.to].port, f.sent_at, f.arrives);
+        // The accessible name starts with the short name drawn (label in name).
+        let about = format!("{name} — {full}");
         html! {
             <g class={class} transform={format!("translate({x:.1},{y:.1})")} {onclick}
                tabindex={(!gossip).then_some("0")} role={(!gossip).then_some("button")}
                aria-label={(!gossip).then(|| about.clone())} onkeydown={(!gossip).then_some(onkeydown)}>
-                <title>{ format!("{about} (click to see its content)") }</title>
+                <title>{ format!("{full} (click to see its content)") }</title>
                 <circle r={if gossip { "5" } else { "8" }} />
                 if let (false, Some(dy)) = (gossip, label_y) { <text y={dy.to_string()} text-anchor="middle">{ name }</text> }
             </g>
@@ -256,7 +277,7 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
             <g class={class} transform={format!("translate({x:.1},{y:.1})")}>
                 <line class="hop-path" x1={format!("{:.1}", cx - x)} y1={format!("{:.1}", cy - y)} x2={format!("{:.1}", nx - x)} y2={format!("{:.1}", ny - y)} />
                 <rect x="-6" y="-6" width="12" height="12" rx="2" />
-                if let Some(dy) = label_offset((x, y), &h.label, [(pos(h.node), NODE_HALF), (client, CLIENT_HALF)]) {
+                if let Some(dy) = label_offset((x, y), &h.label, &boxes) {
                     <text y={dy.to_string()} text-anchor="middle">{ h.label.clone() }</text>
                 }
             </g>
@@ -307,12 +328,27 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
             (p.observer == c.idx).then_some("observer"),
         );
         let role = if c.seen_master { "master" } else { "replica" };
+        // The accessible name starts with the card's visible text, in its
+        // order (WCAG's "label in name"), then says in words what the
+        // drawing shows by shape and outline.
+        let fourth = card_fourth_line(c);
+        let visible: Vec<String> = [
+            Some(format!(":{}", c.port)),
+            Some(format!("{role} · epoch {}", c.config_epoch)),
+            Some(card_detail(c)),
+            fourth.clone(),
+            (!seen.is_empty()).then(|| seen.to_string()),
+            (!state.is_empty()).then(|| state.to_string()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         let label = format!(
-            "127.0.0.1:{}, {role}{}{}{}",
+            "{}; 127.0.0.1:{}{}{}",
+            visible.join(" "),
             c.port,
-            if seen.is_empty() { String::new() } else { format!(", flagged {seen}") },
-            if state.is_empty() { String::new() } else { format!(", {state}") },
-            if p.observer == c.idx { ", observer" } else { "" },
+            if seen.is_empty() { String::new() } else { format!(", flagged {seen} by the observer") },
+            if p.observer == c.idx { ", the observer" } else { "" },
         );
         html! {
             <g class={class} transform={format!("translate({x},{y})")} tabindex="0" role="button"
@@ -323,23 +359,21 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
                 } else {
                     <rect class="shape" x="-70" y="-34" width="140" height="68" rx="30" />
                 }
-                <text class="addr" y="-17" text-anchor="middle">{ format!(":{}", c.port) }</text>
-                <text class="role" y="-2" text-anchor="middle">
-                    <title>{ "The config epoch: the version of the claim on its slots (a replica shows its master's). The higher one wins when two nodes claim a slot." }</title>
-                    { format!("{role} · epoch {}", c.config_epoch) }
-                </text>
-                <text class="detail" y="12" text-anchor="middle">
-                    <title>{ card_detail_help(c) }</title>
-                    { card_detail(c) }
-                </text>
-                if let Some(line) = card_fourth_line(c) {
-                    <text class={classes!("extra", c.watch.is_some().then_some("watch"))} y="26" text-anchor="middle">{ line }</text>
+                // The words are the start of the node's accessible name, in
+                // this order; each ends with a space (not drawn) so that
+                // together they read as the name does.
+                <text class="addr" y="-17" text-anchor="middle" aria-hidden="true">{ format!(":{} ", c.port) }</text>
+                // (What these words mean is in the legend, "What the nodes show".)
+                <text class="role" y="-2" text-anchor="middle" aria-hidden="true">{ format!("{role} · epoch {} ", c.config_epoch) }</text>
+                <text class="detail" y="12" text-anchor="middle" aria-hidden="true">{ format!("{} ", card_detail(c)) }</text>
+                if let Some(line) = fourth {
+                    <text class={classes!("extra", c.watch.is_some().then_some("watch"))} y="26" text-anchor="middle" aria-hidden="true">{ format!("{line} ") }</text>
                 }
                 if !seen.is_empty() {
-                    <g class="flag"><rect x="30" y="-46" width="46" height="18" rx="9" /><text x="53" y="-33" text-anchor="middle">{ seen }</text></g>
+                    <g class="flag"><rect x="30" y="-46" width="46" height="18" rx="9" /><text x="53" y="-33" text-anchor="middle" aria-hidden="true">{ format!("{seen} ") }</text></g>
                 }
                 if !state.is_empty() {
-                    <g class="state"><rect x="-76" y="-46" width="58" height="18" rx="3" /><text x="-47" y="-33" text-anchor="middle">{ state }</text></g>
+                    <g class="state"><rect x="-76" y="-46" width="58" height="18" rx="3" /><text x="-47" y="-33" text-anchor="middle" aria-hidden="true">{ format!("{state} ") }</text></g>
                 }
                 if !c.alive {
                     <path class="cross" d="M -60 -26 L 60 26 M -60 26 L 60 -26" />
@@ -356,6 +390,7 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
                     <line x1="0" y1="0" x2="0" y2="8" class="hatch-line" />
                 </pattern>
             </defs>
+            { for shard_labels }
             { for links }
             { for faults }
             <line class="link client" x1={client.0.to_string()} y1={client.1.to_string()} x2={client.0.to_string()} y2={client.1.to_string()} />
@@ -437,24 +472,19 @@ pub fn card_detail(c: &NodeCard) -> String {
     }
 }
 
-fn card_detail_help(c: &NodeCard) -> String {
-    match c.behind {
-        None => format!(
-            "Keys it holds; replication offset {} (bytes of its replication stream).",
-            c.offset
-        ),
-        Some(b) => format!(
-            "Replication offset {}: {b} bytes of its master's stream not applied yet.",
-            c.offset
-        ),
-    }
-}
-
 /// The card's fourth line: what to watch (a PONG awaited, reports, votes),
 /// else an open migration.
 pub fn card_fourth_line(c: &NodeCard) -> Option<String> {
     if let Some(w) = &c.watch {
         return Some(w.short());
+    }
+    // Mid-failover the observer may not have heard yet what the node now
+    // says of itself (the lines above are the node's own: its offset).
+    if c.alive && !c.stranger && c.master != c.seen_master {
+        return Some(format!(
+            "says it is a {}",
+            if c.master { "master" } else { "replica" }
+        ));
     }
     let one = |word: &str, list: &[(slotscope_sim::Slot, u16)], arrow: &str| match list {
         [] => None,
@@ -500,12 +530,15 @@ mod tests {
         // Just past the master's edge the label goes below the dot (above
         // would cover the master); half way and near the replica, above.
         let ends = [(m, NODE_HALF), (r, NODE_HALF)];
-        assert_eq!(label_offset((95.0, 106.0), "FAIL", ends), Some(20.0));
-        assert_eq!(label_offset((95.0, 130.0), "FAIL", ends), Some(-11.0));
-        assert_eq!(label_offset((95.0, 150.0), "FAIL", ends), Some(-11.0));
+        assert_eq!(label_offset((95.0, 106.0), "FAIL", &ends), Some(20.0));
+        assert_eq!(label_offset((95.0, 130.0), "FAIL", &ends), Some(-11.0));
+        assert_eq!(label_offset((95.0, 150.0), "FAIL", &ends), Some(-11.0));
         // Boxes too close for either: no label.
         let tight = [((0.0, 0.0), NODE_HALF), ((0.0, 80.0), NODE_HALF)];
-        assert_eq!(label_offset((0.0, 40.0), "FAIL", tight), None);
+        assert_eq!(label_offset((0.0, 40.0), "FAIL", &tight), None);
+        // A third box near the way counts too.
+        let third = [(m, NODE_HALF), (r, NODE_HALF), ((160.0, 130.0), NODE_HALF)];
+        assert_eq!(label_offset((95.0, 130.0), "REPLICATION", &third), None);
     }
 
     #[test]

@@ -134,7 +134,7 @@ pub fn controls(p: &ControlsProps) -> Html {
                         aria-label={if p.playing { "Pause" } else { "Play" }}>{ if p.playing { "⏸" } else { "▶" } }</button>
                 <button onclick={fwd} class="step" title="Step forward to the next event (→)" aria-label="Step forward">{ "step ▸" }</button>
                 <output class="clock" aria-label="Simulated time">{ clock(p.now_ms) }</output>
-                <label class="speed">{ "Speed " }
+                <label class="speed"><span class="wide-only">{ "Speed " }</span>
                     <input type="range" min={SPEED_LOG_MIN.to_string()} max={SPEED_LOG_MAX.to_string()} step="0.05"
                            value={p.speed_log.to_string()} oninput={on_speed} aria-label="Speed"
                            aria-valuetext={speed_label(p.speed_log)} />
@@ -151,7 +151,7 @@ pub fn controls(p: &ControlsProps) -> Html {
                 // The legend and the shortcuts open over the page, as
                 // RaftScope's "?" does (nothing moves).
                 <details class="popup keys-help">
-                    <summary>{ "Legend & shortcuts" }</summary>
+                    <summary>{ "Legend" }<span class="wide-only">{ " & shortcuts" }</span></summary>
                     <dl>
                         { for MarkerKind::ALL.iter().map(|k| html! { <>
                             <dt><span class={classes!("legend-marker", format!("m-{}", k.label().to_ascii_lowercase()))}>{ k.symbol() }</span></dt>

@@ -46,7 +46,17 @@ pub fn event_log(p: &EventLogProps) -> Html {
         let y = HEAD_H + ROW_H * (i as f64 + 0.6);
         let (x1, x2) = (x(r.from), x(r.to));
         let dir = if x2 >= x1 { -1.0 } else { 1.0 };
-        let label = format!("{} ms: {} {} → {}", r.at, r.label, name(r.from), name(r.to));
+        // Starts with the row's visible text (time, then what), as WCAG's
+        // "label in name" asks; the texts end with an undrawn space so
+        // that together they read the same.
+        let label = format!(
+            "{} {} — at {} ms, {} → {}",
+            r.at,
+            r.label,
+            r.at,
+            name(r.from),
+            name(r.to)
+        );
         let row = r.clone();
         let onclick = p.on_row.reform(move |_: MouseEvent| row.clone());
         let (on_row, row) = (p.on_row.clone(), r.clone());
@@ -60,10 +70,10 @@ pub fn event_log(p: &EventLogProps) -> Html {
             <g class={classes!("row", format!("c-{}", r.category.label().to_ascii_lowercase()))} tabindex="0" role="button"
                aria-label={label} {onclick} {onkeydown}>
                 <rect class="hit" x="0" y={(y - ROW_H * 0.6).to_string()} width={width.to_string()} height={ROW_H.to_string()} />
-                <text class="time" x="4" y={(y + 4.0).to_string()}>{ r.at }</text>
+                <text class="time" x="4" y={(y + 4.0).to_string()}>{ format!("{} ", r.at) }</text>
                 <line class="arrow" x1={x1.to_string()} y1={y.to_string()} x2={x2.to_string()} y2={y.to_string()} />
                 <path class="head" d={format!("M {x2} {y} l {} -4 l 0 8 z", 7.0 * dir)} />
-                <text class="what" x={((x1 + x2) / 2.0).to_string()} y={(y - 3.0).to_string()} text-anchor="middle">{ r.label.clone() }</text>
+                <text class="what" x={((x1 + x2) / 2.0).to_string()} y={(y - 3.0).to_string()} text-anchor="middle">{ format!("{} ", r.label) }</text>
             </g>
         }
     });

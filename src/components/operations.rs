@@ -132,7 +132,13 @@ pub fn operations(p: &OperationsProps) -> Html {
                 <div class="op-run" data-testid="operation">
                     <p class="mono">{ format!("$ {}", s.line) }</p>
                     <p>
-                        { if s.running { if s.paused { "paused" } else { "running" } } else { "finished" } }
+                        { if s.running {
+                            if s.paused { "paused" } else { "running" }
+                        } else if s.abandoned {
+                            "abandoned (a slot half way stays open until Fix)"
+                        } else {
+                            "finished"
+                        } }
                         { format!(" · {} of {} slots moved · one command every {} simulated ms (redis-cli sends them back to back)", s.moved, s.planned, s.every_ms) }
                     </p>
                     <ol class="op-log mono">{ for s.last.iter().map(|l| html! { <li>{ l.clone() }</li> }) }</ol>

@@ -12,6 +12,8 @@ pub struct OpStatus {
     pub line: String,
     pub running: bool,
     pub paused: bool,
+    /// Stopped by the user before its end.
+    pub abandoned: bool,
     pub moved: usize,
     pub planned: usize,
     pub next: Option<String>,
@@ -32,6 +34,7 @@ impl OpStatus {
             line: o.command_line.clone(),
             running: op.is_some_and(|op| !op.is_done()),
             paused: o.paused,
+            abandoned: op.is_some_and(|op| op.abandoned),
             moved,
             planned,
             next: o
@@ -98,6 +101,28 @@ mod tests {
         let st = OpStatus::of(&s);
         assert!(!st.running);
         assert_eq!((st.moved, st.planned), (1, 1));
+    }
+
+    #[test]
+    fn an_abandoned_reshard_says_how_far_it_got() {
+        let mut s = Session::new(Cluster::create(3, 1, 1).unwrap());
+        s.operate(&Request::Reshard {
+            source: 0,
+            target: 1,
+            count: 10,
+        });
+        // Run until 3 slots have moved, then Ctrl-C.
+        while OpStatus::of(&s).moved < 3 {
+            s.advance(100);
+        }
+        s.abandon_operation();
+        let st = OpStatus::of(&s);
+        assert!(!st.running && st.abandoned);
+        assert_eq!((st.moved, st.planned), (3, 10));
+        assert_eq!(st.next, None);
+        // Another operation may start.
+        s.operate(&Request::Fix);
+        assert!(OpStatus::of(&s).running);
     }
 
     #[test]

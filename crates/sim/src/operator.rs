@@ -202,12 +202,13 @@ impl Session {
     /// Stops the operation where it is, as Ctrl-C stops redis-cli: a slot
     /// half way stays open until `fix`.
     pub fn abandon_operation(&mut self) {
-        if let Some(op) = self.operator.op.take() {
+        if let Some(op) = self.operator.op.as_mut().filter(|op| !op.is_done()) {
+            op.abandon();
             let at = self.world.now;
-            self.world.trace.push(crate::trace::TraceEvent::Action {
-                at,
-                what: format!("{} abandoned", op.name),
-            });
+            let what = format!("{} abandoned", op.name);
+            self.world
+                .trace
+                .push(crate::trace::TraceEvent::Action { at, what });
         }
         self.operator.paused = false;
     }

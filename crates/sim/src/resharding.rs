@@ -145,6 +145,8 @@ pub struct Operation {
     pub log: Vec<(Step, Reply)>,
     /// Set when a step failed; the operation stops there, as redis-cli does.
     pub error: Option<String>,
+    /// Stopped by the user (Ctrl-C) before its end.
+    pub abandoned: bool,
 }
 
 fn command(node: NodeIdx, words: &[&str]) -> Task {
@@ -182,6 +184,7 @@ impl Operation {
             conns: vec![None; cluster.nodes.len()],
             log: Vec::new(),
             error: None,
+            abandoned: false,
         }
     }
 
@@ -482,6 +485,13 @@ impl Operation {
 
     pub fn is_done(&self) -> bool {
         self.tasks.is_empty() || self.error.is_some()
+    }
+
+    /// Stops here, as Ctrl-C stops redis-cli: nothing more is sent, and
+    /// what was planned stays on record (how far it got).
+    pub fn abandon(&mut self) {
+        self.tasks.clear();
+        self.abandoned = true;
     }
 
     /// Other masters to tell about the new owner (not source, not target).
