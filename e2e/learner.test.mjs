@@ -70,6 +70,20 @@ test('at 1280x720 the console input and every master stay in view while commands
     for (const m of l.masters) assert.ok(inside(m, l.viewport), `master in view after ${line}`);
   }
   assert.equal(await page.evaluate(() => scrollY), 0, 'the page did not scroll');
+  // With the banner over the stage (the cluster down), still all in view.
+  await openDrawer(page, 'Operations & settings');
+  await page.getByLabel('node_timeout').selectOption('2000');
+  for (const port of ['7002', '7005']) {
+    await page.locator(`.node[data-port="${port}"]`).click();
+    await page.getByRole('button', { name: 'Kill -9', exact: true }).click();
+  }
+  await page.keyboard.press('Escape');
+  await playUntil(page, 1, () => document.querySelector('.state-banner.down'));
+  await page.evaluate(() => scrollTo(0, 0));
+  await type(page, 'GET foo');
+  const l = await layout(page);
+  assert.ok(inside(l.input, l.viewport), `console input in view under the banner: ${JSON.stringify(l.input)}`);
+  for (const m of l.masters) assert.ok(inside(m, l.viewport), `master in view under the banner: ${JSON.stringify(m)}`);
   assert.deepEqual(problems, []);
 });
 
@@ -185,17 +199,45 @@ test('axe-core finds no violations, light and dark, with a node and the log open
   }
 });
 
-test('screenshots: the opening page and a MOVED reply at 1440x900, 1280x800 and 800x500, light and dark', async () => {
+test('screenshots at 1440x900, 1280x800 and 800x500, light and dark: opening, MOVED, slot half way, failover, cluster down', async () => {
   for (const [width, height] of [[1440, 900], [1280, 800], [800, 500]]) {
     for (const colorScheme of ['light', 'dark']) {
+      const size = `${width}x${height}-${colorScheme}`;
       const { page, problems } = await openPage(ctx.browser, ctx.server.url, { width, height }, { colorScheme });
       await command(page).waitFor();
-      await page.screenshot({ path: shotPath(`learner-open-${width}x${height}-${colorScheme}.png`) });
+      await page.screenshot({ path: shotPath(`learner-open-${size}.png`) });
       await type(page, 'GET foo');
-      await page.screenshot({ path: shotPath(`learner-moved-${width}x${height}-${colorScheme}.png`) });
+      await page.screenshot({ path: shotPath(`learner-moved-${size}.png`) });
       const l = await layout(page);
-      assert.ok(inside(l.input, l.viewport), `console input in view at ${width}x${height}`);
-      for (const m of l.masters) assert.ok(inside(m, l.viewport), `masters in view at ${width}x${height}`);
+      assert.ok(inside(l.input, l.viewport), `console input in view at ${size}`);
+      for (const m of l.masters) assert.ok(inside(m, l.viewport), `masters in view at ${size}`);
+      assertNothingOverNodes(l);
+
+      // A slot half way: IMPORTING on 7000, MIGRATING on 7002.
+      await openDrawer(page, 'Operations & settings');
+      await page.getByLabel('node_timeout').selectOption('2000');
+      await page.getByLabel('Slot to move').fill('15891');
+      await page.getByLabel('Target master').selectOption({ label: ':7000' });
+      await page.getByRole('button', { name: 'Move slot to target' }).click();
+      await page.getByRole('button', { name: 'Pause operation' }).click();
+      await page.getByRole('button', { name: 'Send next command' }).click();
+      await page.getByRole('button', { name: 'Send next command' }).click();
+      await page.evaluate(() => scrollTo(0, 0));
+      await page.screenshot({ path: shotPath(`learner-half-way-${size}.png`) });
+      await page.getByRole('button', { name: 'Abandon' }).click();
+
+      // A failover in progress, then the cluster down.
+      await page.locator('.node[data-port="7002"]').click();
+      await page.getByRole('button', { name: 'Kill -9', exact: true }).click();
+      await playUntil(page, 0, () =>
+        [...document.querySelectorAll('.node text')].some((t) => /^(no PONG|reports)/.test(t.textContent.trim())));
+      await page.screenshot({ path: shotPath(`learner-failover-${size}.png`) });
+      await page.locator('.node[data-port="7005"]').click();
+      await page.getByRole('button', { name: 'Kill -9', exact: true }).click();
+      await playUntil(page, 1, () => document.querySelector('.state-banner.down'));
+      await page.evaluate(() => scrollTo(0, 0));
+      await page.screenshot({ path: shotPath(`learner-down-${size}.png`) });
+      assertNothingOverNodes(await layout(page));
       assert.deepEqual(problems, []);
       await page.close();
     }

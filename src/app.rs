@@ -164,7 +164,7 @@ pub fn app() -> Html {
     // taller than the window leaves room for, and never so small that its
     // text shrinks below 75 % (then the stage scrolls instead).
     let canvas_style = format!(
-        "width: max({min:.0}px, min(100%, calc((100vh - var(--chrome)) * {ratio:.4})))",
+        "width: max({min:.0}px, min(100%, calc((100vh - var(--chrome) - var(--notices, 0px)) * {ratio:.4})))",
         min = extent.width * 0.75,
         ratio = extent.width / extent.height
     );

@@ -367,7 +367,8 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
                 <text class="role" y="-2" text-anchor="middle" aria-hidden="true">{ format!("{role} · epoch {} ", c.config_epoch) }</text>
                 <text class="detail" y="12" text-anchor="middle" aria-hidden="true">{ format!("{} ", card_detail(c)) }</text>
                 if let Some(line) = fourth {
-                    <text class={classes!("extra", c.watch.is_some().then_some("watch"))} y="26" text-anchor="middle" aria-hidden="true">{ format!("{line} ") }</text>
+                    <text class={classes!("extra", c.watch.is_some().then_some("watch"))} y="26" text-anchor="middle" aria-hidden="true"
+                          textLength={(line.chars().count() > 20).then_some("132")} lengthAdjust="spacingAndGlyphs">{ format!("{line} ") }</text>
                 }
                 if !seen.is_empty() {
                     <g class="flag"><rect x="30" y="-46" width="46" height="18" rx="9" /><text x="53" y="-33" text-anchor="middle" aria-hidden="true">{ format!("{seen} ") }</text></g>
