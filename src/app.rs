@@ -115,7 +115,7 @@ pub fn app() -> Html {
     let shape = s.shape;
     let selected = s.selected;
     let (playing, speed_log, show_gossip) = (s.playing, s.speed_log, s.show_gossip);
-    let pace = s.pace();
+    let pace = s.pace(&flights);
     let gossip_rate = s.gossip_per_second();
     let now_ms = s.now();
     let present_ms = s.timeline.now();
@@ -222,7 +222,20 @@ pub fn app() -> Html {
                     class={classes!("tab", (drawer == d).then_some("open"))} onclick={open}>{ d.label() }</button>
         }
     };
-    let open_key = dispatch.reform(|_: MouseEvent| Msg::OpenDrawer(Drawer::Key));
+    // Opens the inspector and brings it into view (a button, not a link:
+    // the URL's fragment is the page's state, not a place on it).
+    let open_key = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |_: MouseEvent| {
+            dispatch.emit(Msg::OpenDrawer(Drawer::Key));
+            if let Some(el) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id("drawers"))
+            {
+                el.scroll_into_view();
+            }
+        })
+    };
     let close_node = dispatch.reform(|_: MouseEvent| Msg::CloseNode);
 
     html! {
@@ -230,7 +243,7 @@ pub fn app() -> Html {
             <header class="masthead">
                 <h1><span class="logo" aria-hidden="true"></span>{ "Slotscope" }</h1>
                 <p class="tagline">{ "Redis Cluster, simulated faithfully and shown live." }</p>
-                <a class="to-inspector" href="#drawer-key" onclick={open_key}>{ "Where does a key live? ↓" }</a>
+                <button type="button" class="to-inspector" onclick={open_key}>{ "Where does a key live? ↓" }</button>
             </header>
             <main class="studio">
                 <Controls playing={playing} now_ms={now_ms} present_ms={present_ms} speed_log={speed_log}
@@ -269,7 +282,7 @@ pub fn app() -> Html {
                 <Console entries={entries} prompt={prompt} history={history} mode={mode}
                          ports={ports.clone()} node={console_node} on_line={on_line} on_mode={on_mode} on_node={on_node}
                          on_inspect={on_key.clone()} />
-                <section class="drawers panel" aria-label="More">
+                <section class="drawers panel" id="drawers" aria-label="More">
                     <div class="tabs" role="tablist">{ for Drawer::ALL.into_iter().map(tab) }</div>
                     <div id="drawer-key" role="tabpanel" aria-labelledby="tab-key" hidden={drawer != Drawer::Key}>
                         <KeyInspector map={map} colours={colours} value={inspector_key} on_key={on_key} />

@@ -413,16 +413,14 @@ impl Studio {
             .collect()
     }
 
-    /// What the playback is doing, for the speed display.
-    pub fn pace(&self) -> Pace {
+    /// What the playback is doing, for the speed display, with the
+    /// messages in the air (`flights()`, computed once per frame).
+    pub fn pace(&self, flights: &[Flight]) -> Pace {
         if self.hops_running() {
             Pace::CommandInFlight
         } else if !self.playing {
             Pace::Paused
-        } else if self
-            .flights()
-            .iter()
-            .any(|f| !f.kind.is_some_and(is_gossip))
+        } else if flights.iter().any(|f| !f.kind.is_some_and(is_gossip))
             && self.speed() > 1.0 / WALL_MS_PER_SIM_MS_IN_FLIGHT
         {
             Pace::SlowedForMessages
@@ -1061,7 +1059,7 @@ mod tests {
         s.console_line("SET bar 1");
         // The reply waits for its animation to reach the client.
         assert_eq!(s.console_entries()[0].1, EntryState::Waiting);
-        assert_eq!(s.pace(), Pace::CommandInFlight);
+        assert_eq!(s.pace(&s.flights()), Pace::CommandInFlight);
         let mut wall = 0.0;
         while s.console_entries()[0].1 == EntryState::Waiting {
             wall += 16.0;
