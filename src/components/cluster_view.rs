@@ -332,10 +332,11 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
         // order (WCAG's "label in name"), then says in words what the
         // drawing shows by shape and outline.
         let fourth = card_fourth_line(c);
+        let detail = card_detail(c);
         let visible: Vec<String> = [
             Some(format!(":{}", c.port)),
             Some(format!("{role} · epoch {}", c.config_epoch)),
-            Some(card_detail(c)),
+            Some(detail.clone()),
             fourth.clone(),
             (!seen.is_empty()).then(|| seen.to_string()),
             (!state.is_empty()).then(|| state.to_string()),
@@ -365,7 +366,8 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
                 <text class="addr" y="-17" text-anchor="middle" aria-hidden="true">{ format!(":{} ", c.port) }</text>
                 // (What these words mean is in the legend, "What the nodes show".)
                 <text class="role" y="-2" text-anchor="middle" aria-hidden="true">{ format!("{role} · epoch {} ", c.config_epoch) }</text>
-                <text class="detail" y="12" text-anchor="middle" aria-hidden="true">{ format!("{} ", card_detail(c)) }</text>
+                <text class="detail" y="12" text-anchor="middle" aria-hidden="true"
+                      textLength={(detail.chars().count() > 19).then_some("132")} lengthAdjust="spacingAndGlyphs">{ format!("{detail} ") }</text>
                 if let Some(line) = fourth {
                     <text class={classes!("extra", c.watch.is_some().then_some("watch"))} y="26" text-anchor="middle" aria-hidden="true"
                           textLength={(line.chars().count() > 20).then_some("132")} lengthAdjust="spacingAndGlyphs">{ format!("{line} ") }</text>
@@ -466,10 +468,11 @@ pub fn legend() -> Html {
 
 /// The card's third line: a master's keys, how far a replica is behind.
 pub fn card_detail(c: &NodeCard) -> String {
+    let lag = c.lag_s.unwrap_or(0);
     match c.behind {
         None => format!("{} keys", c.keys),
-        Some(0) => format!("{} keys · in sync", c.keys),
-        Some(b) => format!("{b} B behind"),
+        Some(0) => format!("lag {lag} s · in sync"),
+        Some(b) => format!("lag {lag} s · {b} B behind"),
     }
 }
 

@@ -105,8 +105,8 @@ pub fn node_panel(p: &NodePanelProps) -> Html {
                 </> }) }
                 <dt>{ "keys" }</dt><dd>{ c.keys }</dd>
                 <dt title="Bytes of the replication stream it produced (a master) or applied (a replica)">{ "repl. offset" }</dt><dd>{ match c.behind {
-                    Some(0) => format!("{} (in sync with its master)", c.offset),
-                    Some(b) => format!("{} ({b} bytes behind its master)", c.offset),
+                    Some(0) => format!("{} (in sync with its master; lag {} s)", c.offset, c.lag_s.unwrap_or(0)),
+                    Some(b) => format!("{} ({b} bytes behind its master; lag {} s)", c.offset, c.lag_s.unwrap_or(0)),
                     None => c.offset.to_string(),
                 } }</dd>
                 if let Some(w) = &c.watch {

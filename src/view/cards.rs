@@ -24,9 +24,10 @@ pub struct NodeCard {
     /// or applied (a replica).
     pub offset: u64,
     /// A replica: bytes of its master's stream it has not applied yet.
-    /// (Redis's `lag=` in INFO is something else: seconds since the
-    /// replica's last acknowledgement.)
     pub behind: Option<u64>,
+    /// A replica: seconds since it last acknowledged its master's stream,
+    /// as its master's INFO replication reports it (`lag=`).
+    pub lag_s: Option<u64>,
     /// Slots it is migrating away (MIGRATING), to the node on that port.
     pub migrating: Vec<(slotscope_sim::Slot, u16)>,
     /// Slots it is importing (IMPORTING), from the node on that port.
@@ -149,6 +150,9 @@ pub fn cards(cluster: &Cluster, observer: NodeIdx, shape: Shape) -> Vec<NodeCard
                 behind: own_role
                     .master()
                     .map(|of| cluster.nodes[of].repl_offset.saturating_sub(n.repl_offset)),
+                lag_s: own_role
+                    .master()
+                    .map(|_| cluster.now.saturating_sub(n.bus.master_last_io) / 1000),
                 migrating: n
                     .migrating
                     .iter()
@@ -205,6 +209,7 @@ mod tests {
         let from_0 = cards(&c, 0, shape);
         // A replica in sync lags by nothing; a master has no lag.
         assert_eq!(from_1[4].behind, Some(0));
+        assert_eq!(from_1[4].lag_s, Some(0));
         assert_eq!(from_1[1].behind, None);
         // A node added later gets a shard column of its own.
         assert_eq!(shape.column(6), 3);

@@ -121,6 +121,8 @@ pub struct ReplicaLink {
     pub addr: Addr,
     /// The replication offset it last acknowledged.
     pub ack_offset: u64,
+    /// When it last acknowledged (INFO's `lag=` is the seconds since).
+    pub ack_at: u64,
 }
 
 /// A replica's replication connection to its master.

@@ -188,3 +188,21 @@ fn a_replica_sees_its_master_link_go_down_when_the_master_dies() {
     sim.kill(0);
     assert_eq!(role(&mut sim), Reply::bulk("connect"));
 }
+
+#[test]
+fn info_lag_is_the_seconds_since_the_replica_last_acknowledged() {
+    let mut sim = cluster();
+    let c = sim.connect(0);
+    let info = |sim: &mut Cluster| match sim.execute(c, &argv("INFO replication")) {
+        Reply::Verbatim { text, .. } => String::from_utf8(text).unwrap(),
+        other => panic!("INFO answered {other:?}"),
+    };
+    assert!(info(&mut sim).contains(",lag=0\r\n"), "{}", info(&mut sim));
+    // Cut off from its master, the replica stops acknowledging.
+    sim.partition(&[vec![3]]);
+    sim.advance(3_500);
+    assert!(info(&mut sim).contains(",lag=3\r\n"), "{}", info(&mut sim));
+    sim.heal();
+    sim.advance(1_000);
+    assert!(info(&mut sim).contains(",lag=0\r\n"), "{}", info(&mut sim));
+}

@@ -514,8 +514,11 @@ impl Node {
                 lines.push(format!("connected_slaves:{}", replicas.len()));
                 for (i, link) in replicas.iter().enumerate() {
                     lines.push(format!(
-                        "slave{i}:ip={},port={},state=online,offset={},lag=0",
-                        link.addr.ip, link.addr.port, link.ack_offset
+                        "slave{i}:ip={},port={},state=online,offset={},lag={}",
+                        link.addr.ip,
+                        link.addr.port,
+                        link.ack_offset,
+                        io.now().saturating_sub(link.ack_at) / 1000
                     ));
                 }
                 self.replid.clone()

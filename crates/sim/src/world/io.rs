@@ -73,6 +73,9 @@ pub(crate) fn replica_links<'n>(
         .map(|(_, n)| ReplicaLink {
             addr: n.addr.clone(),
             ack_offset: n.repl_offset,
+            // A connected replica acknowledges every second (REPLCONF ACK):
+            // its last contact with its master stands for it.
+            ack_at: n.bus.master_last_io,
         })
         .collect()
 }
