@@ -51,11 +51,19 @@ pub fn use_frames(studio: Shared, update: UseForceUpdateHandle) {
         let again = frame.clone();
         let (s, u) = (studio.clone(), update.clone());
         let mut was_animating = false;
+        // While it plays, the address's link follows about once a second
+        // (a reload then comes back near the moment it left).
+        let mut link_written = 0.0;
         *frame.borrow_mut() = Some(Closure::new(move |wall: f64| {
             let animating = {
                 let mut st = s.borrow_mut();
                 st.tick(wall);
-                st.animating()
+                let animating = st.animating();
+                if (animating || was_animating) && wall - link_written > 1_000.0 {
+                    link_written = wall;
+                    crate::location::set_fragment(&crate::link::encode(&st));
+                }
+                animating
             };
             // Draw while things move, and once more when they stop.
             if animating || was_animating {

@@ -52,13 +52,35 @@ const LOG_ROWS: usize = 24;
 pub type Shared = Rc<RefCell<Studio>>;
 
 /// The one callback every component's events go through: applies the
-/// message, then redraws.
+/// message, keeps the address's link current, then redraws.
 fn dispatcher(studio: &Shared, redraw: &UseForceUpdateHandle) -> Callback<Msg> {
     let (studio, redraw) = (studio.clone(), redraw.clone());
     Callback::from(move |msg: Msg| {
-        update(&mut studio.borrow_mut(), msg);
+        let copy = msg == Msg::CopyLink;
+        {
+            let mut s = studio.borrow_mut();
+            update(&mut s, msg);
+            crate::location::set_fragment(&crate::link::encode(&s));
+        }
+        if copy {
+            crate::location::copy(&crate::location::href());
+        }
         redraw.force_update();
     })
+}
+
+/// The studio the page opens with: the one its link describes, else the
+/// default one (saying why the link could not be opened).
+pub fn initial_studio() -> Studio {
+    let default = || Studio::new(cluster_of(SHAPES[0]));
+    match crate::location::fragment() {
+        None => default(),
+        Some(text) => crate::link::studio_from(&text).unwrap_or_else(|e| {
+            let mut s = default();
+            s.link_error = Some(e.0);
+            s
+        }),
+    }
 }
 
 /// A drop-down's value, parsed into a message (a value that does not
@@ -77,7 +99,7 @@ fn parsed<T: std::str::FromStr + 'static>(
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let studio: Shared = use_mut_ref(|| Studio::new(cluster_of(SHAPES[0])));
+    let studio: Shared = use_mut_ref(initial_studio);
     let redraw = use_force_update();
     crate::animation::use_frames(studio.clone(), redraw.clone());
     let dispatch = dispatcher(&studio, &redraw);
@@ -94,6 +116,7 @@ pub fn app() -> Html {
     let on_marker = dispatch.reform(Msg::SeekMarker);
     let on_key = dispatch.reform(Msg::InspectKey);
     let on_dismiss = dispatch.reform(|()| Msg::DismissNotice);
+    crate::location::use_hash_changes(dispatch.clone());
     let on_branch = dispatch.reform(|()| Msg::SwitchBranch);
     let on_gossip = dispatch.reform(|()| Msg::ToggleGossip);
     let on_action = dispatch.reform(Msg::Act);
@@ -121,6 +144,8 @@ pub fn app() -> Html {
     let present_ms = s.timeline.now();
     let branches = s.branches.len();
     let branch_at = s.branch_notice;
+    let link_error = s.link_error.clone();
+    let link_copied = s.link_copied;
     let entries = s.console_entries();
     let history = s.history.clone();
     let reduced_motion = s.reduced_motion;
@@ -244,12 +269,22 @@ pub fn app() -> Html {
                 <h1><span class="logo" aria-hidden="true"></span>{ "Slotscope" }</h1>
                 <p class="tagline">{ "Redis Cluster, simulated faithfully and shown live." }</p>
                 <button type="button" class="to-inspector" onclick={open_key}>{ "Where does a key live? ↓" }</button>
+                <button type="button" class="copy-link" onclick={dispatch.reform(|_: MouseEvent| Msg::CopyLink)}
+                        title="The link reproduces this moment: the run, the moment shown, what is open">
+                    { if link_copied { "Link copied ✓" } else { "Copy link" } }
+                </button>
             </header>
             <main class="studio">
                 <Controls playing={playing} now_ms={now_ms} present_ms={present_ms} speed_log={speed_log}
                           markers={markers} branches={branches} pace={pace} on_play={on_play} on_step={on_step}
                           on_speed={on_speed} on_seek={on_seek} on_marker={on_marker} on_branch={on_branch.clone()} />
                 <div class="notices">
+                    if let Some(why) = link_error {
+                        <div class="link-error" role="alert">
+                            { format!("This link could not be opened: {why}. The default page is shown.") }
+                            <button type="button" class="dismiss" aria-label="Dismiss" onclick={dispatch.reform(|_: MouseEvent| Msg::DismissLinkError)}>{ "✕" }</button>
+                        </div>
+                    }
                     <StateBanner banner={banner} branch_at={branch_at} branches={branches}
                                  on_dismiss={on_dismiss} on_branch={on_branch} />
                 </div>

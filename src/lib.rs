@@ -7,6 +7,8 @@ pub mod app;
 pub mod components;
 #[cfg(target_arch = "wasm32")]
 pub mod fatal;
+pub mod link;
+pub mod location;
 pub mod msg;
 pub mod studio;
 pub mod view;

@@ -99,10 +99,18 @@ pub enum Msg {
     OpenDrawer(Drawer),
     /// The branch notice read.
     DismissNotice,
+    /// Puts the link to this moment on the clipboard (the dispatcher does
+    /// the copying: `location::copy`).
+    CopyLink,
+    /// Opens a link (a fragment changed in the address bar, later a host
+    /// page): the page it describes, or the reason it cannot.
+    OpenLink(String),
+    DismissLinkError,
 }
 
 /// Applies one gesture.
 pub fn update(s: &mut Studio, msg: Msg) {
+    s.link_copied = false;
     match msg {
         Msg::SelectNode(n) => s.selected = if s.selected == Some(n) { None } else { Some(n) },
         Msg::CloseNode => s.selected = None,
@@ -181,6 +189,16 @@ pub fn update(s: &mut Studio, msg: Msg) {
         }
         Msg::OpenDrawer(d) => s.drawer = d,
         Msg::DismissNotice => s.branch_notice = None,
+        Msg::CopyLink => s.link_copied = true,
+        Msg::OpenLink(text) => match crate::link::studio_from(&text) {
+            Ok(opened) => {
+                let reduced_motion = s.reduced_motion;
+                *s = opened;
+                s.reduced_motion = reduced_motion;
+            }
+            Err(e) => s.link_error = Some(e.0),
+        },
+        Msg::DismissLinkError => s.link_error = None,
     }
 }
 

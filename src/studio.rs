@@ -352,6 +352,10 @@ pub struct Studio {
     /// Acting in the past started a new branch at this moment (the notice
     /// says so until dismissed).
     pub branch_notice: Option<u64>,
+    /// Why the link the page was opened with could not be opened.
+    pub link_error: Option<String>,
+    /// "Copy link" was pressed (the button says so until the next gesture).
+    pub link_copied: bool,
 }
 
 impl Studio {
@@ -388,6 +392,8 @@ impl Studio {
             inspector_key: crate::app::START_KEY.to_string(),
             drawer: Drawer::Key,
             branch_notice: None,
+            link_error: None,
+            link_copied: false,
         }
     }
 
@@ -673,6 +679,13 @@ impl Studio {
             progress: (elapsed / HOP_LEG_WALL_MS).fract(),
             outcome: hop.outcome,
         }]
+    }
+
+    /// Ends the console command's animation at once (a link reopened shows
+    /// its moment, not the last command on its way).
+    pub fn finish_animation(&mut self) {
+        self.hops.clear();
+        self.hops_elapsed = 0.0;
     }
 
     fn hops_running(&self) -> bool {
