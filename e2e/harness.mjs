@@ -72,6 +72,17 @@ export async function serveDist() {
   };
 }
 
+// Serves a folder as http://127.0.0.1:PORT/ (another origin than the app).
+export async function serveFolder(dir) {
+  const port = await freePort();
+  const child = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', dir], {
+    stdio: 'ignore',
+  });
+  const url = `http://127.0.0.1:${port}/`;
+  await waitForHttp(url, child);
+  return { url, origin: `http://127.0.0.1:${port}`, stop: () => child.kill() };
+}
+
 export async function launch() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',

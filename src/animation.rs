@@ -59,6 +59,7 @@ pub fn use_frames(studio: Shared, update: UseForceUpdateHandle) {
                 let mut st = s.borrow_mut();
                 st.tick(wall);
                 let animating = st.animating();
+                crate::host_bridge::after_frame(&mut st);
                 if (animating || was_animating) && wall - link_written > 1_000.0 {
                     link_written = wall;
                     crate::location::set_fragment(&crate::link::encode(&st));

@@ -70,17 +70,59 @@ fn dispatcher(studio: &Shared, redraw: &UseForceUpdateHandle) -> Callback<Msg> {
 }
 
 /// The studio the page opens with: the one its link describes, else the
-/// default one (saying why the link could not be opened).
+/// default one (saying why the link could not be opened); in embed mode,
+/// arranged and started as the lesson page's parameters say.
 pub fn initial_studio() -> Studio {
-    let default = || Studio::new(cluster_of(SHAPES[0]));
-    match crate::location::fragment() {
-        None => default(),
+    studio_for(&crate::location::query(), crate::location::fragment())
+}
+
+/// `initial_studio` for a given query and fragment (tested natively).
+pub fn studio_for(query: &str, fragment: Option<String>) -> Studio {
+    let (embed, param_error) = match crate::embed::parse(query) {
+        Ok(e) => (e, None),
+        Err(why) => (
+            None,
+            Some(format!("This page's parameters could not be read: {why}.")),
+        ),
+    };
+    let shape = embed.as_ref().and_then(|e| e.shape).unwrap_or(0);
+    let fresh = || {
+        let mut s = Studio::new(cluster_of(SHAPES[shape]));
+        // Where the run starts, unless a link says more.
+        if let Some(e) = &embed {
+            if let Some(ms) = e.node_timeout {
+                update(&mut s, Msg::SetNodeTimeout(ms));
+            }
+        }
+        s
+    };
+    let mut s = match fragment {
+        None => fresh(),
         Some(text) => crate::link::studio_from(&text).unwrap_or_else(|e| {
-            let mut s = default();
-            s.link_error = Some(e.0);
+            let mut s = fresh();
+            s.link_error = Some(crate::link::refused(&e));
             s
         }),
+    };
+    if let Some(e) = &embed {
+        if let Some(key) = &e.key {
+            s.inspector_key = key.clone();
+        }
+        if let Some(speed) = e.speed_log {
+            s.speed_log = speed;
+        }
+        if let Some(&first) = e.drawers.first() {
+            if !e.drawers.contains(&s.drawer) {
+                s.drawer = first;
+            }
+        }
+        s.playing = e.autoplay;
     }
+    if param_error.is_some() {
+        s.link_error = param_error;
+    }
+    s.embed = embed;
+    s
 }
 
 /// A drop-down's value, parsed into a message (a value that does not
@@ -117,6 +159,7 @@ pub fn app() -> Html {
     let on_key = dispatch.reform(Msg::InspectKey);
     let on_dismiss = dispatch.reform(|()| Msg::DismissNotice);
     crate::location::use_hash_changes(dispatch.clone());
+    crate::host_bridge::use_host(studio.clone(), dispatch.clone());
     let on_branch = dispatch.reform(|()| Msg::SwitchBranch);
     let on_gossip = dispatch.reform(|()| Msg::ToggleGossip);
     let on_action = dispatch.reform(Msg::Act);
@@ -145,6 +188,20 @@ pub fn app() -> Html {
     let branches = s.branches.len();
     let branch_at = s.branch_notice;
     let link_error = s.link_error.clone();
+    let embed = s.embed.clone();
+    let show_cluster = embed.as_ref().is_none_or(|e| e.cluster);
+    let show_console = embed.as_ref().is_none_or(|e| e.console);
+    let drawers: Vec<Drawer> = embed
+        .as_ref()
+        .map_or(Drawer::ALL.to_vec(), |e| e.drawers.clone());
+    // The full page with this moment, for "Open in Slotscope".
+    let full_page = embed.is_some().then(|| {
+        format!(
+            "{}#{}",
+            crate::location::page_address(),
+            crate::link::encode(&s)
+        )
+    });
     let link_copied = s.link_copied;
     let entries = s.console_entries();
     let history = s.history.clone();
@@ -190,7 +247,9 @@ pub fn app() -> Html {
     // text shrinks below 75 % (then the stage scrolls instead).
     let canvas_style = format!(
         "width: max({min:.0}px, min(100%, calc((100vh - var(--chrome) - var(--notices, 0px)) * {ratio:.4})))",
-        min = extent.width * 0.75,
+        // (A lesson's frame is small and fixed: there the drawing may shrink
+        // to 60 % rather than be cut.)
+        min = extent.width * if embed.is_some() { 0.6 } else { 0.75 },
         ratio = extent.width / extent.height
     );
     // The selected node's details open beside it: on its right in the left
@@ -265,6 +324,7 @@ pub fn app() -> Html {
 
     html! {
         <>
+            if embed.is_none() {
             <header class="masthead">
                 <h1><span class="logo" aria-hidden="true"></span>{ "Slotscope" }</h1>
                 <p class="tagline">{ "Redis Cluster, simulated faithfully and shown live." }</p>
@@ -274,10 +334,13 @@ pub fn app() -> Html {
                     { if link_copied { "Link copied ✓" } else { "Copy link" } }
                 </button>
             </header>
-            <main class="studio">
+            }
+            <main class={classes!("studio", embed.is_some().then_some("embed"), (!show_console).then_some("no-console"),
+                                  (!show_cluster).then_some("no-cluster"), drawers.is_empty().then_some("no-drawers"))}>
                 <Controls playing={playing} now_ms={now_ms} present_ms={present_ms} speed_log={speed_log}
                           markers={markers} branches={branches} pace={pace} on_play={on_play} on_step={on_step}
-                          on_speed={on_speed} on_seek={on_seek} on_marker={on_marker} on_branch={on_branch.clone()} />
+                          on_speed={on_speed} on_seek={on_seek} on_marker={on_marker} on_branch={on_branch.clone()}
+                          open_full={full_page.clone()} />
                 <div class="notices">
                     if let Some(why) = link_error {
                         <div class="link-error" role="alert">
@@ -288,6 +351,7 @@ pub fn app() -> Html {
                     <StateBanner banner={banner} branch_at={branch_at} branches={branches}
                                  on_dismiss={on_dismiss} on_branch={on_branch} />
                 </div>
+                if show_cluster {
                 <section class="stage panel" aria-label="Cluster">
                     <div class="stage-bar">
                         <label title="Flags (fail?, fail) and roles are drawn as this node believes them">{ "Seen by " }{ select("Observer node", &node_options, Some(observer), on_observer) }</label>
@@ -314,17 +378,26 @@ pub fn app() -> Html {
                         <MessagePanel flight={flight} ports={ports.clone()} on_close={on_close} />
                     }
                 </section>
+                }
+                if show_console {
                 <Console entries={entries} prompt={prompt} history={history} mode={mode}
                          ports={ports.clone()} node={console_node} on_line={on_line} on_mode={on_mode} on_node={on_node}
                          on_inspect={on_key.clone()} />
+                }
+                if !drawers.is_empty() {
                 <section class="drawers panel" id="drawers" aria-label="More">
-                    <div class="tabs" role="tablist">{ for Drawer::ALL.into_iter().map(tab) }</div>
+                    <div class="tabs" role="tablist">{ for drawers.iter().copied().map(tab) }</div>
+                    if drawers.contains(&Drawer::Key) {
                     <div id="drawer-key" role="tabpanel" aria-labelledby="tab-key" hidden={drawer != Drawer::Key}>
                         <KeyInspector map={map} colours={colours} value={inspector_key} on_key={on_key} />
                     </div>
+                    }
+                    if drawers.contains(&Drawer::Log) {
                     <div id="drawer-log" role="tabpanel" aria-labelledby="tab-log" hidden={drawer != Drawer::Log}>
                         <EventLog rows={rows} ports={ports.clone()} filter={filter} on_toggle={on_toggle} on_row={on_row} />
                     </div>
+                    }
+                    if drawers.contains(&Drawer::Operations) {
                     <div id="drawer-ops" role="tabpanel" aria-labelledby="tab-ops" hidden={drawer != Drawer::Operations}>
                         <div class="cluster-settings">
                             <label>{ "A new cluster: " }{ select("Cluster size", &shape_options, SHAPES.iter().position(|sh| *sh == shape), on_shape) }</label>
@@ -333,7 +406,9 @@ pub fn app() -> Html {
                         <Operations status={op_status} ports={ports} masters={masters} full_coverage={full_coverage}
                                     reads_when_down={reads_when_down} disagreements={disagreements} on_action={on_action} />
                     </div>
+                    }
                 </section>
+                }
             </main>
         </>
     }

@@ -5,8 +5,11 @@
 pub mod animation;
 pub mod app;
 pub mod components;
+pub mod embed;
 #[cfg(target_arch = "wasm32")]
 pub mod fatal;
+pub mod host;
+pub mod host_bridge;
 pub mod link;
 pub mod location;
 pub mod msg;

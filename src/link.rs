@@ -574,6 +574,11 @@ pub fn open(link: &Link) -> Result<Studio, LinkError> {
     Ok(studio)
 }
 
+/// The sentence the page shows for a refused link.
+pub fn refused(e: &LinkError) -> String {
+    format!("This link could not be opened: {e}. The default page is shown.")
+}
+
 /// `open(decode(fragment))`.
 pub fn studio_from(fragment: &str) -> Result<Studio, LinkError> {
     open(&decode(fragment)?)

@@ -16,6 +16,35 @@ pub fn fragment() -> Option<String> {
     None
 }
 
+/// The query string without its `?` (embed mode's parameters).
+pub fn query() -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let search = web_sys::window()
+            .and_then(|w| w.location().search().ok())
+            .unwrap_or_default();
+        search.strip_prefix('?').unwrap_or(&search).to_string()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    String::new()
+}
+
+/// The page's address without its query and fragment (the full page, for
+/// "Open in Slotscope").
+pub fn page_address() -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        web_sys::window()
+            .and_then(|w| {
+                let l = w.location();
+                Some(format!("{}{}", l.origin().ok()?, l.pathname().ok()?))
+            })
+            .unwrap_or_default()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    String::new()
+}
+
 /// Replaces the fragment (no new history entry, no reload, no scroll).
 pub fn set_fragment(link: &str) {
     #[cfg(target_arch = "wasm32")]

@@ -65,6 +65,10 @@ pub enum Msg {
     CloseNode,
     /// A node-panel button, on the selected node.
     NodeOp(NodeOp),
+    /// The same, on a given node (the host page's API names the node).
+    NodeOpOn(NodeIdx, NodeOp),
+    /// Play or pause (the host page's API; the button toggles).
+    SetPlaying(bool),
     ConsoleLine(String),
     ConsoleMode(ClientMode),
     ConsoleNode(NodeIdx),
@@ -114,6 +118,12 @@ pub fn update(s: &mut Studio, msg: Msg) {
     match msg {
         Msg::SelectNode(n) => s.selected = if s.selected == Some(n) { None } else { Some(n) },
         Msg::CloseNode => s.selected = None,
+        Msg::NodeOpOn(n, op) => {
+            if n < s.cluster().nodes.len() {
+                node_op(s, n, op);
+            }
+        }
+        Msg::SetPlaying(p) => s.playing = p,
         Msg::NodeOp(op) => {
             if let Some(n) = s.selected {
                 node_op(s, n, op);
@@ -172,9 +182,10 @@ pub fn update(s: &mut Studio, msg: Msg) {
         Msg::SetShape(i) => {
             if let Some(&shape) = SHAPES.get(i) {
                 // A new run; the page keeps its arrangement.
-                let drawer = s.drawer;
+                let (drawer, embed) = (s.drawer, s.embed.take());
                 *s = Studio::new(cluster_of(shape));
                 s.drawer = drawer;
+                s.embed = embed;
             }
         }
         Msg::SetNodeTimeout(ms) => {
@@ -192,11 +203,12 @@ pub fn update(s: &mut Studio, msg: Msg) {
         Msg::CopyLink => s.link_copied = true,
         Msg::OpenLink(text) => match crate::link::studio_from(&text) {
             Ok(opened) => {
-                let reduced_motion = s.reduced_motion;
+                let (reduced_motion, embed) = (s.reduced_motion, s.embed.take());
                 *s = opened;
                 s.reduced_motion = reduced_motion;
+                s.embed = embed;
             }
-            Err(e) => s.link_error = Some(e.0),
+            Err(e) => s.link_error = Some(crate::link::refused(&e)),
         },
         Msg::DismissLinkError => s.link_error = None,
     }

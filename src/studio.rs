@@ -66,6 +66,8 @@ pub struct ConsoleEntry {
     pub hops: usize,
     /// The keys the command names (for the key inspector).
     pub keys: Vec<String>,
+    /// What became of each request it sent.
+    pub outcomes: Vec<slotscope_sim::routing::HopOutcome>,
 }
 
 /// The keys a console line names, as the command table finds them.
@@ -352,8 +354,12 @@ pub struct Studio {
     /// Acting in the past started a new branch at this moment (the notice
     /// says so until dismissed).
     pub branch_notice: Option<u64>,
-    /// Why the link the page was opened with could not be opened.
+    /// Why the link (or the page's parameters) could not be used, as a
+    /// sentence for the page.
     pub link_error: Option<String>,
+    /// Embed mode: what the lesson page's frame asked for (None: the full
+    /// page).
+    pub embed: Option<crate::embed::Embed>,
     /// "Copy link" was pressed (the button says so until the next gesture).
     pub link_copied: bool,
 }
@@ -393,6 +399,7 @@ impl Studio {
             drawer: Drawer::Key,
             branch_notice: None,
             link_error: None,
+            embed: None,
             link_copied: false,
         }
     }
@@ -681,6 +688,17 @@ impl Studio {
         }]
     }
 
+    /// The port of every node of the present, by index.
+    pub fn cluster_ports(&self) -> Vec<u16> {
+        self.timeline
+            .session
+            .world
+            .nodes
+            .iter()
+            .map(|n| n.addr.port)
+            .collect()
+    }
+
     /// Ends the console command's animation at once (a link reopened shows
     /// its moment, not the last command on its way).
     pub fn finish_animation(&mut self) {
@@ -838,6 +856,7 @@ impl Studio {
             printed,
             hops: hops.len(),
             keys: keys_of(line),
+            outcomes: hops.iter().map(|h| h.outcome).collect(),
         });
         self.hops = hops;
         self.hops_elapsed = 0.0;

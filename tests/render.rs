@@ -281,6 +281,7 @@ fn the_console_explains_errors_and_waits_for_the_reply() {
         printed: vec![printed.into()],
         hops: 1,
         keys: keys.iter().map(|k| k.to_string()).collect(),
+        outcomes: Vec::new(),
     };
     let renderer = ServerRenderer::<Console>::with_props(move || ConsoleProps {
         entries: vec![

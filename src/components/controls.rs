@@ -23,6 +23,9 @@ pub struct ControlsProps {
     /// A marker clicked: its index in the markers given.
     pub on_marker: Callback<usize>,
     pub on_branch: Callback<()>,
+    /// Embed mode: the full page at this moment ("Open in Slotscope").
+    #[prop_or_default]
+    pub open_full: Option<String>,
 }
 
 /// What the speed display adds to the speed chosen.
@@ -150,6 +153,9 @@ pub fn controls(p: &ControlsProps) -> Html {
                 }
                 // The legend and the shortcuts open over the page, as
                 // RaftScope's "?" does (nothing moves).
+                if let Some(href) = p.open_full.clone() {
+                    <a class="open-full" href={href} target="_blank" rel="noopener">{ "Open in Slotscope ↗" }</a>
+                }
                 <details class="popup keys-help">
                     <summary>{ "Legend" }<span class="wide-only">{ " & shortcuts" }</span></summary>
                     <dl>
