@@ -26,6 +26,7 @@ dist:
 
 build-dist:
 	trunk build --release --offline --public-url ./
+	python3 scripts/add-csp.py dist/index.html
 
 lint:
 	cargo fmt --all --check

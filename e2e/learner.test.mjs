@@ -188,7 +188,9 @@ test('the abandoned reshard says how far it got', async () => {
 
 test('axe-core finds no violations, light and dark, with a node and the log open', async () => {
   for (const colorScheme of ['light', 'dark']) {
-    const { page, problems } = await openPage(ctx.browser, ctx.server.url, { width: 1280, height: 800 }, { colorScheme });
+    // (The page's CSP rightly refuses the injected axe script: this test
+    // alone lets it through.)
+    const { page, problems } = await openPage(ctx.browser, ctx.server.url, { width: 1280, height: 800 }, { colorScheme, bypassCSP: true });
     await command(page).waitFor();
     await type(page, 'GET foo');
     await page.locator('.node[data-port="7001"]').click();
@@ -201,6 +203,22 @@ test('axe-core finds no violations, light and dark, with a node and the log open
       });
       assert.deepEqual(result, [], `${colorScheme}, ${drawer}`);
     }
+    assert.deepEqual(problems, []);
+    await page.close();
+  }
+  // The embed too, at 800x500: no scroll bars, nothing for axe.
+  for (const colorScheme of ['light', 'dark']) {
+    const { page, problems } = await openPage(ctx.browser, `${ctx.server.url}?embed&panels=cluster,console,inspector`, { width: 800, height: 500 }, { colorScheme, bypassCSP: true });
+    await command(page).waitFor();
+    await type(page, 'GET foo');
+    const size = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]);
+    assert.deepEqual(size, [800, 500], 'no scroll bars in the 800x500 embed');
+    await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+    const result = await page.evaluate(async () => {
+      const r = await window.axe.run(document, { resultTypes: ['violations'] });
+      return r.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`);
+    });
+    assert.deepEqual(result, [], `embed, ${colorScheme}`);
     assert.deepEqual(problems, []);
     await page.close();
   }

@@ -337,6 +337,11 @@ pub fn app() -> Html {
             }
             <main class={classes!("studio", embed.is_some().then_some("embed"), (!show_console).then_some("no-console"),
                                   (!show_cluster).then_some("no-cluster"), drawers.is_empty().then_some("no-drawers"))}>
+                if embed.is_some() {
+                    // No masthead in a lesson's frame; the page still has a title for
+                    // screen readers.
+                    <h1 class="visually-hidden">{ "Slotscope: a simulated Redis Cluster" }</h1>
+                }
                 <Controls playing={playing} now_ms={now_ms} present_ms={present_ms} speed_log={speed_log}
                           markers={markers} branches={branches} pace={pace} on_play={on_play} on_step={on_step}
                           on_speed={on_speed} on_seek={on_seek} on_marker={on_marker} on_branch={on_branch.clone()}
