@@ -106,9 +106,11 @@ pub fn parse(query: &str) -> Result<Option<Embed>, String> {
                 let shape = match value.as_str() {
                     "3x1" | "6" => 0,
                     "50x1" | "100" => 1,
-                    _ => return Err(format!(
+                    _ => {
+                        return Err(format!(
                         "there is no topology {clip:?} (3x1: 3 masters with a replica each; 50x1)"
-                    )),
+                    ))
+                    }
                 };
                 embed.shape = Some(shape);
             }

@@ -293,4 +293,60 @@ mod tests {
             Err("no node listens on port 7009".into())
         );
     }
+
+    /// Random messages: never a panic; only the documented types decode.
+    #[test]
+    fn random_messages_never_panic() {
+        struct R(Vec<(String, String)>);
+        impl Fields for R {
+            fn text(&self, name: &str) -> Option<String> {
+                self.0
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.clone())
+            }
+            fn number(&self, name: &str) -> Option<f64> {
+                self.0
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .and_then(|(_, v)| v.parse().ok())
+            }
+            fn has(&self, name: &str) -> bool {
+                self.0.iter().any(|(k, _)| k == name)
+            }
+        }
+        const NAMES: [&str; 10] = [
+            "slotscope",
+            "type",
+            "id",
+            "line",
+            "link",
+            "ms",
+            "x",
+            "node",
+            "mode",
+            "key",
+        ];
+        const VALUES: [&str; 14] = [
+            "1", "2", "console", "kill", "seek", "-1", "NaN", "1e308", "7000", "force", "", "<b>",
+            "eval", "link",
+        ];
+        let mut rng = slotscope_sim::rng::Rng::new(3);
+        let mut decoded = 0;
+        for _ in 0..5_000 {
+            let fields = (0..rng.below(6))
+                .map(|_| {
+                    (
+                        NAMES[rng.below(10) as usize].to_string(),
+                        VALUES[rng.below(14) as usize].to_string(),
+                    )
+                })
+                .collect();
+            if let Ok(r) = decode(&R(fields)) {
+                decoded += 1;
+                let _ = to_msg(&r.command, &[7000, 7001]);
+            }
+        }
+        assert!(decoded > 0 && decoded < 5_000);
+    }
 }

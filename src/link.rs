@@ -29,8 +29,13 @@ use crate::studio::{Drawer, Studio};
 pub const VERSION: u32 = 1;
 /// At most this many actions in a link.
 pub const MAX_ACTIONS: usize = 2_000;
-/// At most this much simulated time (ms) a link may ask to run: one hour.
+/// At most this much simulated time (ms) a link may ask to run: one hour
+/// of the 6-node cluster (about half a second to replay), ten minutes of
+/// the 100-node one (about two seconds).
 pub const MAX_MS: u64 = 3_600_000;
+const MAX_MS_BIG: u64 = 600_000;
+/// At most this many nodes a link may add (add-node).
+pub const MAX_ADDED_NODES: usize = 50;
 /// At most this many characters.
 pub const MAX_LEN: usize = 200_000;
 /// At most this long a console line or a command word in a link.
@@ -487,11 +492,26 @@ pub fn decode(fragment: &str) -> Result<Link, LinkError> {
     }
     let last = link.actions.last().map_or(0, |(t, _)| *t);
     link.present = link.present.max(last).max(link.moment);
-    if link.present > MAX_MS {
+    let max_ms = if SHAPES[link.shape].nodes > 6 {
+        MAX_MS_BIG
+    } else {
+        MAX_MS
+    };
+    if link.present > max_ms {
         return Err(bad(format!(
             "the link asks for {} s of simulated time; at most {} s are run",
             link.present / 1000,
-            MAX_MS / 1000
+            max_ms / 1000
+        )));
+    }
+    let added = link
+        .actions
+        .iter()
+        .filter(|(_, a)| matches!(a, Action::Operate(Request::AddNode { .. })))
+        .count();
+    if added > MAX_ADDED_NODES {
+        return Err(bad(format!(
+            "the link adds {added} nodes; at most {MAX_ADDED_NODES} are added"
         )));
     }
     Ok(link)
@@ -726,6 +746,7 @@ mod tests {
             ("v=1&a=0Z", "unknown action"),
             ("v=1&a=0K", "has 0 arguments, not 1"),
             ("v=1&p=99999999999", "at most 3600 s"),
+            ("v=1&c=1&p=700000", "at most 600 s"),
             ("v=1&k=%4", "cut short"),
             ("v=1&k=<b>", "cannot contain"),
             ("v=1&a=0Scluster-node-timeout.abc", "action 1"),
