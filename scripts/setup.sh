@@ -25,6 +25,8 @@ as_root() {
 
 ensure_cargo() {
   command -v cargo >/dev/null || die "cargo not found: install Rust with rustup (https://rustup.rs) first"
+  # make dist writes the page's Content-Security-Policy with it (scripts/add-csp.py).
+  command -v python3 >/dev/null || die "python3 not found: install it (Debian: apt-get install python3)"
 }
 
 ensure_components() {
