@@ -188,6 +188,7 @@ pub fn app() -> Html {
     let branches = s.branches.len();
     let branch_at = s.branch_notice;
     let link_error = s.link_error.clone();
+    let with_notice = branch_at.is_some() || link_error.is_some();
     let embed = s.embed.clone();
     let show_cluster = embed.as_ref().is_none_or(|e| e.cluster);
     let show_console = embed.as_ref().is_none_or(|e| e.console);
@@ -215,6 +216,8 @@ pub fn app() -> Html {
     let cluster = &session.world;
     let all_cards = cards(cluster, observer, shape);
     let banner = crate::view::cluster_state::banner(cluster, observer);
+    // What sits above the stage takes from the drawing's height (CSS).
+    let with_banner = !banner.ok || !banner.reasons.is_empty();
     let prompt = session.console.prompt(cluster);
     let mode = session.console.mode;
     let console_node = session.console.node();
@@ -336,7 +339,8 @@ pub fn app() -> Html {
             </header>
             }
             <main class={classes!("studio", embed.is_some().then_some("embed"), (!show_console).then_some("no-console"),
-                                  (!show_cluster).then_some("no-cluster"), drawers.is_empty().then_some("no-drawers"))}>
+                                  (!show_cluster).then_some("no-cluster"), drawers.is_empty().then_some("no-drawers"),
+                                  with_banner.then_some("with-banner"), with_notice.then_some("with-notice"))}>
                 if embed.is_some() {
                     // No masthead in a lesson's frame; the page still has a title for
                     // screen readers.

@@ -68,17 +68,24 @@ fn unescape(text: &str) -> Result<String, String> {
 /// embedded (no `embed` parameter).
 pub fn parse(query: &str) -> Result<Option<Embed>, String> {
     let query = query.strip_prefix('?').unwrap_or(query);
+    // The full page ignores its query (a link from elsewhere may carry
+    // tracking parameters); only an embedding page's parameters are read.
+    let embedded = query
+        .split('&')
+        .any(|p| p == "embed" || p.starts_with("embed="));
+    if !embedded {
+        return Ok(None);
+    }
     if query.len() > 4_096 {
         return Err("the page's parameters are too long".into());
     }
     let mut embed = Embed::default();
-    let mut embedded = false;
     for part in query.split('&').filter(|p| !p.is_empty()) {
         let (name, value) = part.split_once('=').unwrap_or((part, ""));
         let value = unescape(value)?;
         let clip: String = value.chars().take(40).collect();
         match name {
-            "embed" => embedded = true,
+            "embed" => {}
             "autoplay" => embed.autoplay = value.is_empty() || value == "1" || value == "true",
             "panels" => {
                 embed.cluster = false;
@@ -145,7 +152,7 @@ pub fn parse(query: &str) -> Result<Option<Embed>, String> {
             }
         }
     }
-    Ok(embedded.then_some(embed))
+    Ok(Some(embed))
 }
 
 #[cfg(test)]
@@ -156,6 +163,7 @@ mod tests {
     fn parameters_choose_panels_and_the_start() {
         assert_eq!(parse(""), Ok(None));
         assert_eq!(parse("?key=a"), Ok(None));
+        assert_eq!(parse("?utm_source=lesson&bogus"), Ok(None));
         let e = parse("?embed&panels=cluster,inspector,log&key=user%3A1001&topology=3x1&node_timeout=2000&speed=0.1&autoplay")
             .unwrap()
             .unwrap();
