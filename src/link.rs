@@ -492,11 +492,7 @@ pub fn decode(fragment: &str) -> Result<Link, LinkError> {
     }
     let last = link.actions.last().map_or(0, |(t, _)| *t);
     link.present = link.present.max(last).max(link.moment);
-    let max_ms = if SHAPES[link.shape].nodes > 6 {
-        MAX_MS_BIG
-    } else {
-        MAX_MS
-    };
+    let max_ms = max_ms(link.shape);
     if link.present > max_ms {
         return Err(bad(format!(
             "the link asks for {} s of simulated time; at most {} s are run",
@@ -515,6 +511,15 @@ pub fn decode(fragment: &str) -> Result<Link, LinkError> {
         )));
     }
     Ok(link)
+}
+
+/// The simulated time a link of cluster `shape` may run.
+fn max_ms(shape: usize) -> u64 {
+    if SHAPES[shape].nodes > 6 {
+        MAX_MS_BIG
+    } else {
+        MAX_MS
+    }
 }
 
 /// The nodes an action names, to check before it runs.
@@ -573,6 +578,15 @@ pub fn open(link: &Link) -> Result<Studio, LinkError> {
             other => {
                 studio.act(other.clone());
             }
+        }
+        // A command can block (WAIT) and run the clock on: a link cannot
+        // make the page run past its limit that way either.
+        if studio.timeline.now() > max_ms(link.shape) {
+            return Err(bad(format!(
+                "action {} runs the cluster past {} s of simulated time",
+                i + 1,
+                max_ms(link.shape) / 1000
+            )));
         }
     }
     studio.finish_animation();
@@ -747,6 +761,8 @@ mod tests {
             ("v=1&a=0K", "has 0 arguments, not 1"),
             ("v=1&p=99999999999", "at most 3600 s"),
             ("v=1&c=1&p=700000", "at most 600 s"),
+            // WAIT on a partitioned replica blocks for an hour each time.
+            ("v=1&a=0X3,0LSET+bar+1,0LWAIT+1+0,0LWAIT+1+0", "past 3600 s"),
             ("v=1&k=%4", "cut short"),
             ("v=1&k=<b>", "cannot contain"),
             ("v=1&a=0Scluster-node-timeout.abc", "action 1"),
