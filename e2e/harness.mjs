@@ -139,6 +139,14 @@ export async function openDrawer(page, name) {
   await page.getByRole('tab', { name }).click();
 }
 
+// Plays at `log10 speed` until `predicate` holds in the page, then pauses.
+export async function playUntil(page, speedLog, predicate, timeout = 60_000) {
+  await page.getByLabel('Speed').fill(String(speedLog));
+  await page.getByRole('button', { name: 'Play', exact: true }).click();
+  await page.waitForFunction(predicate, null, { timeout });
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+}
+
 export async function clock(page) {
   const t = await page.getByLabel('Simulated time').innerText();
   return Math.round(parseFloat(t) * 1000);

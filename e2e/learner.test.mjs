@@ -6,18 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { withBrowser, openPage, shotPath, type, printed, command, openDrawer } from './harness.mjs';
+import { withBrowser, openPage, shotPath, type, printed, command, openDrawer, playUntil } from './harness.mjs';
 
 const ctx = withBrowser();
 const require = createRequire(import.meta.url);
 
-// Runs the page at `log10 speed` until `predicate` holds in it, then pauses.
-async function playUntil(page, speedLog, predicate, timeout = 60_000) {
-  await page.getByLabel('Speed').fill(String(speedLog));
-  await page.getByRole('button', { name: 'Play', exact: true }).click();
-  await page.waitForFunction(predicate, null, { timeout });
-  await page.getByRole('button', { name: 'Pause', exact: true }).click();
-}
 
 // Boxes of what must be in view, and of what must never cover a node.
 async function layout(page) {

@@ -5,16 +5,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { withBrowser, openPage, command, type, openDrawer, ROOT } from './harness.mjs';
+import { withBrowser, openPage, command, type, openDrawer, playUntil, ROOT } from './harness.mjs';
 
 const ctx = withBrowser();
 
-async function playUntil(page, speedLog, predicate, timeout = 60_000) {
-  await page.getByLabel('Speed').fill(String(speedLog));
-  await page.getByRole('button', { name: 'Play', exact: true }).click();
-  await page.waitForFunction(predicate, null, { timeout });
-  await page.getByRole('button', { name: 'Pause', exact: true }).click();
-}
 
 // What a person compares between two pages: the clock, every node card as
 // drawn (its accessible name holds its words and flags), the console, the

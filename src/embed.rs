@@ -40,28 +40,10 @@ impl Default for Embed {
     }
 }
 
-/// `%XX` and `+` decoded (a query string's escapes).
+/// A parameter's value, decoded.
 fn unescape(text: &str) -> Result<String, String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = bytes
-                    .get(i + 1..i + 3)
-                    .and_then(|h| std::str::from_utf8(h).ok())
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                    .ok_or("a %-escape is cut short or not hex")?;
-                out.push(hex);
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).map_err(|_| "a parameter is not UTF-8".to_string())
+    String::from_utf8(crate::link::percent_decode(text)?)
+        .map_err(|_| "a parameter is not UTF-8".to_string())
 }
 
 /// Reads a query string (with or without its `?`). `Ok(None)`: not

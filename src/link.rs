@@ -91,7 +91,9 @@ fn escape(bytes: &[u8]) -> String {
     out
 }
 
-fn unescape(text: &str) -> Result<Vec<u8>, LinkError> {
+/// `%XX` and `+` decoded, any other byte kept (a query's or fragment's
+/// escapes; shared with `embed`).
+pub fn percent_decode(text: &str) -> Result<Vec<u8>, String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -103,20 +105,29 @@ fn unescape(text: &str) -> Result<Vec<u8>, LinkError> {
                     .get(i + 1..i + 3)
                     .and_then(|h| std::str::from_utf8(h).ok())
                     .and_then(|h| u8::from_str_radix(h, 16).ok())
-                    .ok_or_else(|| bad("a %-escape in the link is cut short or not hex"))?;
+                    .ok_or("a %-escape is cut short or not hex")?;
                 out.push(hex);
                 i += 2;
             }
-            b if plain(b) => out.push(b),
-            b => {
-                return Err(bad(format!(
-                    "the link holds a character it cannot contain ({:?})",
-                    b as char
-                )))
-            }
+            b => out.push(b),
         }
         i += 1;
     }
+    Ok(out)
+}
+
+/// A link's text: only the characters `escape` writes, then decoded.
+fn unescape(text: &str) -> Result<Vec<u8>, LinkError> {
+    if let Some(b) = text
+        .bytes()
+        .find(|&b| !(plain(b) || b == b'+' || b == b'%'))
+    {
+        return Err(bad(format!(
+            "the link holds a character it cannot contain ({:?})",
+            b as char
+        )));
+    }
+    let out = percent_decode(text).map_err(|e| bad(format!("{e} in the link")))?;
     if out.len() > MAX_TEXT {
         return Err(bad("a text in the link is too long"));
     }
