@@ -8,7 +8,9 @@
 //! while a command blocks, and records each hop in the trace.
 
 pub mod cluster_cmd;
+pub mod command_cmd;
 pub mod data;
+pub mod docs;
 pub mod migrate;
 pub mod parse;
 pub mod table;
@@ -266,6 +268,9 @@ impl Node {
                 Err(e) => e,
             },
             "info" => self.info(argv, io),
+            name if name == "command" || name.starts_with("command|") => {
+                command_cmd::run(spec, argv)
+            }
             "role" => self.role_reply(io),
             "cluster" => Reply::Error("ERR unknown subcommand".into()),
             name if name.starts_with("cluster|") => self.cluster_command(client, spec, argv, io),
