@@ -5,6 +5,11 @@ use std::collections::{BTreeMap, VecDeque};
 
 use crate::slot::{key_hash_slot, Slot};
 
+/// The Unix time, in ms, at simulated time 0: 2026-01-01T00:00:00Z. A
+/// fixed instant keeps runs reproducible; EXPIREAT, EXPIRETIME, SET EXAT
+/// and TIME convert through it.
+pub const UNIX_MS_AT_START: i64 = 1_767_225_600_000;
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     Str(Vec<u8>),
@@ -46,11 +51,18 @@ impl Value {
                 }
             }
             Value::List(_) => "quicklist",
-            Value::Hash(h) if h.len() <= 128 => "listpack",
+            // hash-max-listpack-entries 128, hash-max-listpack-value 64.
+            Value::Hash(h)
+                if h.len() <= 128 && h.iter().all(|(f, v)| f.len() <= 64 && v.len() <= 64) =>
+            {
+                "listpack"
+            }
             Value::Hash(_) => "hashtable",
+            // set-max-intset-entries 512.
             Value::Set(m) if m.len() <= 512 && m.iter().all(|x| parse_i64(x).is_some()) => "intset",
             Value::Set(_) => "hashtable",
-            Value::ZSet(z) if z.len() <= 128 => "listpack",
+            // zset-max-listpack-entries 128, zset-max-listpack-value 64.
+            Value::ZSet(z) if z.len() <= 128 && z.iter().all(|(_, m)| m.len() <= 64) => "listpack",
             Value::ZSet(_) => "skiplist",
         }
     }
@@ -72,6 +84,8 @@ pub struct Entry {
     /// each slot's keys in a list with the newest first, which is the order
     /// CLUSTER GETKEYSINSLOT answers in.
     pub created: u64,
+    /// When a command last read or wrote the key (OBJECT IDLETIME).
+    pub accessed: u64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -100,14 +114,22 @@ impl Keyspace {
     }
 
     pub fn get(&mut self, key: &[u8], now: u64) -> Option<&Entry> {
-        self.expire_if_needed(key, now);
-        self.entries.get(key)
+        self.get_mut(key, now).map(|e| &*e)
     }
 
     /// The live entry for `key`, to change it; the caller must call `touch`.
     pub fn get_mut(&mut self, key: &[u8], now: u64) -> Option<&mut Entry> {
         self.expire_if_needed(key, now);
-        self.entries.get_mut(key)
+        let entry = self.entries.get_mut(key)?;
+        entry.accessed = now;
+        Some(entry)
+    }
+
+    /// The live entry without counting as an access (Redis's
+    /// `LOOKUP_NOTOUCH`, used by OBJECT).
+    pub fn peek_entry(&mut self, key: &[u8], now: u64) -> Option<&Entry> {
+        self.expire_if_needed(key, now);
+        self.entries.get(key)
     }
 
     /// Whether `key` exists at `now`, without expiring it (for routing checks).
@@ -148,6 +170,7 @@ impl Keyspace {
             value,
             expire_at,
             created,
+            accessed: now,
         };
         self.entries.insert(key.to_vec(), entry);
         self.touch(key);

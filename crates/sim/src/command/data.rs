@@ -14,17 +14,17 @@ pub const NOT_FLOAT: &str = "ERR value is not a valid float";
 pub const SYNTAX: &str = "ERR syntax error";
 pub const OVERFLOW: &str = "ERR increment or decrement would overflow";
 
-type Argv = [Vec<u8>];
+pub(super) type Argv = [Vec<u8>];
 
-fn err(text: &str) -> Reply {
+pub(super) fn err(text: &str) -> Reply {
     Reply::Error(text.to_string())
 }
 
-fn int_arg(arg: &[u8]) -> Result<i64, Reply> {
+pub(super) fn int_arg(arg: &[u8]) -> Result<i64, Reply> {
     parse_i64(arg).ok_or_else(|| err(NOT_INTEGER))
 }
 
-fn eq_ignore_case(arg: &[u8], word: &str) -> bool {
+pub(super) fn eq_ignore_case(arg: &[u8], word: &str) -> bool {
     arg.eq_ignore_ascii_case(word.as_bytes())
 }
 
@@ -52,7 +52,7 @@ pub fn format_double(d: f64) -> String {
     trim_zeros(&format!("{d:.decimals$}")).to_string()
 }
 
-fn trim_zeros(s: &str) -> &str {
+pub(super) fn trim_zeros(s: &str) -> &str {
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.')
     } else {
@@ -60,7 +60,7 @@ fn trim_zeros(s: &str) -> &str {
     }
 }
 
-fn parse_double(arg: &[u8]) -> Option<f64> {
+pub(super) fn parse_double(arg: &[u8]) -> Option<f64> {
     let s = std::str::from_utf8(arg).ok()?;
     let d = match s.to_ascii_lowercase().as_str() {
         "inf" | "+inf" => f64::INFINITY,
@@ -71,11 +71,18 @@ fn parse_double(arg: &[u8]) -> Option<f64> {
     (!d.is_nan()).then_some(d)
 }
 
-fn double_reply(d: f64, proto: Protocol) -> Reply {
+pub(super) fn double_reply(d: f64, proto: Protocol) -> Reply {
     match proto {
         Protocol::Resp3 => Reply::Double(format_double(d)),
         Protocol::Resp2 => Reply::bulk(format_double(d)),
     }
+}
+
+/// The answer of a real command whose execution Slotscope does not model.
+pub fn not_simulated(name: &str) -> Reply {
+    Reply::Error(format!(
+        "ERR Slotscope does not simulate '{name}' (a real Redis command; see the README's list)"
+    ))
 }
 
 /// Runs a keyspace command. `name` is the table name (lower case).
@@ -122,8 +129,7 @@ pub fn run(name: &str, db: &mut Keyspace, now: u64, proto: Protocol, argv: &Argv
                 .map_or("none", |e| e.value.type_name())
                 .to_string(),
         )),
-        "expire" => expire(db, now, argv, 1000),
-        "pexpire" => expire(db, now, argv, 1),
+        "expire" | "pexpire" | "expireat" | "pexpireat" => expire(name, db, now, argv),
         "ttl" => Ok(ttl(db, now, &argv[1], 1000)),
         "pttl" => Ok(ttl(db, now, &argv[1], 1)),
         "persist" => Ok(persist(db, now, &argv[1])),
@@ -135,7 +141,7 @@ pub fn run(name: &str, db: &mut Keyspace, now: u64, proto: Protocol, argv: &Argv
             Ok(Reply::Integer(db.len() as i64))
         }
         "flushall" | "flushdb" => flush(db, argv),
-        "object|encoding" => Ok(match db.get(&argv[2], now) {
+        "object|encoding" => Ok(match db.peek_entry(&argv[2], now) {
             Some(e) => Reply::bulk(e.value.encoding()),
             None => Reply::Nil,
         }),
@@ -200,17 +206,20 @@ pub fn run(name: &str, db: &mut Keyspace, now: u64, proto: Protocol, argv: &Argv
                 Reply::Integer(n)
             })
         }
-        "zadd" => zadd(db, now, argv),
+        "zadd" => zadd(db, now, proto, argv),
         "zscore" => with_zset(db, now, &argv[1], |z| {
             z.iter()
                 .find(|(_, m)| *m == argv[2])
                 .map_or(Reply::Nil, |(s, _)| double_reply(*s, proto))
         }),
         "zcard" => with_zset(db, now, &argv[1], |z| Reply::Integer(z.len() as i64)),
-        "zrange" => zrange(db, now, proto, argv),
-        other => Err(Reply::Error(format!(
-            "ERR the Slotscope simulator does not implement '{other}'"
-        ))),
+        other => super::strings::run(other, db, now, proto, argv)
+            .or_else(|| super::lists::run(other, db, now, argv))
+            .or_else(|| super::hashes::run(other, db, now, proto, argv))
+            .or_else(|| super::sets::run(other, db, now, argv))
+            .or_else(|| super::sorted_sets::run(other, db, now, proto, argv))
+            .or_else(|| super::keys::run(other, db, now, argv))
+            .unwrap_or_else(|| Err(not_simulated(other))),
     };
     result.unwrap_or_else(|e| e)
 }
@@ -263,8 +272,10 @@ fn set(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
             let at = match unit {
                 "ex" => (now as i64).checked_add(n.saturating_mul(1000)),
                 "px" => (now as i64).checked_add(n),
-                "exat" => n.checked_mul(1000),
-                _ => Some(n),
+                "exat" => n
+                    .checked_mul(1000)
+                    .map(|ms| ms - crate::keyspace::UNIX_MS_AT_START),
+                _ => Some(n - crate::keyspace::UNIX_MS_AT_START),
             };
             match at {
                 Some(at) => Some(at.max(0) as u64),
@@ -390,7 +401,14 @@ fn incr_by(db: &mut Keyspace, now: u64, key: &[u8], by: i64) -> Result<Reply, Re
 }
 
 /// EXPIRE / PEXPIRE key time [NX|XX|GT|LT]
-fn expire(db: &mut Keyspace, now: u64, argv: &Argv, unit_ms: i64) -> Result<Reply, Reply> {
+/// EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT (`expireGenericCommand()`).
+fn expire(name: &str, db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
+    let unit_ms: i64 = if name.starts_with('p') { 1 } else { 1000 };
+    let base = if name.ends_with("at") {
+        -crate::keyspace::UNIX_MS_AT_START
+    } else {
+        now as i64
+    };
     let n = int_arg(&argv[2])?;
     let mut flag: Option<String> = None;
     for a in &argv[3..] {
@@ -406,13 +424,9 @@ fn expire(db: &mut Keyspace, now: u64, argv: &Argv, unit_ms: i64) -> Result<Repl
         }
         flag = Some(a);
     }
-    let Some(at) = n
-        .checked_mul(unit_ms)
-        .and_then(|ms| ms.checked_add(now as i64))
-    else {
+    let Some(at) = n.checked_mul(unit_ms).and_then(|ms| ms.checked_add(base)) else {
         return Err(Reply::Error(format!(
-            "ERR invalid expire time in '{}' command",
-            if unit_ms == 1 { "pexpire" } else { "expire" }
+            "ERR invalid expire time in '{name}' command"
         )));
     };
     let Some(entry) = db.get(&argv[1], now) else {
@@ -546,7 +560,7 @@ fn flush(db: &mut Keyspace, argv: &Argv) -> Result<Reply, Reply> {
 
 /// The value at `key` if `pick` accepts its type, `None` if the key is
 /// missing, WRONGTYPE if it holds another type.
-fn typed<'a, T: ?Sized>(
+pub(super) fn typed<'a, T: ?Sized>(
     db: &'a mut Keyspace,
     now: u64,
     key: &[u8],
@@ -558,28 +572,28 @@ fn typed<'a, T: ?Sized>(
     }
 }
 
-fn as_hash(v: &Value) -> Option<&[(Vec<u8>, Vec<u8>)]> {
+pub(super) fn as_hash(v: &Value) -> Option<&[(Vec<u8>, Vec<u8>)]> {
     match v {
         Value::Hash(h) => Some(h),
         _ => None,
     }
 }
 
-fn as_list(v: &Value) -> Option<&VecDeque<Vec<u8>>> {
+pub(super) fn as_list(v: &Value) -> Option<&VecDeque<Vec<u8>>> {
     match v {
         Value::List(l) => Some(l),
         _ => None,
     }
 }
 
-fn as_set(v: &Value) -> Option<&[Vec<u8>]> {
+pub(super) fn as_set(v: &Value) -> Option<&[Vec<u8>]> {
     match v {
         Value::Set(s) => Some(s),
         _ => None,
     }
 }
 
-fn as_zset(v: &Value) -> Option<&[(f64, Vec<u8>)]> {
+pub(super) fn as_zset(v: &Value) -> Option<&[(f64, Vec<u8>)]> {
     match v {
         Value::ZSet(z) => Some(z),
         _ => None,
@@ -587,7 +601,7 @@ fn as_zset(v: &Value) -> Option<&[(f64, Vec<u8>)]> {
 }
 
 /// Runs `f` on the hash at `key` (empty if missing), or WRONGTYPE.
-fn with_hash(
+pub(super) fn with_hash(
     db: &mut Keyspace,
     now: u64,
     key: &[u8],
@@ -596,7 +610,7 @@ fn with_hash(
     Ok(f(typed(db, now, key, as_hash)?.unwrap_or(&[])))
 }
 
-fn with_list(
+pub(super) fn with_list(
     db: &mut Keyspace,
     now: u64,
     key: &[u8],
@@ -605,7 +619,7 @@ fn with_list(
     Ok(f(typed(db, now, key, as_list)?.unwrap_or(&VecDeque::new())))
 }
 
-fn with_set(
+pub(super) fn with_set(
     db: &mut Keyspace,
     now: u64,
     key: &[u8],
@@ -614,7 +628,7 @@ fn with_set(
     Ok(f(typed(db, now, key, as_set)?.unwrap_or(&[])))
 }
 
-fn with_zset(
+pub(super) fn with_zset(
     db: &mut Keyspace,
     now: u64,
     key: &[u8],
@@ -625,7 +639,7 @@ fn with_zset(
 
 /// Gets the value at `key` for changing it, creating it with `empty` if
 /// missing; WRONGTYPE if it holds another type (checked by `is_type`).
-fn value_mut<'a>(
+pub(super) fn value_mut<'a>(
     db: &'a mut Keyspace,
     now: u64,
     key: &[u8],
@@ -642,7 +656,7 @@ fn value_mut<'a>(
 }
 
 /// Removes `key` if its collection became empty, as Redis does.
-fn drop_if_empty(db: &mut Keyspace, now: u64, key: &[u8]) {
+pub(super) fn drop_if_empty(db: &mut Keyspace, now: u64, key: &[u8]) {
     let empty = db.get(key, now).is_some_and(|e| match &e.value {
         Value::List(l) => l.is_empty(),
         Value::Hash(h) => h.is_empty(),
@@ -757,7 +771,7 @@ fn pop(left: bool, db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Re
 }
 
 /// Turns Redis's start/stop (negative from the end) into a range of `len`.
-fn index_range(start: i64, stop: i64, len: usize) -> Option<(usize, usize)> {
+pub(super) fn index_range(start: i64, stop: i64, len: usize) -> Option<(usize, usize)> {
     let len = len as i64;
     let start = if start < 0 {
         (len + start).max(0)
@@ -822,7 +836,7 @@ fn srem(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
 /// Members as SMEMBERS lists them. A small all-integer set is an intset in
 /// Redis, sorted by value; other sets come out in insertion order here (a
 /// real hashtable set has no stable order).
-fn set_reply(members: &[Vec<u8>]) -> Vec<Reply> {
+pub(super) fn set_reply(members: &[Vec<u8>]) -> Vec<Reply> {
     let mut ints: Vec<(i64, &Vec<u8>)> = Vec::new();
     for m in members {
         match parse_i64(m) {
@@ -836,7 +850,7 @@ fn set_reply(members: &[Vec<u8>]) -> Vec<Reply> {
         .collect()
 }
 
-fn set_op(
+pub(super) fn set_op(
     inter: bool,
     db: &mut Keyspace,
     now: u64,
@@ -866,7 +880,7 @@ fn set_op(
 }
 
 /// ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]
-fn zadd(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
+fn zadd(db: &mut Keyspace, now: u64, proto: Protocol, argv: &Argv) -> Result<Reply, Reply> {
     let (mut nx, mut xx, mut gt, mut lt, mut ch, mut incr) =
         (false, false, false, false, false, false);
     let mut i = 2;
@@ -955,54 +969,9 @@ fn zadd(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
     db.touch(&argv[1]);
     drop_if_empty(db, now, &argv[1]);
     if incr {
-        return Ok(incr_result.map_or(Reply::Nil, |d| Reply::bulk(format_double(d))));
+        return Ok(incr_result.map_or(Reply::Nil, |d| double_reply(d, proto)));
     }
     Ok(Reply::Integer(if ch { added + changed } else { added }))
-}
-
-/// ZRANGE key start stop [REV] [WITHSCORES] (by index).
-fn zrange(db: &mut Keyspace, now: u64, proto: Protocol, argv: &Argv) -> Result<Reply, Reply> {
-    let (mut rev, mut with_scores) = (false, false);
-    for a in &argv[4..] {
-        if eq_ignore_case(a, "rev") {
-            rev = true;
-        } else if eq_ignore_case(a, "withscores") {
-            with_scores = true;
-        } else if eq_ignore_case(a, "byscore")
-            || eq_ignore_case(a, "bylex")
-            || eq_ignore_case(a, "limit")
-        {
-            return Err(err(
-                "ERR the Slotscope simulator supports ZRANGE by index only",
-            ));
-        } else {
-            return Err(err(SYNTAX));
-        }
-    }
-    let (start, stop) = (int_arg(&argv[2])?, int_arg(&argv[3])?);
-    with_zset(db, now, &argv[1], |z| {
-        let mut items: Vec<&(f64, Vec<u8>)> = z.iter().collect();
-        if rev {
-            items.reverse();
-        }
-        let picked: Vec<&(f64, Vec<u8>)> = match index_range(start, stop, items.len()) {
-            Some((a, b)) => items[a..=b].to_vec(),
-            None => Vec::new(),
-        };
-        Reply::Array(if with_scores && proto == Protocol::Resp3 {
-            picked
-                .iter()
-                .map(|(s, m)| Reply::Array(vec![Reply::bulk(m.clone()), double_reply(*s, proto)]))
-                .collect()
-        } else if with_scores {
-            picked
-                .iter()
-                .flat_map(|(s, m)| [Reply::bulk(m.clone()), double_reply(*s, proto)])
-                .collect()
-        } else {
-            picked.iter().map(|(_, m)| Reply::bulk(m.clone())).collect()
-        })
-    })
 }
 
 #[cfg(test)]

@@ -11,8 +11,14 @@ pub mod cluster_cmd;
 pub mod command_cmd;
 pub mod data;
 pub mod docs;
+pub mod hashes;
+pub mod keys;
+pub mod lists;
 pub mod migrate;
 pub mod parse;
+pub mod sets;
+pub mod sorted_sets;
+pub mod strings;
 pub mod table;
 
 use crate::connection::Conn;
@@ -292,12 +298,6 @@ impl Node {
                 reply
             }
             "eval" | "evalsha" => self.eval(client, spec.name == "evalsha", argv, io),
-            "dump" | "object|freq" | "object|idletime" | "object|refcount" | "object|help" => {
-                Reply::Error(format!(
-                    "ERR the Slotscope simulator does not implement '{}' yet",
-                    spec.name
-                ))
-            }
             name => {
                 let reply = data::run(name, &mut self.db, io.now(), proto, argv);
                 if spec.write && !reply.is_error() {
