@@ -96,6 +96,8 @@ impl Cluster {
                     scripts: Vec::new(),
                     bus: NodeBus {
                         state_ok: true,
+                        // Replicas have acknowledged the first PING.
+                        ack_sent: (INITIAL_REPL_OFFSET, 0),
                         migrate_to: if replicas_per_master > 0 {
                             (0..masters).collect()
                         } else {
@@ -151,10 +153,31 @@ impl Cluster {
     /// redis.conf and sends CONFIG SET to each would: every node (alive or
     /// not), what each keeps after a restart, and what new nodes start with.
     pub fn set_config(&mut self, change: impl Fn(&mut Config)) {
+        let old_timeout = self.redis_conf.node_timeout;
         change(&mut self.redis_conf);
         for node in &mut self.nodes {
             change(&mut node.config);
             change(&mut node.conf_file);
+        }
+        // Configured before it starts, the cluster is one that has been up
+        // with this node timeout: its last PONGs spread over the new
+        // node_timeout/2. Left spread over the old one (7.5 s), every PONG
+        // would be older than a short timeout's half at the first tick:
+        // every node would ping every peer at once, and the schedules would
+        // stay locked together (a kill right after creation then reached
+        // FAIL ~100 ms after PFAIL; real clusters take 200-950 ms). Scaling
+        // the offsets keeps the run deterministic without drawing anew.
+        let new_timeout = self.redis_conf.node_timeout;
+        if self.now == 0 && new_timeout != old_timeout && old_timeout > 0 {
+            for node in &mut self.nodes {
+                for peer in node.view.iter_mut() {
+                    if peer.pong_received < 0 {
+                        peer.pong_received = (peer.pong_received as i128 * i128::from(new_timeout)
+                            / i128::from(old_timeout))
+                            as i64;
+                    }
+                }
+            }
         }
     }
 

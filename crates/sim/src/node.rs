@@ -400,6 +400,11 @@ pub struct NodeBus {
     pub paused_until: Option<u64>,
     /// Replica: last time anything arrived from the master (data age).
     pub master_last_io: u64,
+    /// Replica: the last REPLCONF ACK sent to the master — the offset it
+    /// reported and when. Replicas acknowledge once a second
+    /// (`replicationCron`) and when the master asks (REPLCONF GETACK, sent
+    /// when a WAIT has to block); the master counts WAIT from these.
+    pub ack_sent: (u64, u64),
     /// Replica: the replication link broke (master unreachable, or an entry
     /// missed); it resyncs in full once the master is reachable again.
     pub repl_broken: bool,

@@ -21,6 +21,18 @@ pub struct StreamEntry {
     pub write: bool,
 }
 
+impl StreamEntry {
+    /// `REPLCONF GETACK *`: the master asking its replicas for an ACK.
+    pub fn is_getack(&self) -> bool {
+        self.argv.len() == 3
+            && self.argv[0].eq_ignore_ascii_case(b"replconf")
+            && self.argv[1].eq_ignore_ascii_case(b"getack")
+    }
+}
+
+/// The command a master puts in its stream when a WAIT blocks.
+pub const GETACK: [&[u8]; 3] = [b"REPLCONF", b"GETACK", b"*"];
+
 /// How many replicas acknowledged at least `offset` (`replicationCountAcksByOffset`).
 pub fn acks_for(links: &[ReplicaLink], offset: u64) -> usize {
     links.iter().filter(|l| l.ack_offset >= offset).count()
@@ -69,6 +81,11 @@ impl Node {
         if self.repl_offset + entry.bytes != entry.end {
             self.bus.repl_broken = true;
             return;
+        }
+        if entry.is_getack() {
+            // Answered with the offset before the GETACK itself (the master
+            // client's reploff moves after the command is processed).
+            self.bus.ack_sent = (self.repl_offset, now);
         }
         if entry.write {
             let argv = &entry.argv;

@@ -239,6 +239,9 @@ struct Run<'a> {
     args: Vec<Vec<u8>>,
     tokens: Vec<(Token, usize)>,
     pos: usize,
+    /// The script already wrote (`SCRIPT_WRITE_DIRTY`): later writes are
+    /// not refused for the node's state any more.
+    wrote: bool,
 }
 
 impl Run<'_> {
@@ -454,6 +457,16 @@ impl Run<'_> {
         ) {
             return Reply::Error("ERR This Redis command is not allowed from script".into());
         }
+        // `scriptVerifyWriteCommandAllow()` comes before the cluster check:
+        // a replica refuses the script's first write whatever its keys.
+        if spec.write && !self.wrote {
+            if !self.node.role(self.node.me).is_master() {
+                return Reply::Error(
+                    "READONLY You can't write against a read only replica.".into(),
+                );
+            }
+            self.wrote = true;
+        }
         let keys: Vec<&[u8]> = key_positions(spec, argv)
             .into_iter()
             .map(|i| argv[i].as_slice())
@@ -555,6 +568,7 @@ impl Node {
             args: argv[3 + numkeys..].to_vec(),
             tokens,
             pos: 0,
+            wrote: false,
         };
         match run.script() {
             Ok(v) => to_reply(v),

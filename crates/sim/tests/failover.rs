@@ -31,7 +31,17 @@ struct Milestones {
 }
 
 fn kill_trial(seed: u64) -> Milestones {
-    let mut sim = warm_cluster(seed);
+    trial_on(warm_cluster(seed), seed)
+}
+
+/// A kill -9 right after creation: what a learner does on the first page.
+fn fresh_kill_trial(seed: u64) -> Milestones {
+    let mut sim = Cluster::create(3, 1, seed).unwrap();
+    sim.set_config(|c| c.node_timeout = NODE_TIMEOUT);
+    trial_on(sim, seed)
+}
+
+fn trial_on(mut sim: Cluster, seed: u64) -> Milestones {
     let from = sim.trace.events.len() + sim.trace.evicted as usize;
     let t0 = sim.now;
     sim.kill(0);
@@ -124,6 +134,42 @@ fn real_ranges() -> [(String, u64, u64); 4] {
         range("log_election_won"),
         range("log_state_ok_7001"),
     ]
+}
+
+/// A fresh cluster times out, gossips and fails over like one that has
+/// been up, from its first second (it used to reach FAIL ~100 ms after
+/// PFAIL: every ping schedule started locked together).
+#[test]
+fn fresh_cluster_kill_timings_match_real_redis_over_20_seeds() {
+    let trials: Vec<Milestones> = (0..20).map(fresh_kill_trial).collect();
+    let ranges = real_ranges();
+    let medians = [
+        median(trials.iter().map(|m| m.pfail).collect()),
+        median(trials.iter().map(|m| m.fail).collect()),
+        median(trials.iter().map(|m| m.won).collect()),
+        median(trials.iter().map(|m| m.ok_7001).collect()),
+    ];
+    for ((name, lo, hi), m) in ranges.iter().zip(medians) {
+        println!("fresh: {name:20} simulated median {m:5} ms, real {lo}..{hi} ms");
+        assert!(
+            (*lo..=*hi).contains(&m),
+            "fresh cluster: {name}: simulated median {m} ms outside the real range {lo}..{hi} ms"
+        );
+    }
+    // Real clusters: FAIL 200-950 ms after PFAIL. A few seeds may be
+    // quicker (a report can ride the very next PING), not most.
+    let gaps: Vec<u64> = trials.iter().map(|m| m.fail - m.pfail).collect();
+    let quick = gaps.iter().filter(|&&g| g < 200).count();
+    println!("fresh: FAIL - PFAIL gaps {gaps:?}");
+    assert!(
+        quick <= 5,
+        "{quick} of 20 fresh seeds reached FAIL within 200 ms of PFAIL: {gaps:?}"
+    );
+    let gap = median(gaps);
+    assert!(
+        (200..=950).contains(&gap),
+        "median FAIL - PFAIL gap {gap} ms"
+    );
 }
 
 #[test]

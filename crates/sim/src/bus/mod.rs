@@ -30,6 +30,8 @@ pub const CRON_PERIOD_MS: u64 = 100;
 pub const BLACKLIST_TTL_MS: u64 = 60_000;
 /// `repl-ping-replica-period`: the master pings its replicas every 10 s.
 pub const REPL_PING_PERIOD_MS: u64 = 10_000;
+/// `replicationCron` runs once a second: every 10th 100 ms tick.
+pub const REPL_CRON_TICKS: u64 = 10;
 /// `CLUSTER_MF_TIMEOUT`.
 pub const MF_TIMEOUT_MS: u64 = 5_000;
 
@@ -137,6 +139,9 @@ impl Node {
                 self.bus.master_last_io = now;
                 if self.bus.repl_broken {
                     io.effect(Effect::FullSync { master: of });
+                } else if iter.is_multiple_of(REPL_CRON_TICKS) {
+                    // `replicationCron` (once a second): REPLCONF ACK.
+                    self.bus.ack_sent = (self.repl_offset, now);
                 }
             }
         } else if iter.is_multiple_of(REPL_PING_PERIOD_MS / CRON_PERIOD_MS) {

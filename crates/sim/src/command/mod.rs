@@ -171,7 +171,10 @@ impl Node {
                 .map(|i| argv[i].as_slice())
                 .collect();
         }
-        if !query.keys.is_empty() {
+        // A transaction already flagged by a refused command is only
+        // discarded at EXEC (EXECABORT), whatever its queued keys say.
+        let doomed = is_exec && client.multi.is_some() && client.multi_dirty;
+        if !query.keys.is_empty() && !doomed {
             let flags = ClientFlags {
                 asking: client.asking,
                 readonly: client.readonly,
@@ -379,6 +382,14 @@ impl Node {
         if acked >= wanted {
             return Served::Reply(Reply::Integer(acked), HopOutcome::Served);
         }
+        // Blocking: the master asks its replicas for an ACK at once
+        // (`server.get_ack_from_slaves`, REPLCONF GETACK in the stream).
+        let getack: Vec<Vec<u8>> = crate::replication::GETACK
+            .iter()
+            .map(|a| a.to_vec())
+            .collect();
+        let entry = self.append_to_stream(&getack, false);
+        io.effect(crate::node::Effect::Stream(entry));
         let limit = if timeout == 0 {
             WAIT_FOREVER_MS
         } else {

@@ -72,10 +72,9 @@ pub(crate) fn replica_links<'n>(
         .filter(|(r, n)| n.alive && n.role(*r) == (crate::node::Role::Replica { of: master }))
         .map(|(_, n)| ReplicaLink {
             addr: n.addr.clone(),
-            ack_offset: n.repl_offset,
-            // A connected replica acknowledges every second (REPLCONF ACK):
-            // its last contact with its master stands for it.
-            ack_at: n.bus.master_last_io,
+            // What the replica's last REPLCONF ACK said (`c->repl_ack_off`).
+            ack_offset: n.bus.ack_sent.0,
+            ack_at: n.bus.ack_sent.1,
         })
         .collect()
 }

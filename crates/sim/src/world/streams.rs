@@ -70,6 +70,8 @@ impl Cluster {
         self.nodes[replica].db = self.nodes[master].db.clone();
         self.nodes[replica].repl_offset = self.nodes[master].repl_offset;
         self.nodes[replica].bus.repl_broken = false;
+        // The replica acknowledges as soon as it is online.
+        self.nodes[replica].bus.ack_sent = (self.nodes[replica].repl_offset, self.now);
     }
 
     /// A key RESTOREd on `target` reaches its replicas at once, outside the
