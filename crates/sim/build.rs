@@ -40,17 +40,15 @@ fn main() {
     src.push_str("];\n");
     std::fs::write(out.join("commands.rs"), src).expect("write commands.rs");
 
+    // The docs stay JSON text (19 KB gzipped; as Rust statics they cost
+    // twice that in the page), re-written compactly, fields in order.
     let docs: Value =
         serde_json::from_str(&std::fs::read_to_string(&docs).expect("read")).expect("docs JSON");
-    let mut names: Vec<(&String, &Value)> =
-        docs["docs"].as_object().expect("docs").iter().collect();
-    names.sort_by_key(|(n, _)| n.to_string());
-    let mut src = String::from("pub static DOCS: &[(&str, Doc)] = &[\n");
-    for (name, doc) in names {
-        let _ = writeln!(src, "({name:?}, {}),", doc_value(None, doc));
-    }
-    src.push_str("];\n");
-    std::fs::write(out.join("docs.rs"), src).expect("write docs.rs");
+    std::fs::write(
+        out.join("docs.min.json"),
+        serde_json::to_string(&docs["docs"]).expect("docs"),
+    )
+    .expect("write docs.min.json");
 }
 
 fn strs(v: &Value) -> String {
@@ -142,42 +140,3 @@ fn command(src: &mut String, c: &Value, notes: &Value) {
     src.push_str("] },\n");
 }
 
-/// A docs value as RESP3 shapes it: objects are maps, `subcommands` is a map
-/// (given flat in the JSON, as RESP2 sends it), `doc_flags` and an
-/// argument's `flags` are sets; everything else keeps its JSON shape.
-fn doc_value(key: Option<&str>, v: &Value) -> String {
-    match v {
-        Value::String(s) => format!("Doc::Text({s:?})"),
-        Value::Number(n) => format!("Doc::Int({})", n.as_i64().unwrap_or(0)),
-        Value::Bool(b) => format!("Doc::Int({})", i64::from(*b)),
-        Value::Null => "Doc::Text(\"\")".to_string(),
-        Value::Object(map) => {
-            let pairs: Vec<String> = map
-                .iter()
-                .map(|(k, v)| format!("({k:?}, {})", doc_value(Some(k), v)))
-                .collect();
-            format!("Doc::Map(&[{}])", pairs.join(", "))
-        }
-        Value::Array(items) if key == Some("subcommands") => {
-            let pairs: Vec<String> = items
-                .chunks(2)
-                .map(|p| {
-                    format!(
-                        "({:?}, {})",
-                        p[0].as_str().unwrap_or_default(),
-                        doc_value(None, &p[1])
-                    )
-                })
-                .collect();
-            format!("Doc::Map(&[{}])", pairs.join(", "))
-        }
-        Value::Array(items) => {
-            let inner: Vec<String> = items.iter().map(|i| doc_value(None, i)).collect();
-            if matches!(key, Some("doc_flags") | Some("flags") | Some("history")) {
-                format!("Doc::Set(&[{}])", inner.join(", "))
-            } else {
-                format!("Doc::List(&[{}])", inner.join(", "))
-            }
-        }
-    }
-}
