@@ -139,4 +139,3 @@ fn command(src: &mut String, c: &Value, notes: &Value) {
     }
     src.push_str("] },\n");
 }
-

@@ -13,6 +13,8 @@ pub struct Conn {
     pub node: NodeIdx,
     /// The client ID HELLO reports (`client->id`), from 1.
     pub id: u64,
+    /// CLIENT SETNAME / HELLO SETNAME (empty: no name).
+    pub name: Vec<u8>,
     pub proto: Protocol,
     /// READONLY: reads of its master's slots are served by a replica.
     pub readonly: bool,

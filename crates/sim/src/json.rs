@@ -65,7 +65,11 @@ impl Parser<'_> {
     }
 
     fn space(&mut self) {
-        while self.bytes.get(self.at).is_some_and(|b| b.is_ascii_whitespace()) {
+        while self
+            .bytes
+            .get(self.at)
+            .is_some_and(|b| b.is_ascii_whitespace())
+        {
             self.at += 1;
         }
     }
@@ -103,7 +107,10 @@ impl Parser<'_> {
         }
     }
 
-    fn nested(&mut self, f: impl FnOnce(&mut Self) -> Result<Json, String>) -> Result<Json, String> {
+    fn nested(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<Json, String>,
+    ) -> Result<Json, String> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(self.error("nesting too deep"));
@@ -258,7 +265,17 @@ mod tests {
 
     #[test]
     fn bad_input_is_an_error() {
-        for bad in ["", "{", "[1,", "{\"a\" 1}", "\"abc", "[1] 2", "tru", "-", "\"\\q\""] {
+        for bad in [
+            "",
+            "{",
+            "[1,",
+            "{\"a\" 1}",
+            "\"abc",
+            "[1] 2",
+            "tru",
+            "-",
+            "\"\\q\"",
+        ] {
             assert!(parse(bad).is_err(), "{bad:?}");
         }
         let deep = "[".repeat(100) + &"]".repeat(100);

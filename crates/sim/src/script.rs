@@ -242,6 +242,8 @@ struct Run<'a> {
     /// The script already wrote (`SCRIPT_WRITE_DIRTY`): later writes are
     /// not refused for the node's state any more.
     wrote: bool,
+    /// EVAL_RO / EVALSHA_RO: no write at all (`SCRIPT_READ_ONLY`).
+    read_only: bool,
 }
 
 impl Run<'_> {
@@ -459,6 +461,11 @@ impl Run<'_> {
         }
         // `scriptVerifyWriteCommandAllow()` comes before the cluster check:
         // a replica refuses the script's first write whatever its keys.
+        if spec.write && self.read_only {
+            return Reply::Error(
+                "ERR Write commands are not allowed from read-only scripts.".into(),
+            );
+        }
         if spec.write && !self.wrote {
             if !self.node.role(self.node.me).is_master() {
                 return Reply::Error(
@@ -527,9 +534,15 @@ impl Node {
         &mut self,
         client: &mut Conn,
         by_sha: bool,
+        read_only: bool,
         argv: &[Vec<u8>],
         io: &mut dyn Io,
     ) -> Reply {
+        // `evalShaCommand()`: a name that is not 40 characters cannot be a
+        // script's SHA1, whatever follows.
+        if by_sha && argv[1].len() != 40 {
+            return Reply::Error("NOSCRIPT No matching script. Please use EVAL.".into());
+        }
         let numkeys = match crate::keyspace::parse_i64(&argv[2]) {
             None => return Reply::Error(crate::command::data::NOT_INTEGER.into()),
             Some(n) if n < 0 => return Reply::Error("ERR Number of keys can't be negative".into()),
@@ -569,6 +582,7 @@ impl Node {
             tokens,
             pos: 0,
             wrote: false,
+            read_only,
         };
         match run.script() {
             Ok(v) => to_reply(v),

@@ -170,7 +170,7 @@ impl Node {
                     .collect(),
             )),
             other => Err(err(format!(
-                "ERR the Slotscope simulator does not implement '{other}' yet"
+                "ERR Slotscope does not simulate '{other}' (a real Redis command; see the README's list)"
             ))),
         };
         result.unwrap_or_else(|e| e)

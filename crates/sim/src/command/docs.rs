@@ -61,7 +61,10 @@ fn from_json(key: Option<&str>, v: Json) -> Doc {
             let mut pairs = Vec::new();
             let mut it = items.into_iter();
             while let (Some(name), Some(doc)) = (it.next(), it.next()) {
-                pairs.push((name.as_str().unwrap_or_default().to_string(), from_json(None, doc)));
+                pairs.push((
+                    name.as_str().unwrap_or_default().to_string(),
+                    from_json(None, doc),
+                ));
             }
             Doc::Map(pairs)
         }

@@ -16,6 +16,7 @@ pub mod keys;
 pub mod lists;
 pub mod migrate;
 pub mod parse;
+pub mod server_cmd;
 pub mod sets;
 pub mod sorted_sets;
 pub mod strings;
@@ -133,6 +134,15 @@ impl Node {
     fn process(&mut self, client: &mut Conn, argv: &[Vec<u8>], io: &mut dyn Io) -> Served {
         let spec = match lookup_error(argv) {
             Ok(spec) => spec,
+            // `rejectCommand()` on EXEC itself aborts the transaction
+            // (`execCommandAbort()`), even outside MULTI.
+            Err(Reply::Error(e)) if matches!(lookup(argv), Lookup::WrongArity(s) if s.name == "exec") =>
+            {
+                discard(client);
+                let reason = e.strip_prefix("ERR ").unwrap_or(&e);
+                let abort = format!("EXECABORT Transaction discarded because of: {reason}");
+                return Served::Reply(Reply::Error(abort), HopOutcome::Error);
+            }
             Err(e) => {
                 flag_transaction(client);
                 return Served::Reply(e, HopOutcome::Error);
@@ -300,7 +310,106 @@ impl Node {
                 self.note_write(client);
                 reply
             }
-            "eval" | "evalsha" => self.eval(client, spec.name == "evalsha", argv, io),
+            "eval" | "evalsha" | "eval_ro" | "evalsha_ro" => {
+                let by_sha = spec.name.starts_with("evalsha");
+                self.eval(client, by_sha, spec.name.ends_with("_ro"), argv, io)
+            }
+            "script|load" => {
+                let sha = crate::script::sha1_hex(&argv[2]);
+                if !self.scripts.iter().any(|(s, _)| *s == sha) {
+                    self.scripts.push((sha.clone(), argv[2].clone()));
+                }
+                Reply::bulk(sha)
+            }
+            "script|exists" => Reply::Array(
+                argv[2..]
+                    .iter()
+                    .map(|sha| {
+                        let sha = String::from_utf8_lossy(sha).to_ascii_lowercase();
+                        Reply::Integer(i64::from(self.scripts.iter().any(|(s, _)| *s == sha)))
+                    })
+                    .collect(),
+            ),
+            "script|flush" | "function|flush" => {
+                let ok = match argv.get(2) {
+                    None => true,
+                    Some(a) => {
+                        argv.len() == 3
+                            && (a.eq_ignore_ascii_case(b"sync") || a.eq_ignore_ascii_case(b"async"))
+                    }
+                };
+                if !ok {
+                    return Reply::Error(if spec.name == "script|flush" {
+                        "ERR SCRIPT FLUSH only support SYNC|ASYNC option".into()
+                    } else {
+                        "ERR FUNCTION FLUSH only supports SYNC|ASYNC option".into()
+                    });
+                }
+                if spec.name == "script|flush" {
+                    self.scripts.clear();
+                }
+                Reply::ok()
+            }
+            "script|kill" | "function|kill" => {
+                Reply::Error("NOTBUSY No scripts in execution right now.".into())
+            }
+            // Functions: none is ever loaded (FUNCTION LOAD needs a Lua library).
+            "fcall" | "fcall_ro" => Reply::Error("ERR Function not found".into()),
+            "function|list" => Reply::Array(Vec::new()),
+            "function|delete" => Reply::Error("ERR Library not found".into()),
+            "function|stats" => {
+                let b = |s: &str| Reply::bulk(s.as_bytes());
+                Reply::Map(vec![
+                    (b("running_script"), Reply::Nil),
+                    (
+                        b("engines"),
+                        Reply::Map(vec![(
+                            b("LUA"),
+                            Reply::Map(vec![
+                                (b("libraries_count"), Reply::Integer(0)),
+                                (b("functions_count"), Reply::Integer(0)),
+                            ]),
+                        )]),
+                    ),
+                ])
+            }
+            // Pub/sub introspection: no connection subscribes in the simulation.
+            "pubsub|channels" | "pubsub|shardchannels" => Reply::Array(Vec::new()),
+            "pubsub|numpat" => Reply::Integer(0),
+            "pubsub|numsub" | "pubsub|shardnumsub" => Reply::Array(
+                argv[2..]
+                    .iter()
+                    .flat_map(|c| [Reply::bulk(c.clone()), Reply::Integer(0)])
+                    .collect(),
+            ),
+            "auth" => server_cmd::auth(argv),
+            "time" => server_cmd::time(io.now()),
+            "lastsave" => server_cmd::lastsave(),
+            "randomkey" => {
+                let now = io.now();
+                self.db.expire_all(now);
+                let n = self.db.len() as u64;
+                if n == 0 {
+                    Reply::Nil
+                } else {
+                    let pick = io.rng().below(n) as usize;
+                    self.db
+                        .keys()
+                        .nth(pick)
+                        .map_or(Reply::Nil, |k| Reply::bulk(k.clone()))
+                }
+            }
+            name if name.starts_with("client|") => {
+                server_cmd::client(name, client, self.addr.port, argv)
+            }
+            name if name.starts_with("acl|") => server_cmd::acl(name, argv),
+            name if name.starts_with("slowlog|")
+                || name.starts_with("latency|")
+                || name.starts_with("module|")
+                || (name.ends_with("|help") && name != "object|help") =>
+            {
+                server_cmd::monitoring(name, argv)
+            }
             name => {
                 let reply = data::run(name, &mut self.db, io.now(), proto, argv);
                 if spec.write && !reply.is_error() {
@@ -405,8 +514,7 @@ impl Node {
     fn hello(&mut self, client: &mut Conn, argv: &[Vec<u8>]) -> Reply {
         if let Some(v) = argv.get(1) {
             match crate::keyspace::parse_i64(v) {
-                Some(2) => client.proto = Protocol::Resp2,
-                Some(3) => client.proto = Protocol::Resp3,
+                Some(2) | Some(3) => {}
                 Some(_) => return Reply::Error("NOPROTO unsupported protocol version".into()),
                 None => {
                     return Reply::Error(
@@ -414,12 +522,43 @@ impl Node {
                     )
                 }
             }
-            if argv.len() > 2 {
-                return Reply::Error(
-                    "ERR the Slotscope simulator does not support HELLO options (AUTH, SETNAME)"
-                        .into(),
-                );
+        }
+        // `helloCommand()`: options, then AUTH, then SETNAME, then the switch.
+        let mut name = None;
+        let mut auth = None;
+        let mut j = 2;
+        while j < argv.len() {
+            let more = argv.len() - 1 - j;
+            if argv[j].eq_ignore_ascii_case(b"auth") && more >= 2 {
+                auth = Some((&argv[j + 1], &argv[j + 2]));
+                j += 2;
+            } else if argv[j].eq_ignore_ascii_case(b"setname") && more >= 1 {
+                name = Some(&argv[j + 1]);
+                j += 1;
+            } else {
+                return Reply::Error(format!(
+                    "ERR Syntax error in HELLO option '{}'",
+                    String::from_utf8_lossy(&argv[j])
+                ));
             }
+            j += 1;
+        }
+        if let Some((user, password)) = auth {
+            if let Err(e) = server_cmd::authenticate(user, password) {
+                return e;
+            }
+        }
+        if let Some(name) = name {
+            if let Err(e) = server_cmd::set_name(client, name) {
+                return e;
+            }
+        }
+        if let Some(v) = argv.get(1).and_then(|v| crate::keyspace::parse_i64(v)) {
+            client.proto = if v == 3 {
+                Protocol::Resp3
+            } else {
+                Protocol::Resp2
+            };
         }
         let role = if self.role(self.me).is_master() {
             "master"
