@@ -7,7 +7,7 @@ SHELL := bash
 # wasm-opt comes from npm's binaryen (see tools/binaryen); cargo-installed tools from ~/.cargo/bin.
 export PATH := $(CURDIR)/tools/binaryen/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: serve test dist build-dist setup lint unit e2e size bench clean
+.PHONY: serve test dist build-dist setup lint unit e2e size bench clean differential
 
 ## make serve: build and serve the app on http://127.0.0.1:8080/ with live reload
 serve:
@@ -39,6 +39,14 @@ unit:
 
 size:
 	scripts/size-report.sh
+
+## make differential SEEDS=1-20 N=5000: seeded random command streams against a real Redis cluster
+SEEDS ?= 1,2,3
+N ?= 1000
+differential:
+	scripts/setup.sh test
+	SLOTSCOPE_REQUIRE_REDIS=1 SLOTSCOPE_SEEDS=$(SEEDS) SLOTSCOPE_N=$(N) \
+		cargo test --locked -p slotscope-sim --test differential random_streams -- --nocapture
 
 e2e:
 	node --test --test-reporter=spec e2e/

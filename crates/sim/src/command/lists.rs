@@ -100,19 +100,20 @@ fn at(index: i64, len: usize) -> Option<usize> {
     (0..len as i64).contains(&i).then_some(i as usize)
 }
 
+/// LINDEX and LSET look the key up before they read the index.
 fn lindex(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
+    let Some(l) = list_at(db, now, &argv[1])? else {
+        return Ok(Reply::Nil);
+    };
     let index = int_arg(&argv[2])?;
-    Ok(match list_at(db, now, &argv[1])? {
-        None => Reply::Nil,
-        Some(l) => at(index, l.len()).map_or(Reply::Nil, |i| Reply::bulk(l[i].clone())),
-    })
+    Ok(at(index, l.len()).map_or(Reply::Nil, |i| Reply::bulk(l[i].clone())))
 }
 
 fn lset(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
-    let index = int_arg(&argv[2])?;
     let Some(l) = list_at(db, now, &argv[1])? else {
         return Err(err("ERR no such key"));
     };
+    let index = int_arg(&argv[2])?;
     let i = at(index, l.len()).ok_or_else(|| err("ERR index out of range"))?;
     l[i] = argv[3].clone();
     db.touch(&argv[1]);

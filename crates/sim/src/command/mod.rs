@@ -181,10 +181,7 @@ impl Node {
                 .map(|i| argv[i].as_slice())
                 .collect();
         }
-        // A transaction already flagged by a refused command is only
-        // discarded at EXEC (EXECABORT), whatever its queued keys say.
-        let doomed = is_exec && client.multi.is_some() && client.multi_dirty;
-        if !query.keys.is_empty() && !doomed {
+        if !query.keys.is_empty() {
             let flags = ClientFlags {
                 asking: client.asking,
                 readonly: client.readonly,
@@ -201,7 +198,11 @@ impl Node {
         }
 
         if client.multi.is_some() && !NOT_QUEUED.contains(&spec.name) {
-            if let Some(q) = client.multi.as_mut() {
+            // `queueMultiCommand()`: once a command was refused, later ones
+            // are answered QUEUED but not kept — so EXEC routes only what
+            // came before the refusal (CROSSSLOT if that spans slots, else
+            // EXECABORT).
+            if let Some(q) = client.multi.as_mut().filter(|_| !client.multi_dirty) {
                 q.push(argv.to_vec());
             }
             return Served::Reply(Reply::Status("QUEUED".into()), HopOutcome::Served);
