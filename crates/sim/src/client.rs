@@ -235,6 +235,22 @@ pub struct SmartClient {
     pub tryagain_backoff_ms: u64,
     /// How many times the whole slot map was reloaded.
     pub refreshes: u64,
+    /// Every node CLUSTER SLOTS named (masters and replicas), for commands
+    /// sent to all nodes.
+    pub known: Vec<NodeIdx>,
+    /// An open transaction, pinned to the node of its first key's slot.
+    pub transaction: Option<Transaction>,
+    /// Where the last command went (WAIT follows the last write).
+    pub last_node: Option<NodeIdx>,
+}
+
+/// A transaction as a cluster client library holds it (go-redis' TxPipeline,
+/// ioredis' multi): it runs on one node, the one of its first key's slot;
+/// a command for another slot is refused before anything is sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Transaction {
+    /// The node and slot it is pinned to, once a command chose them.
+    pub pinned: Option<(NodeIdx, Option<crate::slot::Slot>)>,
 }
 
 impl SmartClient {
@@ -247,6 +263,9 @@ impl SmartClient {
             max_redirects: 5,
             tryagain_backoff_ms: 25,
             refreshes: 0,
+            known: Vec::new(),
+            transaction: None,
+            last_node: None,
         };
         let hop = client.refresh(cluster, seed);
         (client, vec![hop])
@@ -270,6 +289,7 @@ impl SmartClient {
         let hop = Hop::send(cluster, conn, from, argv);
         if let Reply::Array(ranges) = &hop.reply {
             self.slots.iter_mut().for_each(|s| *s = None);
+            self.known.clear();
             for range in ranges {
                 let Reply::Array(parts) = range else { continue };
                 let (Some(Reply::Integer(a)), Some(Reply::Integer(b)), Some(Reply::Array(master))) =
@@ -285,6 +305,20 @@ impl SmartClient {
                 };
                 for s in (*a).max(0)..=(*b).min(16383) {
                     self.slots[s as usize] = owner;
+                }
+                for entry in &parts[2..] {
+                    let Reply::Array(fields) = entry else {
+                        continue;
+                    };
+                    let node = match fields.get(1) {
+                        Some(Reply::Integer(port)) => u16::try_from(*port)
+                            .ok()
+                            .and_then(|p| cluster.node_by_port(p)),
+                        _ => None,
+                    };
+                    if let Some(n) = node.filter(|n| !self.known.contains(n)) {
+                        self.known.push(n);
+                    }
                 }
             }
             self.refreshes += 1;
@@ -307,10 +341,292 @@ impl SmartClient {
             .unwrap_or(self.seed)
     }
 
-    /// Sends `argv`, handling MOVED, ASK and TRYAGAIN as a smart client does.
+    /// Sends `argv` as a cluster client library does: transactions pinned
+    /// to one slot's node; keyless commands the COMMAND tips send to every
+    /// shard or node (`request_policy:all_shards` / `all_nodes`) fanned out
+    /// and their replies combined (`response_policy`); multi-key commands
+    /// split by slot (`multi_shard`); everything else to its slot's owner.
     pub fn send(&mut self, cluster: &mut Cluster, argv: &[Vec<u8>]) -> Outcome {
+        let Some(first) = argv.first() else {
+            return self.send_routed(cluster, argv, None);
+        };
+        let name = String::from_utf8_lossy(first).to_ascii_lowercase();
+        if self.transaction.is_some() || name == "multi" {
+            return self.send_in_transaction(cluster, &name, argv);
+        }
+        let spec = match crate::command::table::lookup(argv) {
+            crate::command::table::Lookup::Found(spec) => spec,
+            _ => return self.send_routed(cluster, argv, None),
+        };
+        let keys = crate::command::table::key_positions(spec, argv);
+        if name == "wait" {
+            let node = self.last_node.unwrap_or(self.seed);
+            return self.send_routed(cluster, argv, Some(node));
+        }
+        if keys.is_empty() {
+            let targets: Vec<NodeIdx> = match spec.tip("request_policy") {
+                Some("all_shards") => self.masters(),
+                Some("all_nodes") => {
+                    let mut all = self.known.clone();
+                    all.sort_unstable();
+                    all
+                }
+                _ => Vec::new(),
+            };
+            if targets.len() > 1 {
+                return self.fan_out(cluster, argv, spec, &targets);
+            }
+        } else if spec.tip("request_policy") == Some("multi_shard") {
+            let slots: Vec<crate::slot::Slot> = keys
+                .iter()
+                .map(|&i| crate::slot::key_hash_slot(&argv[i]))
+                .collect();
+            if slots.iter().any(|s| *s != slots[0]) {
+                return self.split_by_slot(cluster, argv, spec, &keys);
+            }
+        }
+        self.send_routed(cluster, argv, None)
+    }
+
+    /// The masters of the client's map, in node order.
+    fn masters(&self) -> Vec<NodeIdx> {
+        let mut masters: Vec<NodeIdx> = self.slots.iter().flatten().copied().collect();
+        masters.sort_unstable();
+        masters.dedup();
+        masters
+    }
+
+    /// The outcome of a command that took several requests: the combined
+    /// reply, printed as the connection's protocol shows it.
+    fn finish(
+        &self,
+        argv: &[Vec<u8>],
+        reply: &Reply,
+        hops: Vec<Hop>,
+        cluster: &Cluster,
+    ) -> Outcome {
+        let proto = hops
+            .last()
+            .and_then(|h| self.conns.get(h.node))
+            .map_or(crate::reply::Protocol::Resp2, |c| cluster.conns[c].proto);
+        Outcome {
+            printed: vec![render_for(argv, reply, proto)],
+            hops,
+        }
+    }
+
+    /// Combines the replies of a fanned-out command (`response_policy`).
+    fn combine(policy: Option<&str>, replies: Vec<Reply>) -> Reply {
+        if let Some(e) = replies.iter().find(|r| r.is_error()) {
+            if policy != Some("one_succeeded") {
+                return e.clone();
+            }
+        }
+        let ints = || {
+            replies.iter().filter_map(|r| match r {
+                Reply::Integer(n) => Some(*n),
+                _ => None,
+            })
+        };
+        match policy {
+            Some("agg_sum") => Reply::Integer(ints().sum()),
+            Some("agg_min") => Reply::Integer(ints().min().unwrap_or(0)),
+            Some("agg_logical_and") => {
+                // Arrays of 0/1, element by element (SCRIPT EXISTS).
+                let mut out: Vec<Reply> = Vec::new();
+                for r in &replies {
+                    if let Reply::Array(items) = r {
+                        if out.is_empty() {
+                            out = items.clone();
+                        } else {
+                            for (o, i) in out.iter_mut().zip(items) {
+                                if *i == Reply::Integer(0) {
+                                    *o = Reply::Integer(0);
+                                }
+                            }
+                        }
+                    }
+                }
+                Reply::Array(out)
+            }
+            Some("one_succeeded") => replies
+                .iter()
+                .find(|r| !r.is_error())
+                .or(replies.first())
+                .cloned()
+                .unwrap_or(Reply::Nil),
+            Some("all_succeeded") | Some("special") => {
+                replies.into_iter().next().unwrap_or(Reply::Nil)
+            }
+            // No policy: arrays are concatenated (KEYS), otherwise the first
+            // reply that holds something (RANDOMKEY).
+            _ => {
+                if replies.iter().all(|r| matches!(r, Reply::Array(_))) {
+                    Reply::Array(
+                        replies
+                            .into_iter()
+                            .flat_map(|r| match r {
+                                Reply::Array(items) => items,
+                                _ => Vec::new(),
+                            })
+                            .collect(),
+                    )
+                } else {
+                    replies
+                        .iter()
+                        .find(|r| **r != Reply::Nil)
+                        .cloned()
+                        .unwrap_or(Reply::Nil)
+                }
+            }
+        }
+    }
+
+    fn fan_out(
+        &mut self,
+        cluster: &mut Cluster,
+        argv: &[Vec<u8>],
+        spec: &crate::command::table::CommandSpec,
+        targets: &[NodeIdx],
+    ) -> Outcome {
         let mut hops = Vec::new();
-        let mut node = self.target(argv);
+        let mut replies = Vec::new();
+        for &node in targets {
+            let conn = self.conn(cluster, node);
+            let hop = Hop::send(cluster, conn, node, argv.to_vec());
+            replies.push(hop.reply.clone());
+            hops.push(hop);
+        }
+        let reply = Self::combine(spec.tip("response_policy"), replies);
+        self.finish(argv, &reply, hops, cluster)
+    }
+
+    /// A multi-key command whose keys span slots, sent as one command per
+    /// slot (each key with the arguments that follow it: MSET's values).
+    fn split_by_slot(
+        &mut self,
+        cluster: &mut Cluster,
+        argv: &[Vec<u8>],
+        spec: &crate::command::table::CommandSpec,
+        keys: &[usize],
+    ) -> Outcome {
+        let unit = if keys.len() > 1 { keys[1] - keys[0] } else { 1 };
+        let mut groups: Vec<(crate::slot::Slot, Vec<usize>)> = Vec::new();
+        for &k in keys {
+            let slot = crate::slot::key_hash_slot(&argv[k]);
+            match groups.iter_mut().find(|(s, _)| *s == slot) {
+                Some((_, ks)) => ks.push(k),
+                None => groups.push((slot, vec![k])),
+            }
+        }
+        let mut hops = Vec::new();
+        let mut replies = Vec::new();
+        let mut by_key: Vec<(usize, Reply)> = Vec::new();
+        for (_, ks) in &groups {
+            let mut sub = vec![argv[0].clone()];
+            for &k in ks {
+                sub.extend(argv[k..(k + unit).min(argv.len())].iter().cloned());
+            }
+            let out = self.send_routed(cluster, &sub, None);
+            let reply = out.hops.last().map_or(Reply::Nil, |h| h.reply.clone());
+            hops.extend(out.hops);
+            if let Reply::Array(items) = &reply {
+                by_key.extend(ks.iter().copied().zip(items.iter().cloned()));
+            }
+            replies.push(reply);
+        }
+        let reply = match spec.tip("response_policy") {
+            // MGET: the values put back in the order the keys were asked.
+            None if replies.iter().all(|r| matches!(r, Reply::Array(_))) => {
+                by_key.sort_by_key(|(k, _)| *k);
+                Reply::Array(by_key.into_iter().map(|(_, r)| r).collect())
+            }
+            policy => Self::combine(policy, replies),
+        };
+        self.finish(argv, &reply, hops, cluster)
+    }
+
+    /// MULTI ... EXEC: pinned to the node of the first command's slot.
+    fn send_in_transaction(
+        &mut self,
+        cluster: &mut Cluster,
+        name: &str,
+        argv: &[Vec<u8>],
+    ) -> Outcome {
+        let local = |text: &str| Outcome {
+            printed: vec![text.to_string()],
+            hops: Vec::new(),
+        };
+        let Some(tx) = self.transaction.clone() else {
+            // MULTI: the library starts its queue; nothing is sent yet.
+            self.transaction = Some(Transaction { pinned: None });
+            return local("OK");
+        };
+        if name == "multi" {
+            return local("(error) ERR MULTI calls can not be nested");
+        }
+        let slot = match crate::command::table::lookup(argv) {
+            crate::command::table::Lookup::Found(spec) => {
+                crate::command::table::key_positions(spec, argv)
+                    .first()
+                    .map(|&i| crate::slot::key_hash_slot(&argv[i]))
+            }
+            _ => None,
+        };
+        let ends = name == "exec" || name == "discard";
+        let (node, pinned_slot, mut hops) = match tx.pinned {
+            Some((node, pinned_slot)) => (node, pinned_slot, Vec::new()),
+            None if name == "discard" => {
+                self.transaction = None;
+                return local("OK");
+            }
+            None => {
+                // The first command chooses the node: open the transaction there.
+                let node = slot
+                    .and_then(|s| self.slots[usize::from(s)])
+                    .unwrap_or(self.seed);
+                let conn = self.conn(cluster, node);
+                let hop = Hop::send(cluster, conn, node, vec![b"MULTI".to_vec()]);
+                (node, slot, vec![hop])
+            }
+        };
+        if let (Some(s), Some(p)) = (slot, pinned_slot) {
+            if s != p && !ends {
+                return local(&format!(
+                    "(error) Refused by the cluster client, not sent: this key is in slot {s}, but the transaction runs on {} for slot {p}. A transaction runs on one node: give its keys one hash tag ({{...}}) to keep them in one slot.",
+                    cluster.nodes[node].addr
+                ));
+            }
+        }
+        self.transaction = if ends {
+            None
+        } else {
+            Some(Transaction {
+                pinned: Some((node, pinned_slot.or(slot))),
+            })
+        };
+        let conn = self.conn(cluster, node);
+        let hop = Hop::send(cluster, conn, node, argv.to_vec());
+        let reply = hop.reply.clone();
+        hops.push(hop);
+        self.last_node = Some(node);
+        let proto = cluster.conns[conn].proto;
+        Outcome {
+            printed: vec![render_for(argv, &reply, proto)],
+            hops,
+        }
+    }
+
+    /// Sends `argv` to its slot's owner (or `to`), handling MOVED, ASK and
+    /// TRYAGAIN as a smart client does.
+    fn send_routed(
+        &mut self,
+        cluster: &mut Cluster,
+        argv: &[Vec<u8>],
+        to: Option<NodeIdx>,
+    ) -> Outcome {
+        let mut hops = Vec::new();
+        let mut node = to.unwrap_or_else(|| self.target(argv));
         let mut asking = false;
         let mut backoff = self.tryagain_backoff_ms;
         let mut last = Reply::Nil;
@@ -344,6 +660,7 @@ impl SmartClient {
                 continue;
             }
             let proto = cluster.conns[conn].proto;
+            self.last_node = Some(node);
             return Outcome {
                 printed: vec![render_for(argv, &reply, proto)],
                 hops,
@@ -367,6 +684,62 @@ impl SmartClient {
 mod smart_tests {
     use super::tests::argv;
     use super::*;
+
+    #[test]
+    fn transactions_stay_on_the_node_of_their_first_slot() {
+        let mut c = Cluster::create(3, 1, 1).unwrap();
+        let (mut sc, _) = SmartClient::connect(&mut c, 0);
+        // foo is slot 12182 (7002), bar 5061 (7000).
+        assert_eq!(sc.send(&mut c, &argv("MULTI")).printed, ["OK"]);
+        let out = sc.send(&mut c, &argv("SET foo 1"));
+        assert_eq!(out.printed, ["QUEUED"]);
+        assert_eq!(out.hops.iter().map(|h| h.node).collect::<Vec<_>>(), [2, 2]);
+        let out = sc.send(&mut c, &argv("SET bar 2"));
+        assert!(
+            out.printed[0].starts_with("(error) Refused by the cluster client"),
+            "{:?}",
+            out.printed
+        );
+        assert!(out.hops.is_empty(), "refused before anything is sent");
+        let out = sc.send(&mut c, &argv("EXEC"));
+        assert_eq!(out.printed, ["1) OK"]);
+        // With one hash tag, every command runs in the transaction.
+        sc.send(&mut c, &argv("MULTI"));
+        sc.send(&mut c, &argv("SET {u}a 1"));
+        sc.send(&mut c, &argv("SET {u}b 2"));
+        assert_eq!(sc.send(&mut c, &argv("EXEC")).printed, ["1) OK\n2) OK"]);
+        // Nothing queued: an empty transaction on the seed.
+        sc.send(&mut c, &argv("MULTI"));
+        assert_eq!(sc.send(&mut c, &argv("EXEC")).printed, ["(empty array)"]);
+    }
+
+    #[test]
+    fn keyless_and_multi_key_commands_follow_the_command_tips() {
+        let mut c = Cluster::create(3, 1, 1).unwrap();
+        let (mut sc, _) = SmartClient::connect(&mut c, 0);
+        sc.send(&mut c, &argv("SET foo 1"));
+        sc.send(&mut c, &argv("SET bar 2"));
+        sc.send(&mut c, &argv("SET baz 3"));
+        // DBSIZE: every master, summed (request_policy:all_shards, agg_sum).
+        let out = sc.send(&mut c, &argv("DBSIZE"));
+        assert_eq!(out.printed, ["(integer) 3"]);
+        assert_eq!(out.hops.len(), 3);
+        // MGET across slots: one request per slot, values in the asked order.
+        let out = sc.send(&mut c, &argv("MGET foo bar nosuch baz"));
+        assert_eq!(out.printed, ["1) \"1\"\n2) \"2\"\n3) (nil)\n4) \"3\""]);
+        // DEL across slots: summed.
+        assert_eq!(
+            sc.send(&mut c, &argv("DEL foo bar nosuch")).printed,
+            ["(integer) 2"]
+        );
+        // FLUSHALL on every master, CONFIG SET on every node.
+        assert_eq!(sc.send(&mut c, &argv("FLUSHALL")).printed, ["OK"]);
+        assert_eq!(sc.send(&mut c, &argv("DBSIZE")).printed, ["(integer) 0"]);
+        let out = sc.send(&mut c, &argv("CONFIG SET cluster-node-timeout 5000"));
+        assert_eq!(out.printed, ["OK"]);
+        assert_eq!(out.hops.len(), 6);
+        assert!(c.nodes.iter().all(|n| n.config.node_timeout == 5000));
+    }
 
     #[test]
     fn one_hop_when_the_map_is_right() {
