@@ -1,6 +1,7 @@
 //! List commands beyond push/pop/range (t_list.c in Redis 7.0). The
-//! blocking forms are served here when an element is already there; a
-//! client that would have to wait gets a clear "not simulated" error.
+//! blocking forms are served here when an element is already there, and
+//! answer as a timeout otherwise; `Node::process` makes a client that may
+//! block wait for a push in simulated time instead.
 
 use std::collections::VecDeque;
 
@@ -58,7 +59,7 @@ fn side(arg: &[u8]) -> Result<Side, Reply> {
 }
 
 /// A blocking command's timeout in seconds (`getTimeoutFromObjectOrReply()`).
-fn timeout(arg: &[u8]) -> Result<f64, Reply> {
+pub fn timeout(arg: &[u8]) -> Result<f64, Reply> {
     let t: f64 = std::str::from_utf8(arg)
         .ok()
         .filter(|s| !s.is_empty() && s.trim() == *s)
@@ -71,15 +72,11 @@ fn timeout(arg: &[u8]) -> Result<f64, Reply> {
     Ok(t)
 }
 
-/// A blocking command that found nothing to serve would now wait: that
-/// wait is not simulated yet, and saying so beats pretending it timed out.
+/// The blocking forms answer here as when they time out at once (what
+/// they do inside MULTI or a script); `Node::process` turns that into a
+/// wait in simulated time for a client that may block.
 fn or_block(reply: Reply) -> Result<Reply, Reply> {
-    match reply {
-        Reply::Nil | Reply::NilArray => Err(err(
-            "ERR Slotscope does not simulate blocking yet: this client would now wait for a push",
-        )),
-        other => Ok(other),
-    }
+    Ok(reply)
 }
 
 fn list_at<'a>(

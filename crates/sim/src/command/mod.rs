@@ -104,10 +104,35 @@ pub enum Served {
         offset: u64,
         deadline: u64,
     },
+    /// A blocking command (BLPOP, BZPOPMIN, BLMOVE...) found nothing to
+    /// serve: the client waits until a push lets the command be served,
+    /// until `deadline` (then it gets `timeout_reply`), or until the node
+    /// stops serving its keys (UNBLOCKED, MOVED, CLUSTERDOWN).
+    Block {
+        keys: Vec<Vec<u8>>,
+        deadline: u64,
+        timeout_reply: Reply,
+    },
 }
 
 /// How long `WAIT n 0` blocks at most in the simulation (Redis: for ever).
 const WAIT_FOREVER_MS: u64 = 3_600_000;
+
+/// When a blocking command's timeout (seconds, 0 = for ever) runs out.
+fn block_deadline(name: &str, argv: &[Vec<u8>], now: u64) -> Option<u64> {
+    let at = match name {
+        "blmpop" | "bzmpop" => 1,
+        "blmove" => 5,
+        _ => argv.len() - 1,
+    };
+    let seconds = lists::timeout(&argv[at]).ok()?;
+    let ms = if seconds == 0.0 {
+        WAIT_FOREVER_MS
+    } else {
+        (seconds * 1000.0) as u64
+    };
+    Some(now.saturating_add(ms))
+}
 
 impl Node {
     /// Runs one command that arrived on `client` (a connection to this
@@ -211,6 +236,28 @@ impl Node {
             return self.wait(client, argv, io);
         }
         let reply = self.call(client, spec, argv, io);
+        // Nothing to serve yet: a blocking command makes the client wait
+        // (inside MULTI or a script it answers as a timeout, as above).
+        let nothing = matches!(reply, Reply::Nil | Reply::NilArray);
+        if nothing
+            && spec.has_flag("blocking")
+            && spec.name != "wait"
+            && !spec.name.starts_with('x')
+        {
+            if let Some(deadline) = block_deadline(spec.name, argv, io.now()) {
+                let keys = key_positions(spec, argv)
+                    .into_iter()
+                    .map(|i| argv[i].clone())
+                    .collect();
+                // A timed-out blocked client always gets a null array
+                // (`replyToBlockedClientTimedOut()`), BLMOVE's too.
+                return Served::Block {
+                    keys,
+                    deadline,
+                    timeout_reply: Reply::NilArray,
+                };
+            }
+        }
         let outcome = HopOutcome::of_reply(&reply);
         Served::Reply(reply, outcome)
     }
@@ -420,6 +467,39 @@ impl Node {
                 reply
             }
         }
+    }
+
+    /// Whether a client blocked on `keys` must be let go, and with what
+    /// (`disconnectAllBlockedClients()` when the node turns replica,
+    /// `clusterRedirectBlockedClientIfNeeded()` otherwise): checked by the
+    /// world after everything that happens while the client waits.
+    pub fn blocked_client_redirect(
+        &self,
+        keys: &[Vec<u8>],
+        io: &dyn Io,
+    ) -> Option<(Reply, HopOutcome)> {
+        if !self.role(self.me).is_master() {
+            let text = "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)";
+            return Some((Reply::Error(text.into()), HopOutcome::Error));
+        }
+        if !self.bus.state_ok {
+            let reply = Reply::Error("CLUSTERDOWN The cluster is down".into());
+            return Some((reply, HopOutcome::ClusterDown));
+        }
+        for key in keys {
+            let slot = crate::slot::key_hash_slot(key);
+            let owner = self.slots[usize::from(slot)];
+            if owner == Some(self.me) || self.importing.contains_key(&slot) {
+                continue;
+            }
+            let route = match owner {
+                None => crate::routing::Route::DownUnbound,
+                Some(to) => crate::routing::Route::Moved { slot, to },
+            };
+            let reply = route.error(&self.names(io))?;
+            return Some((reply, HopOutcome::of_route(route)));
+        }
+        None
     }
 
     /// `c->woff`: where the stream stood after this client's last write.

@@ -63,7 +63,10 @@ pub fn run(
             algebra(name, db, now, proto, argv, Some(&argv[1]))
         }
         "zintercard" => algebra(name, db, now, proto, argv, None),
-        "zmpop" => zmpop(db, now, proto, argv),
+        "zmpop" => zmpop(db, now, proto, argv, 1),
+        "bzmpop" => super::lists::timeout(&argv[1]).and_then(|_| zmpop(db, now, proto, argv, 2)),
+        "bzpopmin" | "bzpopmax" => super::lists::timeout(&argv[argv.len() - 1])
+            .and_then(|_| bzpop(name == "bzpopmax", db, now, proto, &argv[1..argv.len() - 1])),
         "zscan" => zscan(db, now, argv),
         _ => return None,
     })
@@ -718,13 +721,48 @@ fn algebra(
     })
 }
 
-/// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count].
-fn zmpop(db: &mut Keyspace, now: u64, proto: Protocol, argv: &Argv) -> Result<Reply, Reply> {
-    let numkeys = match parse_i64(&argv[1]) {
+/// BZPOPMIN/BZPOPMAX's immediate case: one element of the first non-empty key.
+fn bzpop(
+    max: bool,
+    db: &mut Keyspace,
+    now: u64,
+    proto: Protocol,
+    keys: &[Vec<u8>],
+) -> Result<Reply, Reply> {
+    for key in keys {
+        let Some(mut z) = zset_at(db, now, key)? else {
+            continue;
+        };
+        let Some((score, member)) = (if max { z.pop() } else { Some(z.remove(0)) }) else {
+            continue;
+        };
+        put(db, now, key, z, true);
+        let score = match proto {
+            Protocol::Resp3 => double_reply(score, proto),
+            Protocol::Resp2 => Reply::bulk(format_double(score)),
+        };
+        return Ok(Reply::Array(vec![
+            Reply::bulk(key.clone()),
+            Reply::Bulk(member),
+            score,
+        ]));
+    }
+    Ok(Reply::NilArray)
+}
+
+/// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]; `at` is where numkeys is.
+fn zmpop(
+    db: &mut Keyspace,
+    now: u64,
+    proto: Protocol,
+    argv: &Argv,
+    at: usize,
+) -> Result<Reply, Reply> {
+    let numkeys = match parse_i64(&argv[at]) {
         Some(n) if n > 0 => n as usize,
         _ => return Err(err("ERR numkeys should be greater than 0")),
     };
-    let where_at = 2 + numkeys;
+    let where_at = at + 1 + numkeys;
     if where_at >= argv.len() {
         return Err(err(SYNTAX));
     }
@@ -750,7 +788,7 @@ fn zmpop(db: &mut Keyspace, now: u64, proto: Protocol, argv: &Argv) -> Result<Re
             return Err(err(SYNTAX));
         }
     }
-    for key in &argv[2..where_at] {
+    for key in &argv[at + 1..where_at] {
         let Some(mut z) = zset_at(db, now, key)? else {
             continue;
         };

@@ -1,8 +1,8 @@
 //! Client connections, on the world's side: a command travels from a
 //! connection to its node's process, which runs it (`Node::process_command`)
 //! unless the process is gone (connection refused) or stopped (the command
-//! waits). A command that blocks (WAIT) holds its client while simulated
-//! time passes. Every request and its reply go into the trace as a hop.
+//! waits). A command that blocks (WAIT, BLPOP and the other blocking
+//! commands) holds its client while simulated time passes. Every request and its reply go into the trace as a hop.
 
 use crate::cluster::Cluster;
 use crate::command::Served;
@@ -76,9 +76,50 @@ impl Cluster {
                 }
                 (Reply::Integer(acked(self)), HopOutcome::Served)
             }
+            Served::Block {
+                keys,
+                deadline,
+                timeout_reply,
+            } => self.block(conn, me, argv, &keys, deadline, timeout_reply),
         };
         self.update_state(me);
         (reply, outcome)
+    }
+
+    /// A client blocked on `keys`: simulated time passes until the command
+    /// can be served (it is run again after each event), the node stops
+    /// serving the keys, its process dies, or the timeout.
+    fn block(
+        &mut self,
+        conn: ConnId,
+        me: usize,
+        argv: &[Vec<u8>],
+        keys: &[Vec<u8>],
+        deadline: u64,
+        timeout_reply: Reply,
+    ) -> (Reply, HopOutcome) {
+        let run = self.nodes[me].runs;
+        while self.now < deadline {
+            self.pass_time_until(deadline);
+            if !self.nodes[me].alive || self.nodes[me].runs != run {
+                return (
+                    Reply::Error("ERR Server closed the connection".into()),
+                    HopOutcome::NotConnected,
+                );
+            }
+            if let Some(refused) =
+                self.with_node(me, |node, io| node.blocked_client_redirect(keys, io))
+            {
+                return refused;
+            }
+            let mut client = std::mem::take(&mut self.conns[conn]);
+            let served = self.with_node(me, |node, io| node.process_command(&mut client, argv, io));
+            self.conns[conn] = client;
+            if let Served::Reply(reply, outcome) = served {
+                return (reply, outcome);
+            }
+        }
+        (timeout_reply, HopOutcome::Served)
     }
 
     /// Runs the next event if it comes by `until`, else moves the clock to

@@ -1,6 +1,7 @@
 //! Seeded random command streams for the differential test: good and bad
 //! commands of every simulated group — strings, bitmaps, lists, hashes,
-//! sets, sorted sets, generic keyspace, transactions, scripts — sent to the
+//! sets, sorted sets, generic keyspace, blocking pops, transactions,
+//! scripts — sent to the
 //! right master, a wrong master, or a replica with and without READONLY,
 //! with wrong types, wrong arity and cross-slot keys. Each line is
 //! slotscope-cli input (`@PORT command`), as the hand-written scenarios.
@@ -132,7 +133,7 @@ impl Gen {
         let s2 = self.pick(SCORES);
         let l1 = self.pick(LEX);
         let l2 = self.pick(LEX);
-        match self.below(62) {
+        match self.below(66) {
             // strings and bitmaps
             0 => cmd(&["SET", k, v], &[k], true),
             1 => cmd(&["GET", k], &[k], false),
@@ -301,6 +302,15 @@ impl Gen {
                 &[k],
                 true,
             ),
+            // blocking, with timeouts short enough to wait out
+            61 => cmd(
+                &["BLPOP", k, self.pick(&["0.01", "0.02", "x", "-1"])],
+                &[k],
+                true,
+            ),
+            62 => cmd(&["BRPOP", k, k2, "0.01"], &[k, k2], true),
+            63 => cmd(&["BLMOVE", k, k2, "LEFT", "RIGHT", "0.01"], &[k, k2], true),
+            64 => cmd(&["BZPOPMIN", k, "0.01"], &[k], true),
             // arity errors
             _ => cmd(
                 &[
