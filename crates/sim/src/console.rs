@@ -104,6 +104,13 @@ impl Console {
                 printed: Vec::new(),
             };
         }
+        // redis-cli answers `help` (and `?`) itself, from COMMAND DOCS.
+        if argv[0].eq_ignore_ascii_case(b"help") || argv[0] == b"?" {
+            return Outcome {
+                hops: Vec::new(),
+                printed: crate::help::help(&argv[1..]),
+            };
+        }
         match self.mode {
             ClientMode::Raw | ClientMode::Follow => self.cli.send(cluster, &argv),
             ClientMode::Smart => {

@@ -23,6 +23,7 @@ pub mod config;
 pub mod connection;
 pub mod console;
 pub mod glob;
+pub mod help;
 pub mod json;
 pub mod keyspace;
 pub mod layout;

@@ -1408,3 +1408,91 @@ fn random_streams_match_real_redis() {
     assert!(total > 0 || std::env::var("SLOTSCOPE_REQUIRE_REDIS").is_err());
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// The console's `help`, `help <command>` and `help @<group>` print what
+/// redis-cli 7.0 prints (it answers them itself, from COMMAND DOCS), colour
+/// escapes and carriage returns aside.
+#[test]
+fn help_matches_redis_cli() {
+    let Some(real) = RealCluster::start() else {
+        return;
+    };
+    let groups = [
+        "@generic",
+        "@string",
+        "@list",
+        "@set",
+        "@sorted-set",
+        "@hash",
+        "@pubsub",
+        "@transactions",
+        "@connection",
+        "@server",
+        "@scripting",
+        "@hyperloglog",
+        "@cluster",
+        "@geo",
+        "@stream",
+        "@bitmap",
+    ];
+    let mut topics: Vec<Vec<&str>> = vec![vec![]];
+    topics.extend(groups.iter().map(|g| vec![*g]));
+    for t in [
+        "set",
+        "GET",
+        "cluster",
+        "cluster setslot",
+        "client kill",
+        "migrate",
+        "xadd",
+        "nosuch",
+        "config get",
+        "zadd",
+    ] {
+        topics.push(t.split(' ').collect());
+    }
+    let strip = |text: &str| -> String {
+        let mut out = String::new();
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '\u{1b}' {
+                for d in chars.by_ref() {
+                    if d == 'm' {
+                        break;
+                    }
+                }
+            } else if c != '\r' {
+                out.push(c);
+            }
+        }
+        out
+    };
+    let mut diffs = Vec::new();
+    for topic in &topics {
+        let output = Command::new("redis-cli")
+            .arg("-p")
+            .arg(real.base.to_string())
+            .arg("help")
+            .args(topic)
+            .output()
+            .expect("redis-cli");
+        let theirs = strip(&String::from_utf8_lossy(&output.stdout));
+        let argv: Vec<Vec<u8>> = topic.iter().map(|w| w.as_bytes().to_vec()).collect();
+        let ours = slotscope_sim::help::help(&argv).join("\n") + "\n";
+        if theirs != ours {
+            let line = theirs
+                .lines()
+                .zip(ours.lines())
+                .find(|(a, b)| a != b)
+                .map(|(a, b)| format!("real: {a:?}\n    ours: {b:?}"))
+                .unwrap_or_else(|| format!("lengths {} vs {}", theirs.len(), ours.len()));
+            diffs.push(format!("help {}: {line}", topic.join(" ")));
+        }
+    }
+    eprintln!(
+        "help: {} topics compared with redis-cli, {} differ",
+        topics.len(),
+        diffs.len()
+    );
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
