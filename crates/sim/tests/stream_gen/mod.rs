@@ -133,7 +133,10 @@ impl Gen {
         let s2 = self.pick(SCORES);
         let l1 = self.pick(LEX);
         let l2 = self.pick(LEX);
-        match self.below(66) {
+        let h = self.pick(&["{h}1", "{h}2", "{h}3"]);
+        let h2 = self.pick(&["{h}1", "{h}2", "{h}3"]);
+        let e = self.pick(&["a", "b", "c", "d", "hello", "1", "2", "x y"]);
+        match self.below(70) {
             // strings and bitmaps
             0 => cmd(&["SET", k, v], &[k], true),
             1 => cmd(&["GET", k], &[k], false),
@@ -311,6 +314,12 @@ impl Gen {
             62 => cmd(&["BRPOP", k, k2, "0.01"], &[k, k2], true),
             63 => cmd(&["BLMOVE", k, k2, "LEFT", "RIGHT", "0.01"], &[k, k2], true),
             64 => cmd(&["BZPOPMIN", k, "0.01"], &[k], true),
+            // HyperLogLog, on keys of their own (a real server keeps small
+            // ones sparse: their bytes are not compared)
+            65 => cmd(&["PFADD", h, e, self.pick(MEMBERS)], &[h], true),
+            66 => cmd(&["PFCOUNT", h, h2], &[h, h2], false),
+            67 => cmd(&["PFMERGE", h, h2], &[h, h2], true),
+            68 => cmd(&["PFADD", h], &[h], true),
             // arity errors
             _ => cmd(
                 &[
