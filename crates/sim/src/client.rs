@@ -86,6 +86,11 @@ impl RedisCli {
     }
 
     /// Drops the connection to `node`; the next command opens a fresh one.
+    /// The connections this client holds.
+    pub fn connections(&self) -> Vec<ConnId> {
+        self.conns.iter().map(|(_, (c, _))| c).collect()
+    }
+
     pub fn reconnect(&mut self, node: NodeIdx) {
         self.conns.remove(node);
     }
@@ -386,6 +391,11 @@ impl SmartClient {
             }
         }
         self.send_routed(cluster, argv, None)
+    }
+
+    /// The connections this client holds.
+    pub fn connections(&self) -> Vec<ConnId> {
+        self.conns.iter().map(|(_, c)| c).collect()
     }
 
     /// The masters of the client's map, in node order.

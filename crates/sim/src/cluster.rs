@@ -94,6 +94,7 @@ impl Cluster {
                     db: Keyspace::default(),
                     replid: String::new(),
                     scripts: Vec::new(),
+                    pubsub: Default::default(),
                     bus: NodeBus {
                         state_ok: true,
                         // Replicas have acknowledged the first PING.
@@ -264,6 +265,7 @@ impl Cluster {
             db: Keyspace::default(),
             replid: self.rng.node_id(),
             scripts: Vec::new(),
+            pubsub: Default::default(),
             bus: NodeBus {
                 started_at: Some(self.now),
                 ..NodeBus::default()

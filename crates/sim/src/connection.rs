@@ -3,7 +3,7 @@
 //! watched keys, and where its last write ended in the replication stream.
 
 use crate::node::NodeIdx;
-use crate::reply::Protocol;
+use crate::reply::{Protocol, Reply};
 
 /// Per-connection client state, as `client` flags in Redis.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -29,4 +29,18 @@ pub struct Conn {
     /// The master's replication offset just after this client's last
     /// write (`client->woff`): what WAIT waits for.
     pub woff: u64,
+    /// SUBSCRIBE, PSUBSCRIBE and SSUBSCRIBE: what the connection listens to.
+    pub channels: Vec<Vec<u8>>,
+    pub patterns: Vec<Vec<u8>>,
+    pub shard_channels: Vec<Vec<u8>>,
+    /// Messages published to it, not yet read by the client (the world
+    /// puts them here; a console prints them).
+    pub inbox: Vec<Reply>,
+}
+
+impl Conn {
+    /// In RESP2, a subscribed connection only takes the pub/sub commands.
+    pub fn subscribed(&self) -> bool {
+        !self.channels.is_empty() || !self.patterns.is_empty() || !self.shard_channels.is_empty()
+    }
 }

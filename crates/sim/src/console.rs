@@ -111,8 +111,43 @@ impl Console {
                 printed: crate::help::help(&argv[1..]),
             };
         }
+        let mut outcome = self.send(cluster, &argv);
+        // Subscribed, redis-cli says it now reads messages; messages
+        // published to this console's connections are printed as they are read.
+        let name = argv[0].to_ascii_lowercase();
+        if matches!(
+            name.as_slice(),
+            b"subscribe" | b"psubscribe" | b"ssubscribe"
+        ) && !outcome.printed.iter().any(|p| p.starts_with("(error)"))
+        {
+            outcome
+                .printed
+                .insert(0, "Reading messages... (press Ctrl-C to quit)".into());
+        }
+        outcome.printed.extend(self.take_messages(cluster));
+        outcome
+    }
+
+    /// Messages published to this console's connections since last read,
+    /// as redis-cli prints them.
+    pub fn take_messages(&mut self, cluster: &mut Cluster) -> Vec<String> {
+        let mut conns = self.cli.connections();
+        if let Some(smart) = &self.smart {
+            conns.extend(smart.connections());
+        }
+        let mut printed = Vec::new();
+        for c in conns {
+            let proto = cluster.conns[c].proto;
+            for message in std::mem::take(&mut cluster.conns[c].inbox) {
+                printed.push(crate::render::render_tty(&message.as_seen(proto)));
+            }
+        }
+        printed
+    }
+
+    fn send(&mut self, cluster: &mut Cluster, argv: &[Vec<u8>]) -> Outcome {
         match self.mode {
-            ClientMode::Raw | ClientMode::Follow => self.cli.send(cluster, &argv),
+            ClientMode::Raw | ClientMode::Follow => self.cli.send(cluster, argv),
             ClientMode::Smart => {
                 let mut hops = Vec::new();
                 if self.smart.is_none() {
@@ -121,7 +156,7 @@ impl Console {
                     self.smart = Some(client);
                 }
                 let client = self.smart.as_mut().expect("connected just above");
-                let mut outcome = client.send(cluster, &argv);
+                let mut outcome = client.send(cluster, argv);
                 hops.append(&mut outcome.hops);
                 outcome.hops = hops;
                 outcome
@@ -133,6 +168,42 @@ impl Console {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn published_messages_reach_a_subscribed_console_over_the_bus() {
+        let mut c = Cluster::create(3, 1, 1).unwrap();
+        let mut listener = Console::new(ClientMode::Raw, 1);
+        let out = listener.run(&mut c, "SUBSCRIBE news");
+        assert_eq!(
+            out.printed,
+            [
+                "Reading messages... (press Ctrl-C to quit)",
+                "1) \"subscribe\"\n2) \"news\"\n3) (integer) 1"
+            ]
+        );
+        let mut publisher = Console::new(ClientMode::Raw, 0);
+        assert_eq!(
+            publisher.run(&mut c, "PUBLISH news hello").printed,
+            ["(integer) 0"]
+        );
+        // The message crosses the bus from 7000 to 7001.
+        let sent = c.trace.events.iter().any(|e| {
+            matches!(
+                e,
+                crate::trace::TraceEvent::Sent {
+                    kind: crate::bus::msg::MsgKind::Publish,
+                    to: 1,
+                    ..
+                }
+            )
+        });
+        assert!(sent, "a PUBLISH bus message to 7001");
+        c.advance(50);
+        assert_eq!(
+            listener.take_messages(&mut c),
+            ["1) \"message\"\n2) \"news\"\n3) \"hello\""]
+        );
+    }
 
     #[test]
     fn each_mode_answers_set_foo_bar_from_7000_as_its_client_would() {

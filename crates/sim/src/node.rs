@@ -149,6 +149,9 @@ pub enum Effect {
     /// An entry this master appended to its replication stream (its offset
     /// already counts it), to carry to the replicas connected to it.
     Stream(crate::replication::StreamEntry),
+    /// A published message for the client `client` (`client->id`) of this
+    /// node: `message`/`pmessage`/`smessage` and its fields.
+    Message { client: u64, fields: Vec<Vec<u8>> },
 }
 
 /// Index of a node in `Cluster::nodes`; stable for the life of the cluster.
@@ -487,6 +490,8 @@ pub struct Node {
     /// Scripts this node has seen (EVAL) by SHA1, for EVALSHA.
     /// The script cache, by SHA1 (a list: a node holds a few).
     pub scripts: Vec<(String, Vec<u8>)>,
+    /// Which of its clients listen to which channels (`server.pubsub_*`).
+    pub pubsub: crate::command::pubsub::PubSub,
     pub bus: NodeBus,
     /// Recent replication stream entries: (offset at their end, is a write).
     pub repl_history: std::collections::VecDeque<(u64, bool)>,

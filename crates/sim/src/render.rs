@@ -48,6 +48,12 @@ pub fn render_tty(reply: &Reply) -> String {
 
 fn format_tty(reply: &Reply, prefix: &str, out: &mut String) {
     match reply {
+        // Each reply printed in turn, as redis-cli reads them.
+        Reply::Many(items) => {
+            for item in items {
+                format_tty(item, prefix, out);
+            }
+        }
         Reply::Error(e) => {
             out.push_str("(error) ");
             out.push_str(e);

@@ -46,6 +46,9 @@ pub enum Reply {
     },
     /// RESP3 `>`, e.g. pub/sub messages; an array in RESP2.
     Push(Vec<Reply>),
+    /// Several replies to one command, one after the other on the wire:
+    /// SUBSCRIBE a b confirms each channel with a reply of its own.
+    Many(Vec<Reply>),
 }
 
 impl Reply {
@@ -87,6 +90,7 @@ impl Reply {
             Reply::Double(text) => Reply::Bulk(text.clone().into_bytes()),
             Reply::Bool(b) => Reply::Integer(i64::from(*b)),
             Reply::Verbatim { text, .. } => Reply::Bulk(text.clone()),
+            Reply::Many(items) => Reply::Many(items.iter().map(|r| r.as_seen(proto)).collect()),
             other => other.clone(),
         }
     }
@@ -134,6 +138,11 @@ impl Reply {
                 bulk(out, b'=', &body);
             }
             Reply::Verbatim { text, .. } => bulk(out, b'$', text),
+            Reply::Many(items) => {
+                for item in items {
+                    item.encode_into(proto, out);
+                }
+            }
         }
     }
 }

@@ -189,7 +189,7 @@ fn from_reply(reply: Reply) -> Value {
         Reply::Integer(n) => Value::Num(n as f64),
         Reply::Bulk(b) => Value::Str(b),
         Reply::Nil | Reply::NilArray => Value::Bool(false),
-        Reply::Array(items) | Reply::Set(items) | Reply::Push(items) => {
+        Reply::Array(items) | Reply::Set(items) | Reply::Push(items) | Reply::Many(items) => {
             Value::Table(items.into_iter().map(from_reply).collect())
         }
         Reply::Map(pairs) => Value::Table(

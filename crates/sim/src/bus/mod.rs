@@ -269,6 +269,11 @@ impl Node {
                 }
             }
             MsgKind::AuthRequest => self.handle_auth_request(io, msg),
+            MsgKind::Publish => {
+                if let Some(p) = msg.publish.clone() {
+                    self.deliver_published(io, &p.channel, &p.message, p.shard);
+                }
+            }
             MsgKind::AuthAck => {
                 let bus = &self.bus;
                 let sender_serves = self.slots.count_of(s) > 0;

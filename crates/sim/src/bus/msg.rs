@@ -152,6 +152,17 @@ pub struct Msg {
     pub about: Option<NodeIdx>,
     /// UPDATE: that node's config epoch and slots.
     pub update: Option<(u64, Rc<SlotBits>)>,
+    /// PUBLISH: what was published.
+    pub publish: Option<Rc<Published>>,
+}
+
+/// The body of a PUBLISH message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Published {
+    pub channel: Vec<u8>,
+    pub message: Vec<u8>,
+    /// A shard channel's (SPUBLISH): sent only within the shard.
+    pub shard: bool,
 }
 
 impl Node {
@@ -176,6 +187,7 @@ impl Node {
             gossip: Vec::new(),
             about: None,
             update: None,
+            publish: None,
         }
     }
 

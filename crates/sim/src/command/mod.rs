@@ -17,6 +17,7 @@ pub mod keys;
 pub mod lists;
 pub mod migrate;
 pub mod parse;
+pub mod pubsub;
 pub mod server_cmd;
 pub mod sets;
 pub mod sorted_sets;
@@ -190,7 +191,7 @@ impl Node {
         };
         let mut query = Query {
             is_migrate: spec.name == "migrate",
-            sharded_pubsub: spec.name == "spublish",
+            sharded_pubsub: matches!(spec.name, "spublish" | "ssubscribe" | "sunsubscribe"),
             write: spec.write,
             ..Query::default()
         };
@@ -223,6 +224,18 @@ impl Node {
             }
         }
 
+        // RESP2's subscribed mode takes only the pub/sub commands.
+        if client.subscribed()
+            && client.proto == Protocol::Resp2
+            && !pubsub::ALLOWED_WHEN_SUBSCRIBED.contains(&spec.name)
+        {
+            flag_transaction(client);
+            let text = format!(
+                "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+                spec.name
+            );
+            return Served::Reply(Reply::Error(text), HopOutcome::Error);
+        }
         if client.multi.is_some() && !NOT_QUEUED.contains(&spec.name) {
             // `queueMultiCommand()`: once a command was refused, later ones
             // are answered QUEUED but not kept — so EXEC routes only what
@@ -273,6 +286,11 @@ impl Node {
     ) -> Reply {
         let proto = client.proto;
         match spec.name {
+            // Subscribed in RESP2, PING answers in the pub/sub shape.
+            "ping" if client.subscribed() && client.proto == Protocol::Resp2 => Reply::Array(vec![
+                Reply::bulk("pong"),
+                Reply::bulk(argv.get(1).cloned().unwrap_or_default()),
+            ]),
             "ping" => match argv.len() {
                 1 => Reply::Status("PONG".into()),
                 2 => Reply::bulk(argv[1].clone()),
@@ -298,7 +316,9 @@ impl Node {
             },
             "swapdb" => Reply::Error("ERR SWAPDB is not allowed in cluster mode".into()),
             "move" => Reply::Error("ERR MOVE is not allowed in cluster mode".into()),
-            "publish" | "spublish" => Reply::Integer(0),
+            "publish" | "spublish" => self.publish(io, argv, spec.name == "spublish"),
+            "subscribe" | "psubscribe" | "ssubscribe" | "unsubscribe" | "punsubscribe"
+            | "sunsubscribe" => self.subscription(client, spec.name, argv),
             "hello" => self.hello(client, argv),
             "multi" => {
                 if client.multi.is_some() {
@@ -422,15 +442,11 @@ impl Node {
                     ),
                 ])
             }
-            // Pub/sub introspection: no connection subscribes in the simulation.
-            "pubsub|channels" | "pubsub|shardchannels" => Reply::Array(Vec::new()),
-            "pubsub|numpat" => Reply::Integer(0),
-            "pubsub|numsub" | "pubsub|shardnumsub" => Reply::Array(
-                argv[2..]
-                    .iter()
-                    .flat_map(|c| [Reply::bulk(c.clone()), Reply::Integer(0)])
-                    .collect(),
-            ),
+            "pubsub|channels"
+            | "pubsub|shardchannels"
+            | "pubsub|numpat"
+            | "pubsub|numsub"
+            | "pubsub|shardnumsub" => self.pubsub_introspection(spec.name, argv),
             "auth" => server_cmd::auth(argv),
             "time" => server_cmd::time(io.now()),
             "lastsave" => server_cmd::lastsave(),
@@ -528,13 +544,26 @@ impl Node {
         if watched.iter().any(|(k, v)| self.db.version(k) != *v) {
             return Reply::NilArray;
         }
-        let replies = queued
-            .iter()
-            .map(|argv| match lookup_error(argv) {
-                Ok(spec) => self.call(client, spec, argv, io),
+        // The transaction reaches the stream when EXEC ends: until then the
+        // client's last write is where it was (a WAIT inside counts acks of
+        // the writes before MULTI).
+        let woff_before = client.woff;
+        let mut wrote = false;
+        let mut replies = Vec::with_capacity(queued.len());
+        for argv in &queued {
+            replies.push(match lookup_error(argv) {
+                Ok(spec) => {
+                    let reply = self.call(client, spec, argv, io);
+                    wrote |= client.woff != woff_before;
+                    client.woff = woff_before;
+                    reply
+                }
                 Err(e) => e,
-            })
-            .collect();
+            });
+        }
+        if wrote {
+            self.note_write(client);
+        }
         Reply::Array(replies)
     }
 

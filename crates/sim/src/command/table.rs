@@ -212,7 +212,8 @@ fn counted_keys(store: usize, count_at: usize, first: usize, argv: &[Vec<u8>]) -
 
 /// The positions of the keys of `argv` for `spec` (arity already checked),
 /// as the cluster finds them (`getKeysFromCommand()`): a command's own key
-/// function where Redis has one, its key specs otherwise.
+/// function where Redis has one, its legacy key range otherwise (the key
+/// specs serve COMMAND GETKEYS).
 pub fn key_positions(spec: &CommandSpec, argv: &[Vec<u8>]) -> Vec<usize> {
     match spec.name {
         "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro" | "blmpop"
@@ -226,11 +227,32 @@ pub fn key_positions(spec: &CommandSpec, argv: &[Vec<u8>]) -> Vec<usize> {
         "migrate" => migrate_keys(argv),
         "georadius" | "georadiusbymember" => georadius_keys(argv),
         "xread" | "xreadgroup" => xread_keys(argv),
-        _ => keys_from_specs(spec, argv)
-            .into_iter()
-            .map(|(at, _)| at)
-            .collect(),
+        _ => legacy_range_keys(spec, argv),
     }
+}
+
+/// `getKeysUsingLegacyRangeSpec()`: what the cluster uses for a command
+/// without a key function in 7.0 — COMMAND's (first, last, step). A range
+/// that runs past the arguments means no keys (the command reports it).
+fn legacy_range_keys(spec: &CommandSpec, argv: &[Vec<u8>]) -> Vec<usize> {
+    let argc = argv.len() as i64;
+    let first = i64::from(spec.first_key);
+    if first == 0 {
+        return Vec::new();
+    }
+    let last = i64::from(spec.last_key);
+    let last = if last < 0 { argc + last } else { last };
+    let step = i64::from(spec.step).max(1);
+    let mut keys = Vec::new();
+    let mut j = first;
+    while j <= last {
+        if j >= argc {
+            return Vec::new();
+        }
+        keys.push(j as usize);
+        j += step;
+    }
+    keys
 }
 
 /// `sortGetKeys()`: the key, and the last STORE's destination.
@@ -473,6 +495,8 @@ mod tests {
         assert_eq!(keys("GETEX k PERSIST"), [1]);
         assert_eq!(keys("LCS a b"), [1, 2]);
         assert_eq!(keys("COPY a b"), [1, 2]);
+        assert_eq!(keys("PFMERGE d"), [1]);
+        assert_eq!(keys("PFMERGE d a b"), [1, 2, 3]);
         // Two spaces make an empty key argument: the KEYS form.
         assert_eq!(keys("MIGRATE h 1  0 10 COPY KEYS a b"), [8, 9]);
         assert_eq!(keys("OBJECT ENCODING k"), [2]);

@@ -122,6 +122,26 @@ impl Cluster {
         (timeout_reply, HopOutcome::Served)
     }
 
+    /// A published message reaches a subscribed connection of node `n`: in
+    /// RESP3 a push, in RESP2 an array, kept until the client reads it.
+    pub(crate) fn deliver_message(&mut self, n: usize, client: u64, fields: Vec<Vec<u8>>) {
+        let Some(conn) = (client as usize)
+            .checked_sub(1)
+            .and_then(|c| self.conns.get_mut(c))
+        else {
+            return;
+        };
+        if conn.node != n {
+            return;
+        }
+        let items = fields.into_iter().map(Reply::Bulk).collect();
+        let message = match conn.proto {
+            crate::reply::Protocol::Resp3 => Reply::Push(items),
+            crate::reply::Protocol::Resp2 => Reply::Array(items),
+        };
+        conn.inbox.push(message);
+    }
+
     /// Runs the next event if it comes by `until`, else moves the clock to
     /// `until`: one step of a client's wait.
     fn pass_time_until(&mut self, until: u64) {

@@ -44,6 +44,7 @@ impl Cluster {
         // Settings changed with CONFIG SET and not saved are gone.
         node.config = node.conf_file.clone();
         node.db = crate::keyspace::Keyspace::default();
+        node.pubsub = Default::default();
         node.repl_offset = 0;
         node.migrating.clear();
         node.importing.clear();

@@ -253,6 +253,7 @@ impl Cluster {
                 Effect::TookOver { old_master } => self.count_lost_writes(old_master, n),
                 Effect::ReplicationPing => self.replicate_ping(n),
                 Effect::Stream(entry) => self.send_stream(n, entry),
+                Effect::Message { client, fields } => self.deliver_message(n, client, fields),
             }
         }
         result

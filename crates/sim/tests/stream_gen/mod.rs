@@ -1,7 +1,7 @@
 //! Seeded random command streams for the differential test: good and bad
 //! commands of every simulated group — strings, bitmaps, lists, hashes,
-//! sets, sorted sets, generic keyspace, blocking pops, transactions,
-//! scripts — sent to the
+//! sets, sorted sets, HyperLogLog, generic keyspace, blocking pops,
+//! transactions, scripts, pub/sub — sent to the
 //! right master, a wrong master, or a replica with and without READONLY,
 //! with wrong types, wrong arity and cross-slot keys. Each line is
 //! slotscope-cli input (`@PORT command`), as the hand-written scenarios.
@@ -349,6 +349,21 @@ impl Gen {
                 }
                 let end = if self.chance(85) { "EXEC" } else { "DISCARD" };
                 lines.push(format!("@{port} {end}"));
+                continue;
+            }
+            // Pub/sub now and then: a subscriber on one node, a publisher on
+            // another, the message read, the subscription dropped.
+            if self.chance(2) {
+                let (sub, publ) = (7000 + self.below(6) as u16, 7000 + self.below(6) as u16);
+                let ch = self.pick(&["news", "sport"]);
+                lines.push(format!("@{sub} SUBSCRIBE {ch} other"));
+                lines.push(format!(
+                    "@{publ} PUBLISH {ch} {}",
+                    self.pick(VALUES).replace(' ', "_")
+                ));
+                lines.push(format!("@{sub} PING"));
+                lines.push(format!("@{sub} GET foo"));
+                lines.push(format!("@{sub} UNSUBSCRIBE"));
                 continue;
             }
             let c = self.command();
