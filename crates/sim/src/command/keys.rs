@@ -32,8 +32,125 @@ pub fn run(name: &str, db: &mut Keyspace, now: u64, argv: &Argv) -> Option<Resul
             Some(_) => Reply::Error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.".into()),
         }),
         "object|help" => Ok(object_help()),
+        "sort" | "sort_ro" => sort(name == "sort_ro", db, now, argv),
         _ => return None,
     })
+}
+
+/// SORT / SORT_RO (sort.c): numeric or ALPHA, ASC/DESC, LIMIT, STORE; BY
+/// and GET with a pattern read other keys, which a cluster refuses.
+fn sort(read_only: bool, db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
+    let (mut desc, mut alpha, mut dont_sort) = (false, false, false);
+    let mut limit: Option<(i64, i64)> = None;
+    let mut store: Option<Vec<u8>> = None;
+    let mut j = 2;
+    while j < argv.len() {
+        let left = argv.len() - j - 1;
+        let a = &argv[j];
+        if a.eq_ignore_ascii_case(b"asc") {
+            desc = false;
+        } else if a.eq_ignore_ascii_case(b"desc") {
+            desc = true;
+        } else if a.eq_ignore_ascii_case(b"alpha") {
+            alpha = true;
+        } else if a.eq_ignore_ascii_case(b"limit") && left >= 2 {
+            limit = Some((int_arg(&argv[j + 1])?, int_arg(&argv[j + 2])?));
+            j += 2;
+        } else if a.eq_ignore_ascii_case(b"store") && left >= 1 && !read_only {
+            store = Some(argv[j + 1].clone());
+            j += 1;
+        } else if a.eq_ignore_ascii_case(b"by") && left >= 1 {
+            if !argv[j + 1].contains(&b'*') {
+                dont_sort = true;
+            } else {
+                return Err(err("ERR BY option of SORT denied in Cluster mode."));
+            }
+            j += 1;
+        } else if a.eq_ignore_ascii_case(b"get") && left >= 1 {
+            return Err(err("ERR GET option of SORT denied in Cluster mode."));
+        } else {
+            return Err(err(SYNTAX));
+        }
+        j += 1;
+    }
+    let (mut items, is_set): (Vec<Vec<u8>>, bool) = match db.get(&argv[1], now).map(|e| &e.value) {
+        None => (Vec::new(), false),
+        Some(Value::List(l)) => (l.iter().cloned().collect(), false),
+        // A set in its own order: an intset is sorted (set_reply).
+        Some(Value::Set(s)) => (
+            super::data::set_reply(s)
+                .into_iter()
+                .filter_map(|r| match r {
+                    Reply::Bulk(b) => Some(b),
+                    _ => None,
+                })
+                .collect(),
+            true,
+        ),
+        Some(Value::ZSet(z)) => (z.iter().map(|(_, m)| m.clone()).collect(), false),
+        Some(_) => return Err(err(super::data::WRONGTYPE)),
+    };
+    // A set stored or sorted "by nothing" is sorted anyway, for determinism.
+    if dont_sort && is_set && store.is_some() {
+        dont_sort = false;
+        alpha = true;
+    }
+    if !dont_sort {
+        if alpha {
+            items.sort();
+        } else {
+            let mut scored = Vec::with_capacity(items.len());
+            for item in items {
+                let score = std::str::from_utf8(&item)
+                    .ok()
+                    .filter(|t| !t.is_empty() && t.trim() == *t)
+                    .and_then(|t| t.parse::<f64>().ok())
+                    .filter(|d| !d.is_nan())
+                    .ok_or_else(|| err("ERR One or more scores can't be converted into double"))?;
+                scored.push((score, item));
+            }
+            scored.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+            items = scored.into_iter().map(|(_, i)| i).collect();
+        }
+        if desc {
+            items.reverse();
+        }
+    }
+    if let Some((start, count)) = limit {
+        let len = items.len() as i64;
+        let mut start = start.max(0);
+        let mut end = if count < 0 {
+            len - 1
+        } else {
+            start + count - 1
+        };
+        if start >= len {
+            start = len - 1;
+            end = len - 2;
+        }
+        end = end.min(len - 1);
+        items = if start <= end && start >= 0 {
+            items[start as usize..=end as usize].to_vec()
+        } else {
+            Vec::new()
+        };
+    }
+    if let Some(dst) = store {
+        let n = items.len();
+        if n == 0 {
+            db.remove(&dst, now);
+        } else {
+            db.set(
+                &dst,
+                Value::List(items.into_iter().collect()),
+                None,
+                false,
+                now,
+            );
+        }
+        return Ok(Reply::Integer(n as i64));
+    }
+    Ok(Reply::Array(items.into_iter().map(Reply::Bulk).collect()))
 }
 
 /// Integers 0..9999 are shared objects in Redis (`OBJ_SHARED_INTEGERS`),

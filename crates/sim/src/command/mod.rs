@@ -448,6 +448,20 @@ impl Node {
             | "pubsub|numsub"
             | "pubsub|shardnumsub" => self.pubsub_introspection(spec.name, argv),
             "auth" => server_cmd::auth(argv),
+            "quit" => Reply::ok(),
+            // RESET: the connection as new (`resetCommand()`), RESP2 again.
+            "reset" => {
+                discard(client);
+                client.watched.clear();
+                client.readonly = false;
+                client.asking = false;
+                client.name.clear();
+                client.proto = Protocol::Resp2;
+                for kind in ["unsubscribe", "punsubscribe", "sunsubscribe"] {
+                    let _ = self.subscription(client, kind, &[kind.as_bytes().to_vec()]);
+                }
+                Reply::Status("RESET".into())
+            }
             "time" => server_cmd::time(io.now()),
             "lastsave" => server_cmd::lastsave(),
             "randomkey" => {
