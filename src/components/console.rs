@@ -31,6 +31,17 @@ pub struct ConsoleProps {
 #[function_component(Console)]
 pub fn console(p: &ConsoleProps) -> Html {
     let input = use_node_ref();
+    // redis-cli's hint: the argument line of the command being typed.
+    let hint = use_state(|| None::<String>);
+    let oninput = {
+        let input = input.clone();
+        let hint = hint.clone();
+        Callback::from(move |_: InputEvent| {
+            if let Some(el) = input.cast::<HtmlInputElement>() {
+                hint.set(slotscope_sim::help::hint(&el.value()));
+            }
+        })
+    };
     // Position in the history while browsing it with ↑/↓ (None: a new line).
     let browsing = use_state(|| None::<usize>);
     let log_ref = use_node_ref();
@@ -49,6 +60,7 @@ pub fn console(p: &ConsoleProps) -> Html {
         let browsing = browsing.clone();
         let history = p.history.clone();
         let on_line = p.on_line.clone();
+        let hint = hint.clone();
         Callback::from(move |e: KeyboardEvent| {
             let Some(el) = input.cast::<HtmlInputElement>() else {
                 return;
@@ -59,6 +71,7 @@ pub fn console(p: &ConsoleProps) -> Html {
                     on_line.emit(el.value());
                     el.set_value("");
                     browsing.set(None);
+                    hint.set(None);
                 }
                 "ArrowUp" if !history.is_empty() => {
                     e.prevent_default();
@@ -128,7 +141,10 @@ pub fn console(p: &ConsoleProps) -> Html {
             <div class="console-input">
                 <span class="prompt" aria-hidden="true">{ format!("{} ", p.prompt) }</span>
                 <input ref={input} type="text" aria-label="Redis command" spellcheck="false"
-                       autocomplete="off" placeholder="SET foo bar" {onkeydown} />
+                       autocomplete="off" placeholder="SET foo bar" {onkeydown} {oninput} />
+                if let Some(h) = (*hint).clone() {
+                    <span class="hint" aria-hidden="true" title={h.clone()}>{ h }</span>
+                }
             </div>
         </section>
     }

@@ -158,3 +158,48 @@ pub fn help(args: &[Vec<u8>]) -> Vec<String> {
     out.push(String::new());
     out
 }
+
+/// redis-cli's hint for a line being typed: the argument line of the
+/// command named so far (`SET` → `key value [NX|XX] ...`), once the name
+/// is complete and followed by a space; the longest match wins, so
+/// `CLUSTER SETSLOT ` hints the subcommand's arguments.
+pub fn hint(line: &str) -> Option<String> {
+    if !line.ends_with(' ') {
+        return None;
+    }
+    let typed: Vec<String> = line
+        .split_whitespace()
+        .map(str::to_ascii_uppercase)
+        .collect();
+    if typed.is_empty() || typed.len() > 2 {
+        return None;
+    }
+    let entries = entries();
+    entries
+        .iter()
+        .filter(|e| {
+            let names: Vec<&str> = e.name.split(' ').collect();
+            names.len() == typed.len() && names.iter().zip(&typed).all(|(n, t)| n == t)
+        })
+        .map(|e| e.params.clone())
+        .next()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hints_follow_the_name_typed() {
+        assert_eq!(
+            hint("set ").as_deref(),
+            Some("key value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]")
+        );
+        assert_eq!(hint("GET").as_deref(), None);
+        assert_eq!(hint("cluster keyslot ").as_deref(), Some("key"));
+        assert_eq!(hint("nosuch ").as_deref(), None);
+        assert!(help(&[])
+            .first()
+            .is_some_and(|l| l.starts_with("redis-cli 7.0.15")));
+    }
+}
