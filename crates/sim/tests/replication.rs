@@ -168,12 +168,16 @@ fn wait_inside_a_transaction_does_not_block() {
         sim.execute(c, &argv(line));
     }
     let t = sim.now;
-    // `CLIENT_DENY_BLOCKING`: WAIT answers with what it has.
+    // `CLIENT_DENY_BLOCKING`: WAIT answers with what it has, at once. The
+    // transaction's writes reach the stream when EXEC ends, so inside it
+    // the client has written nothing yet: every connected replica counts.
     assert_eq!(
         sim.execute(c, &argv("EXEC")),
-        Reply::Array(vec![Reply::ok(), Reply::Integer(0)])
+        Reply::Array(vec![Reply::ok(), Reply::Integer(1)])
     );
     assert_eq!(sim.now, t);
+    // After EXEC the write counts: the partitioned replica never got it.
+    assert_eq!(sim.execute(c, &argv("WAIT 1 200")), Reply::Integer(0));
 }
 
 #[test]
