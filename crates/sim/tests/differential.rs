@@ -934,6 +934,63 @@ fn run_directive(
             }
         }
         ["settle"] => {}
+        // Real time passes on both sides (a state recomputed by the cron).
+        ["sleep", ms] => {
+            let ms: u64 = ms.parse().unwrap();
+            std::thread::sleep(Duration::from_millis(ms));
+            sim.advance(ms);
+            return;
+        }
+        // kill -9 of these nodes on both sides, then wait until every other
+        // node has flagged each of them FAIL (the cluster may be down: no
+        // agreement to wait for).
+        ["kill", ports @ ..] => {
+            let ports: Vec<u16> = ports.iter().map(|p| p.parse().unwrap()).collect();
+            let dead: Vec<usize> = ports.iter().map(|p| sim_node(&p.to_string())).collect();
+            for &p in &ports {
+                let i = usize::from(p - SIM_BASE);
+                let _ = real.children[i].kill();
+                let _ = real.children[i].wait();
+                let rp = real.real_port(p);
+                real.conns.remove(&rp);
+            }
+            for &d in &dead {
+                sim.kill(d);
+            }
+            let dead_ids: Vec<String> = ports
+                .iter()
+                .map(|p| real_id(real, &p.to_string()))
+                .collect();
+            for live in (SIM_BASE..SIM_BASE + NODES).filter(|p| !ports.contains(p)) {
+                let rp = real.real_port(live);
+                real.wait_until(rp, |c, port| {
+                    let nodes = c.text(port, &["CLUSTER", "NODES"]);
+                    dead_ids.iter().all(|id| {
+                        nodes.lines().any(|l| {
+                            let cols: Vec<&str> = l.split(' ').collect();
+                            cols.len() > 2
+                                && cols[0] == id.as_str()
+                                && cols[2].split(',').any(|f| f == "fail")
+                        })
+                    })
+                });
+            }
+            let deadline = sim.now + 60_000;
+            while !(0..sim.nodes.len())
+                .filter(|v| !dead.contains(v))
+                .all(|v| dead.iter().all(|&d| sim.nodes[v].view[d].fail))
+            {
+                assert!(
+                    sim.now < deadline,
+                    "{name}:{line}: the simulation never flagged FAIL"
+                );
+                sim.advance(10);
+            }
+            // The cluster state follows the flags on the next tick.
+            std::thread::sleep(Duration::from_millis(300));
+            sim.advance(300);
+            return;
+        }
         _ => panic!("{name}:{line}: unknown directive !{directive}"),
     }
     real.wait_until_agreed();
