@@ -11,6 +11,7 @@ pub mod cluster_cmd;
 pub mod command_cmd;
 pub mod data;
 pub mod docs;
+pub mod geo;
 pub mod hashes;
 pub mod hyperloglog;
 pub mod keys;

@@ -1,6 +1,6 @@
 //! Seeded random command streams for the differential test: good and bad
 //! commands of every simulated group — strings, bitmaps, lists, hashes,
-//! sets, sorted sets, HyperLogLog, generic keyspace, blocking pops,
+//! sets, sorted sets, HyperLogLog, geo, generic keyspace, blocking pops,
 //! transactions, scripts, pub/sub — sent to the
 //! right master, a wrong master, or a replica with and without READONLY,
 //! with wrong types, wrong arity and cross-slot keys. Each line is
@@ -136,7 +136,12 @@ impl Gen {
         let h = self.pick(&["{h}1", "{h}2", "{h}3"]);
         let h2 = self.pick(&["{h}1", "{h}2", "{h}3"]);
         let e = self.pick(&["a", "b", "c", "d", "hello", "1", "2", "x y"]);
-        match self.below(70) {
+        let g = self.pick(&["{g}1", "{g}2"]);
+        let lon = self.pick(&["13.361389", "15.087269", "-122.4", "0", "181", "x"]);
+        let lat = self.pick(&["38.115556", "37.502669", "37.77", "0", "86", "-85.05"]);
+        let place = self.pick(&["Palermo", "Catania", "SF", "Zero"]);
+        let place2 = self.pick(&["Palermo", "Catania", "SF", "Zero", "None"]);
+        match self.below(74) {
             // strings and bitmaps
             0 => cmd(&["SET", k, v], &[k], true),
             1 => cmd(&["GET", k], &[k], false),
@@ -320,6 +325,32 @@ impl Gen {
             66 => cmd(&["PFCOUNT", h, h2], &[h, h2], false),
             67 => cmd(&["PFMERGE", h, h2], &[h, h2], true),
             68 => cmd(&["PFADD", h], &[h], true),
+            // geo, on keys of their own
+            69 => cmd(
+                &[
+                    "GEOADD",
+                    g,
+                    self.pick(&["!", "!NX", "!XX CH"]),
+                    lon,
+                    lat,
+                    place,
+                ],
+                &[g],
+                true,
+            ),
+            70 => cmd(&["GEOPOS", g, place, place2], &[g], false),
+            71 => cmd(
+                &[
+                    "GEODIST",
+                    g,
+                    place,
+                    place2,
+                    self.pick(&["!", "!km", "!mi", "!yd"]),
+                ],
+                &[g],
+                false,
+            ),
+            72 => cmd(&["GEOHASH", g, place, place2], &[g], false),
             // arity errors
             _ => cmd(
                 &[
