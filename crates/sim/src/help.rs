@@ -107,8 +107,14 @@ fn entry(full_name: &str, doc: &Doc) -> Entry {
     }
 }
 
-/// Every help entry, sorted by name as redis-cli sorts them.
-fn entries() -> Vec<Entry> {
+/// Every help entry, sorted by name as redis-cli sorts them (built once:
+/// the console asks for a hint at every keystroke).
+fn entries() -> &'static [Entry] {
+    static ENTRIES: std::sync::OnceLock<Vec<Entry>> = std::sync::OnceLock::new();
+    ENTRIES.get_or_init(build_entries)
+}
+
+fn build_entries() -> Vec<Entry> {
     let mut out = Vec::new();
     for (name, doc) in docs::all() {
         out.push(entry(name, doc));
@@ -151,7 +157,7 @@ pub fn help(args: &[Vec<u8>]) -> Vec<String> {
         for e in entries() {
             let names: Vec<&str> = e.name.split(' ').collect();
             if words.len() <= names.len() && words.iter().zip(&names).all(|(w, n)| w == n) {
-                print(&e, true, &mut out);
+                print(e, true, &mut out);
             }
         }
     }
@@ -174,8 +180,7 @@ pub fn hint(line: &str) -> Option<String> {
     if typed.is_empty() || typed.len() > 2 {
         return None;
     }
-    let entries = entries();
-    entries
+    entries()
         .iter()
         .filter(|e| {
             let names: Vec<&str> = e.name.split(' ').collect();

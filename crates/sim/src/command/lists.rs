@@ -23,21 +23,21 @@ pub fn run(name: &str, db: &mut Keyspace, now: u64, argv: &Argv) -> Option<Resul
             .and_then(|(from, to)| lmove(db, now, &argv[1], &argv[2], from, to)),
         "rpoplpush" => lmove(db, now, &argv[1], &argv[2], Side::Right, Side::Left),
         "lmpop" => lmpop(db, now, argv, 1),
-        "blmpop" => timeout(&argv[1])
-            .and_then(|_| lmpop(db, now, argv, 2))
-            .and_then(or_block),
+        // The blocking forms answer as a timeout when there is nothing yet
+        // (as inside MULTI); `Node::process` makes a client that may block
+        // wait in simulated time instead.
+        "blmpop" => timeout(&argv[1]).and_then(|_| lmpop(db, now, argv, 2)),
         "blpop" | "brpop" => timeout(&argv[argv.len() - 1]).and_then(|_| {
             let left = name == "blpop";
             let keys = &argv[1..argv.len() - 1];
-            bpop(db, now, keys, left).and_then(or_block)
+            bpop(db, now, keys, left)
         }),
         "blmove" => timeout(&argv[5]).and_then(|_| {
             let (from, to) = (side(&argv[3])?, side(&argv[4])?);
-            lmove(db, now, &argv[1], &argv[2], from, to).and_then(or_block)
+            lmove(db, now, &argv[1], &argv[2], from, to)
         }),
-        "brpoplpush" => timeout(&argv[3]).and_then(|_| {
-            lmove(db, now, &argv[1], &argv[2], Side::Right, Side::Left).and_then(or_block)
-        }),
+        "brpoplpush" => timeout(&argv[3])
+            .and_then(|_| lmove(db, now, &argv[1], &argv[2], Side::Right, Side::Left)),
         _ => return None,
     })
 }
@@ -70,13 +70,6 @@ pub fn timeout(arg: &[u8]) -> Result<f64, Reply> {
         return Err(err("ERR timeout is negative"));
     }
     Ok(t)
-}
-
-/// The blocking forms answer here as when they time out at once (what
-/// they do inside MULTI or a script); `Node::process` turns that into a
-/// wait in simulated time for a client that may block.
-fn or_block(reply: Reply) -> Result<Reply, Reply> {
-    Ok(reply)
 }
 
 fn list_at<'a>(
