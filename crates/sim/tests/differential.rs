@@ -1530,6 +1530,7 @@ fn random_streams_match_real_redis() {
             return;
         };
         let lines = stream_gen::Gen::new(seed).stream(n);
+        // SLOTSCOPE_PRINT_STREAM=1: the generated lines, numbered, to read a failure.
         if std::env::var("SLOTSCOPE_PRINT_STREAM").is_ok() {
             for (i, l) in lines.iter().enumerate() {
                 eprintln!("{}: {l}", i + 1);
