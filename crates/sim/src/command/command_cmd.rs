@@ -214,7 +214,7 @@ fn getkeys(with_flags: bool, argv: &[Vec<u8>]) -> Reply {
     let keys: Vec<(usize, &[&str])> = if from_specs.is_empty() {
         key_positions(spec, argv)
             .into_iter()
-            .map(|i| (i, fallback_flags(spec, argv, i)))
+            .map(|i| (i, fallback_flags(spec, argv)))
             .collect()
     } else {
         from_specs
@@ -240,8 +240,9 @@ fn getkeys(with_flags: bool, argv: &[Vec<u8>]) -> Reply {
 }
 
 /// The flags a key function gives a key: SET's depend on GET
-/// (`setGetKeys()`); otherwise those of the spec the key falls under.
-fn fallback_flags(spec: &CommandSpec, argv: &[Vec<u8>], _at: usize) -> &'static [&'static str] {
+/// (`setGetKeys()`); otherwise the first key spec's (an approximation:
+/// Redis's key functions set flags per key, e.g. ZUNIONSTORE's sources RO).
+fn fallback_flags(spec: &CommandSpec, argv: &[Vec<u8>]) -> &'static [&'static str] {
     if spec.name == "set" {
         let get = argv[3..].iter().any(|a| a.eq_ignore_ascii_case(b"get"));
         return if get {

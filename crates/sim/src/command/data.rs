@@ -60,6 +60,8 @@ pub(super) fn trim_zeros(s: &str) -> &str {
     }
 }
 
+/// A double argument (`getDoubleFromObject()`): no spaces, `inf`/`-inf`,
+/// never NaN. Every command that takes a float reads it here.
 pub(super) fn parse_double(arg: &[u8]) -> Option<f64> {
     let s = std::str::from_utf8(arg).ok()?;
     let d = match s.to_ascii_lowercase().as_str() {
@@ -115,13 +117,15 @@ pub fn run(name: &str, db: &mut Keyspace, now: u64, proto: Protocol, argv: &Argv
             Some(neg) => incr_by(db, now, &argv[1], neg),
             None => Err(err("ERR decrement would overflow")),
         }),
-        "del" => Ok(Reply::Integer(
+        // UNLINK frees memory in the background in Redis; here it is DEL.
+        "del" | "unlink" => Ok(Reply::Integer(
             argv[1..]
                 .iter()
                 .filter(|k| db.remove(k, now).is_some())
                 .count() as i64,
         )),
-        "exists" => Ok(Reply::Integer(
+        // TOUCH only updates access times: it counts what exists, as EXISTS.
+        "exists" | "touch" => Ok(Reply::Integer(
             argv[1..].iter().filter(|k| db.contains(k, now)).count() as i64,
         )),
         "type" => Ok(Reply::Status(
@@ -181,7 +185,9 @@ pub fn run(name: &str, db: &mut Keyspace, now: u64, proto: Protocol, argv: &Argv
             Reply::Integer(i64::from(h.iter().any(|(f, _)| *f == argv[2])))
         }),
         "hdel" => hdel(db, now, argv),
-        "lpush" | "rpush" => push(name == "lpush", db, now, argv),
+        "lpush" | "rpush" => push(name == "lpush", true, db, now, argv),
+        // The X forms push only onto a list that exists.
+        "lpushx" | "rpushx" => push(name == "lpushx", false, db, now, argv),
         "lpop" | "rpop" => pop(name == "lpop", db, now, argv),
         "llen" => with_list(db, now, &argv[1], |l| Reply::Integer(l.len() as i64)),
         "lrange" => lrange(db, now, argv),
@@ -714,7 +720,16 @@ fn hdel(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
     Ok(Reply::Integer(removed as i64))
 }
 
-fn push(left: bool, db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
+fn push(
+    left: bool,
+    create: bool,
+    db: &mut Keyspace,
+    now: u64,
+    argv: &Argv,
+) -> Result<Reply, Reply> {
+    if !create && db.get(&argv[1], now).is_none() {
+        return Ok(Reply::Integer(0));
+    }
     let Value::List(l) = value_mut(db, now, &argv[1], Value::List(VecDeque::new()), |v| {
         matches!(v, Value::List(_))
     })?

@@ -75,12 +75,7 @@ fn decode(bits: u64) -> (f64, f64) {
 }
 
 fn parse_float(arg: &[u8]) -> Result<f64, Reply> {
-    std::str::from_utf8(arg)
-        .ok()
-        .filter(|s| !s.is_empty() && s.trim() == *s)
-        .and_then(|s| s.parse::<f64>().ok())
-        .filter(|d| !d.is_nan())
-        .ok_or_else(|| err("ERR value is not a valid float"))
+    super::data::parse_double(arg).ok_or_else(|| err(super::data::NOT_FLOAT))
 }
 
 /// A coordinate as Redis prints it (`%.17Lf` of the double, zeros cut).

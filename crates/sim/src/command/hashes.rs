@@ -1,6 +1,8 @@
 //! Hash commands beyond HSET/HGET (t_hash.c in Redis 7.0).
 
-use super::data::{drop_if_empty, err, int_arg, value_mut, Argv, OVERFLOW, WRONGTYPE};
+use super::data::{
+    drop_if_empty, err, int_arg, parse_double, value_mut, Argv, OVERFLOW, WRONGTYPE,
+};
 use super::strings::human_float;
 use crate::keyspace::{parse_i64, Keyspace, Value};
 use crate::reply::{Protocol, Reply};
@@ -57,28 +59,15 @@ fn hincrby(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
     Ok(Reply::Integer(value))
 }
 
-fn float_of(arg: &[u8]) -> Option<f64> {
-    let s = std::str::from_utf8(arg).ok()?;
-    if s.is_empty() || s.trim() != s {
-        return None;
-    }
-    let d: f64 = match s.to_ascii_lowercase().as_str() {
-        "inf" | "+inf" => f64::INFINITY,
-        "-inf" => f64::NEG_INFINITY,
-        _ => s.parse().ok()?,
-    };
-    (!d.is_nan()).then_some(d)
-}
-
 fn hincrbyfloat(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
-    let by = float_of(&argv[3]).ok_or_else(|| err("ERR value is not a valid float"))?;
+    let by = parse_double(&argv[3]).ok_or_else(|| err("ERR value is not a valid float"))?;
     if !by.is_finite() {
         return Err(err("ERR value is NaN or Infinity"));
     }
     let h = hash_mut(db, now, &argv[1])?;
     let current = match h.iter().find(|(f, _)| *f == argv[2]) {
         None => 0.0,
-        Some((_, v)) => float_of(v).ok_or_else(|| err("ERR hash value is not a float"))?,
+        Some((_, v)) => parse_double(v).ok_or_else(|| err("ERR hash value is not a float"))?,
     };
     let value = current + by;
     if !value.is_finite() {

@@ -7,15 +7,6 @@ use crate::reply::Reply;
 
 pub fn run(name: &str, db: &mut Keyspace, now: u64, argv: &Argv) -> Option<Result<Reply, Reply>> {
     Some(match name {
-        "unlink" => Ok(Reply::Integer(
-            argv[1..]
-                .iter()
-                .filter(|k| db.remove(k, now).is_some())
-                .count() as i64,
-        )),
-        "touch" => Ok(Reply::Integer(
-            argv[1..].iter().filter(|k| db.contains(k, now)).count() as i64,
-        )),
         "copy" => copy(db, now, argv),
         "expiretime" | "pexpiretime" => Ok(expire_time(name == "pexpiretime", db, now, &argv[1])),
         "object|refcount" => Ok(match db.peek_entry(&argv[2], now) {

@@ -17,7 +17,6 @@ pub fn run(name: &str, db: &mut Keyspace, now: u64, argv: &Argv) -> Option<Resul
         "lrem" => lrem(db, now, argv),
         "ltrim" => ltrim(db, now, argv),
         "lpos" => lpos(db, now, argv),
-        "lpushx" | "rpushx" => pushx(name == "lpushx", db, now, argv),
         "lmove" => side(&argv[3])
             .and_then(|from| Ok((from, side(&argv[4])?)))
             .and_then(|(from, to)| lmove(db, now, &argv[1], &argv[2], from, to)),
@@ -173,15 +172,12 @@ fn ltrim(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
     let Some(l) = list_at(db, now, &argv[1])? else {
         return Ok(Reply::ok());
     };
-    let len = l.len() as i64;
-    let start = if start < 0 { len + start } else { start }.max(0);
-    let end = if end < 0 { len + end } else { end };
-    if start > end || start >= len {
-        l.clear();
-    } else {
-        let end = end.min(len - 1);
-        l.truncate(end as usize + 1);
-        l.drain(..start as usize);
+    match super::data::index_range(start, end, l.len()) {
+        Some((a, b)) => {
+            l.truncate(b + 1);
+            l.drain(..a);
+        }
+        None => l.clear(),
     }
     db.touch(&argv[1]);
     drop_if_empty(db, now, &argv[1]);
@@ -259,22 +255,6 @@ fn lpos(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
     })
 }
 
-fn pushx(left: bool, db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
-    let Some(l) = list_at(db, now, &argv[1])? else {
-        return Ok(Reply::Integer(0));
-    };
-    for v in &argv[2..] {
-        if left {
-            l.push_front(v.clone());
-        } else {
-            l.push_back(v.clone());
-        }
-    }
-    let len = l.len();
-    db.touch(&argv[1]);
-    Ok(Reply::Integer(len as i64))
-}
-
 fn pop_from(l: &mut VecDeque<Vec<u8>>, side: Side) -> Option<Vec<u8>> {
     match side {
         Side::Left => l.pop_front(),
@@ -313,8 +293,14 @@ fn lmove(
     Ok(Reply::bulk(value))
 }
 
-/// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]; `at` is where numkeys is.
-fn lmpop(db: &mut Keyspace, now: u64, argv: &Argv, at: usize) -> Result<Reply, Reply> {
+/// The arguments LMPOP and ZMPOP share (`numkeys key... WHERE [COUNT n]`,
+/// numkeys at `at`): the keys, which of the two words `ends` WHERE is (0 or
+/// 1), and the count. Their errors are Redis's, in its order.
+pub(super) fn mpop_arguments<'a>(
+    argv: &'a Argv,
+    at: usize,
+    ends: [&str; 2],
+) -> Result<(&'a [Vec<u8>], usize, usize), Reply> {
     let numkeys = match parse_i64(&argv[at]) {
         Some(n) if n > 0 => n as usize,
         _ => return Err(err("ERR numkeys should be greater than 0")),
@@ -323,14 +309,17 @@ fn lmpop(db: &mut Keyspace, now: u64, argv: &Argv, at: usize) -> Result<Reply, R
     if where_at >= argv.len() {
         return Err(err(SYNTAX));
     }
-    let from = side(&argv[where_at])?;
-    let mut count = 1i64;
+    let end = ends
+        .iter()
+        .position(|e| argv[where_at].eq_ignore_ascii_case(e.as_bytes()))
+        .ok_or_else(|| err(SYNTAX))?;
+    let mut count = 1;
     let mut i = where_at + 1;
     let mut seen_count = false;
     while i < argv.len() {
         if argv[i].eq_ignore_ascii_case(b"count") && i + 1 < argv.len() && !seen_count {
             count = match parse_i64(&argv[i + 1]) {
-                Some(n) if n > 0 => n,
+                Some(n) if n > 0 => n as usize,
                 _ => return Err(err("ERR count should be greater than 0")),
             };
             seen_count = true;
@@ -339,11 +328,18 @@ fn lmpop(db: &mut Keyspace, now: u64, argv: &Argv, at: usize) -> Result<Reply, R
             return Err(err(SYNTAX));
         }
     }
-    for key in &argv[at + 1..where_at] {
+    Ok((&argv[at + 1..where_at], end, count))
+}
+
+/// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]; `at` is where numkeys is.
+fn lmpop(db: &mut Keyspace, now: u64, argv: &Argv, at: usize) -> Result<Reply, Reply> {
+    let (keys, end, count) = mpop_arguments(argv, at, ["left", "right"])?;
+    let from = if end == 0 { Side::Left } else { Side::Right };
+    for key in keys {
         let Some(l) = list_at(db, now, key)? else {
             continue;
         };
-        let n = (count as usize).min(l.len());
+        let n = count.min(l.len());
         let popped: Vec<Reply> = (0..n)
             .filter_map(|_| pop_from(l, from))
             .map(Reply::Bulk)

@@ -5,7 +5,8 @@
 //! (score, member), the order Redis keeps it in.
 
 use super::data::{
-    double_reply, err, format_double, int_arg, Argv, NOT_FLOAT, NOT_INTEGER, SYNTAX, WRONGTYPE,
+    double_reply, err, format_double, index_range, int_arg, parse_double, Argv, NOT_FLOAT,
+    NOT_INTEGER, SYNTAX, WRONGTYPE,
 };
 use crate::keyspace::{parse_i64, Keyspace, Value};
 use crate::reply::{Protocol, Reply};
@@ -94,19 +95,6 @@ fn put(db: &mut Keyspace, now: u64, key: &[u8], mut z: ZSet, keep_ttl: bool) {
     db.set(key, Value::ZSet(z), None, keep_ttl, now);
 }
 
-fn parse_score(arg: &[u8]) -> Option<f64> {
-    let s = std::str::from_utf8(arg).ok()?;
-    if s.is_empty() || s.trim() != s {
-        return None;
-    }
-    let d: f64 = match s.to_ascii_lowercase().as_str() {
-        "inf" | "+inf" => f64::INFINITY,
-        "-inf" => f64::NEG_INFINITY,
-        _ => s.parse().ok()?,
-    };
-    (!d.is_nan()).then_some(d)
-}
-
 /// `zslParseRange()`: `1.5`, `(1.5` (exclusive), `-inf`, `+inf`.
 struct ScoreRange {
     min: f64,
@@ -133,8 +121,8 @@ impl ScoreRange {
 
 fn score_bound(arg: &[u8]) -> Option<(f64, bool)> {
     match arg.strip_prefix(b"(") {
-        Some(rest) => Some((parse_score(rest)?, true)),
-        None => Some((parse_score(arg)?, false)),
+        Some(rest) => Some((parse_double(rest)?, true)),
+        None => Some((parse_double(arg)?, false)),
     }
 }
 
@@ -358,16 +346,10 @@ fn zrange(
         items.reverse();
     }
     let picked: ZSet = match picker {
-        Picker::Rank(start, end) => {
-            let len = items.len() as i64;
-            let start = if start < 0 { len + start } else { start }.max(0);
-            let end = if end < 0 { len + end } else { end };
-            if start > end || start >= len {
-                Vec::new()
-            } else {
-                items[start as usize..=end.min(len - 1) as usize].to_vec()
-            }
-        }
+        Picker::Rank(start, end) => match index_range(start, end, items.len()) {
+            Some((a, b)) => items[a..=b].to_vec(),
+            None => Vec::new(),
+        },
         Picker::Score(r) => limited(items.into_iter().filter(|(s, _)| r.contains(*s)), limit),
         Picker::Lex(_) => {
             let mut z = items;
@@ -405,7 +387,7 @@ fn limited(items: impl Iterator<Item = (f64, Vec<u8>)>, limit: Option<(i64, i64)
 }
 
 fn zincrby(db: &mut Keyspace, now: u64, proto: Protocol, argv: &Argv) -> Result<Reply, Reply> {
-    let by = parse_score(&argv[2]).ok_or_else(|| err(NOT_FLOAT))?;
+    let by = parse_double(&argv[2]).ok_or_else(|| err(NOT_FLOAT))?;
     let mut z = zset_at(db, now, &argv[1])?.unwrap_or_default();
     let score = match z.iter_mut().find(|(_, m)| *m == argv[3]) {
         Some(entry) => {
@@ -484,16 +466,12 @@ fn zremrangebyrank(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Re
     let Some(mut z) = zset_at(db, now, &argv[1])? else {
         return Ok(Reply::Integer(0));
     };
-    let len = z.len() as i64;
-    let start = if start < 0 { len + start } else { start }.max(0);
-    let end = if end < 0 { len + end } else { end };
-    if start > end || start >= len {
+    let Some((a, b)) = index_range(start, end, z.len()) else {
         return Ok(Reply::Integer(0));
-    }
-    let end = end.min(len - 1);
-    z.drain(start as usize..=end as usize);
+    };
+    z.drain(a..=b);
     put(db, now, &argv[1], z, true);
-    Ok(Reply::Integer(end - start + 1))
+    Ok(Reply::Integer((b - a + 1) as i64))
 }
 
 fn zpop(
@@ -517,15 +495,8 @@ fn zpop(
     let Some(mut z) = zset_at(db, now, &argv[1])? else {
         return Ok(Reply::Array(Vec::new()));
     };
-    let n = count.unwrap_or(1).min(z.len());
-    let popped: ZSet = if max {
-        let mut top: ZSet = z.drain(z.len() - n..).collect();
-        top.reverse();
-        top
-    } else {
-        z.drain(..n).collect()
-    };
-    if n > 0 {
+    let popped = pop_n(&mut z, max, count.unwrap_or(1));
+    if !popped.is_empty() {
         put(db, now, &argv[1], z, true);
     }
     // Without COUNT, RESP3 still answers one flat [member, score].
@@ -606,7 +577,7 @@ fn algebra(
             && a.eq_ignore_ascii_case(b"weights")
         {
             for (i, w) in weights.iter_mut().enumerate() {
-                *w = parse_score(&argv[j + 1 + i])
+                *w = parse_double(&argv[j + 1 + i])
                     .ok_or_else(|| err("ERR weight value is not a float"))?;
             }
             j += 1 + setnum;
@@ -721,6 +692,18 @@ fn algebra(
     })
 }
 
+/// Up to `n` members from the low end, or from the high end highest first.
+fn pop_n(z: &mut ZSet, max: bool, n: usize) -> ZSet {
+    let n = n.min(z.len());
+    if max {
+        let mut top: ZSet = z.drain(z.len() - n..).collect();
+        top.reverse();
+        top
+    } else {
+        z.drain(..n).collect()
+    }
+}
+
 /// BZPOPMIN/BZPOPMAX's immediate case: one element of the first non-empty key.
 fn bzpop(
     max: bool,
@@ -733,7 +716,7 @@ fn bzpop(
         let Some(mut z) = zset_at(db, now, key)? else {
             continue;
         };
-        let Some((score, member)) = (if max { z.pop() } else { Some(z.remove(0)) }) else {
+        let Some((score, member)) = pop_n(&mut z, max, 1).pop() else {
             continue;
         };
         put(db, now, key, z, true);
@@ -758,48 +741,13 @@ fn zmpop(
     argv: &Argv,
     at: usize,
 ) -> Result<Reply, Reply> {
-    let numkeys = match parse_i64(&argv[at]) {
-        Some(n) if n > 0 => n as usize,
-        _ => return Err(err("ERR numkeys should be greater than 0")),
-    };
-    let where_at = at + 1 + numkeys;
-    if where_at >= argv.len() {
-        return Err(err(SYNTAX));
-    }
-    let max = if argv[where_at].eq_ignore_ascii_case(b"max") {
-        true
-    } else if argv[where_at].eq_ignore_ascii_case(b"min") {
-        false
-    } else {
-        return Err(err(SYNTAX));
-    };
-    let mut count = 1usize;
-    let mut i = where_at + 1;
-    let mut seen = false;
-    while i < argv.len() {
-        if argv[i].eq_ignore_ascii_case(b"count") && i + 1 < argv.len() && !seen {
-            count = match parse_i64(&argv[i + 1]) {
-                Some(n) if n > 0 => n as usize,
-                _ => return Err(err("ERR count should be greater than 0")),
-            };
-            seen = true;
-            i += 2;
-        } else {
-            return Err(err(SYNTAX));
-        }
-    }
-    for key in &argv[at + 1..where_at] {
+    let (keys, end, count) = super::lists::mpop_arguments(argv, at, ["min", "max"])?;
+    let max = end == 1;
+    for key in keys {
         let Some(mut z) = zset_at(db, now, key)? else {
             continue;
         };
-        let n = count.min(z.len());
-        let popped: ZSet = if max {
-            let mut top: ZSet = z.drain(z.len() - n..).collect();
-            top.reverse();
-            top
-        } else {
-            z.drain(..n).collect()
-        };
+        let popped = pop_n(&mut z, max, count);
         put(db, now, key, z, true);
         let items = popped
             .iter()

@@ -54,28 +54,13 @@ pub fn human_float(d: f64) -> String {
     }
 }
 
-/// `string2ld()`: no spaces, no NaN; "inf" is accepted but any result that
-/// is not finite is refused later.
-fn parse_long_double(arg: &[u8]) -> Option<f64> {
-    let s = std::str::from_utf8(arg).ok()?;
-    if s.is_empty() || s.len() > 5000 || s.trim() != s {
-        return None;
-    }
-    let d: f64 = match s.to_ascii_lowercase().as_str() {
-        "inf" | "+inf" | "infinity" => f64::INFINITY,
-        "-inf" | "-infinity" => f64::NEG_INFINITY,
-        _ => s.parse().ok()?,
-    };
-    (!d.is_nan()).then_some(d)
-}
-
 fn incr_by_float(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
     const NOT_FLOAT: &str = "ERR value is not a valid float";
     let current = match string_at(db, now, &argv[1])? {
         None => 0.0,
-        Some(s) => parse_long_double(&s).ok_or_else(|| err(NOT_FLOAT))?,
+        Some(s) => super::data::parse_double(&s).ok_or_else(|| err(NOT_FLOAT))?,
     };
-    let by = parse_long_double(&argv[2]).ok_or_else(|| err(NOT_FLOAT))?;
+    let by = super::data::parse_double(&argv[2]).ok_or_else(|| err(NOT_FLOAT))?;
     let value = current + by;
     if !value.is_finite() {
         return Err(err("ERR increment would produce NaN or Infinity"));
