@@ -20,6 +20,8 @@ pub enum Value {
     Set(Vec<Vec<u8>>),
     /// Members sorted by (score, member), as Redis orders a sorted set.
     ZSet(Vec<(f64, Vec<u8>)>),
+    /// Boxed: a stream is much bigger than the other values' handles.
+    Stream(Box<crate::stream::Stream>),
 }
 
 impl Value {
@@ -31,6 +33,7 @@ impl Value {
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -64,6 +67,7 @@ impl Value {
             // zset-max-listpack-entries 128, zset-max-listpack-value 64.
             Value::ZSet(z) if z.len() <= 128 && z.iter().all(|(_, m)| m.len() <= 64) => "listpack",
             Value::ZSet(_) => "skiplist",
+            Value::Stream(_) => "stream",
         }
     }
 }
@@ -97,9 +101,23 @@ pub struct Keyspace {
     /// list (scanned on each write, usually empty).
     versions: Vec<(Vec<u8>, u64)>,
     next_version: u64,
+    /// The form the last write is to reach replicas in, when it is not
+    /// what the client sent (`rewriteClientCommandArgument()`): XADD with
+    /// the ID it generated, an approximate trim made exact.
+    propagate_as: Option<Vec<Vec<u8>>>,
 }
 
 impl Keyspace {
+    /// Sets how the command being run is propagated (see `propagate_as`).
+    pub fn rewrite_propagated(&mut self, argv: Vec<Vec<u8>>) {
+        self.propagate_as = Some(argv);
+    }
+
+    /// Takes the rewritten form of the command just run, if it has one.
+    pub fn take_propagated(&mut self) -> Option<Vec<Vec<u8>>> {
+        self.propagate_as.take()
+    }
+
     /// Drops `key` if its time has come, as Redis does lazily on access.
     pub fn expire_if_needed(&mut self, key: &[u8], now: u64) {
         let expired = self

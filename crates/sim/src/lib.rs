@@ -41,6 +41,7 @@ pub mod routing;
 pub mod script;
 pub mod session;
 pub mod slot;
+pub mod stream;
 pub mod timeline;
 pub mod trace;
 pub mod world;

@@ -91,6 +91,8 @@ impl Node {
             let argv = &entry.argv;
             let name = String::from_utf8_lossy(&argv[0]).to_ascii_lowercase();
             crate::command::data::run(&name, &mut self.db, now, Protocol::Resp2, argv);
+            // A replica propagates nothing further.
+            self.db.take_propagated();
         }
         self.repl_offset = entry.end;
         self.bus.master_last_io = now;

@@ -227,6 +227,7 @@ pub fn run(name: &str, db: &mut Keyspace, now: u64, proto: Protocol, argv: &Argv
             .or_else(|| super::keys::run(other, db, now, argv))
             .or_else(|| super::hyperloglog::run(other, db, now, argv))
             .or_else(|| super::geo::run(other, db, now, proto, argv))
+            .or_else(|| super::streams::run(other, db, now, proto, argv))
             .unwrap_or_else(|| Err(not_simulated(other))),
     };
     result.unwrap_or_else(|e| e)
@@ -670,7 +671,8 @@ pub(super) fn drop_if_empty(db: &mut Keyspace, now: u64, key: &[u8]) {
         Value::Hash(h) => h.is_empty(),
         Value::Set(s) => s.is_empty(),
         Value::ZSet(z) => z.is_empty(),
-        Value::Str(_) => false,
+        // An empty stream stays (its last ID and groups mean something).
+        Value::Str(_) | Value::Stream(_) => false,
     });
     if empty {
         db.remove(key, now);

@@ -22,6 +22,7 @@ pub mod pubsub;
 pub mod server_cmd;
 pub mod sets;
 pub mod sorted_sets;
+pub mod streams;
 pub mod strings;
 pub mod table;
 
@@ -115,6 +116,9 @@ pub enum Served {
         keys: Vec<Vec<u8>>,
         deadline: u64,
         timeout_reply: Reply,
+        /// The command to run again after each event (XREAD's `$` is
+        /// fixed to the ID it meant when the client blocked).
+        again: Vec<Vec<u8>>,
     },
 }
 
@@ -254,11 +258,20 @@ impl Node {
         // Nothing to serve yet: a blocking command makes the client wait
         // (inside MULTI or a script it answers as a timeout, as above).
         let nothing = matches!(reply, Reply::Nil | Reply::NilArray);
-        if nothing
-            && spec.has_flag("blocking")
-            && spec.name != "wait"
-            && !spec.name.starts_with('x')
-        {
+        if nothing && (spec.name == "xread" || spec.name == "xreadgroup") {
+            let group_form = spec.name == "xreadgroup";
+            if let Some(streams::BlockForm { ms, keys, again }) =
+                streams::block_form(group_form, &mut self.db, io.now(), argv)
+            {
+                let ms = if ms == 0 { WAIT_FOREVER_MS } else { ms };
+                return Served::Block {
+                    keys,
+                    deadline: io.now() + ms,
+                    timeout_reply: Reply::NilArray,
+                    again,
+                };
+            }
+        } else if nothing && spec.has_flag("blocking") && spec.name != "wait" {
             if let Some(deadline) = block_deadline(spec.name, argv, io.now()) {
                 let keys = key_positions(spec, argv)
                     .into_iter()
@@ -270,6 +283,7 @@ impl Node {
                     keys,
                     deadline,
                     timeout_reply: Reply::NilArray,
+                    again: argv.to_vec(),
                 };
             }
         }
@@ -492,8 +506,9 @@ impl Node {
             }
             name => {
                 let reply = data::run(name, &mut self.db, io.now(), proto, argv);
+                let rewritten = self.db.take_propagated();
                 if spec.write && !reply.is_error() {
-                    self.propagate(io, argv);
+                    self.propagate(io, rewritten.as_deref().unwrap_or(argv));
                     self.note_write(client);
                 }
                 reply

@@ -80,7 +80,8 @@ impl Cluster {
                 keys,
                 deadline,
                 timeout_reply,
-            } => self.block(conn, me, argv, &keys, deadline, timeout_reply),
+                again,
+            } => self.block(conn, me, &again, &keys, deadline, timeout_reply),
         };
         self.update_state(me);
         (reply, outcome)

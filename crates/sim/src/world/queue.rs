@@ -24,6 +24,13 @@ pub(crate) enum Event {
         replica: NodeIdx,
         entry: crate::replication::StreamEntry,
     },
+    /// A command another client sends at a set time (`send_later`): what
+    /// serves a client blocked meanwhile, as a second redis-cli would.
+    Command {
+        node: NodeIdx,
+        conn: crate::node::ConnId,
+        argv: Vec<Vec<u8>>,
+    },
 }
 
 impl Event {
@@ -33,6 +40,7 @@ impl Event {
             Event::Cron { node, .. } => *node,
             Event::Deliver { to, .. } => *to,
             Event::Replicate { replica, .. } => *replica,
+            Event::Command { node, .. } => *node,
         }
     }
 }
@@ -68,6 +76,17 @@ impl Cluster {
         let at = self.now + self.rng.below(CRON_PERIOD_MS);
         let run = self.nodes[node].runs;
         self.schedule(at, Event::Cron { node, run });
+    }
+
+    /// Has connection `conn` send `argv` at simulated time `at` (now if
+    /// past), while whatever else runs — a client blocked on another
+    /// connection is served by it. False for an unknown connection.
+    pub fn send_later(&mut self, conn: crate::node::ConnId, at: u64, argv: Vec<Vec<u8>>) -> bool {
+        let Some(node) = self.conns.get(conn).map(|c| c.node) else {
+            return false;
+        };
+        self.schedule(at.max(self.now), Event::Command { node, conn, argv });
+        true
     }
 
     /// When the next event happens, if any.
@@ -110,6 +129,10 @@ impl Cluster {
                 replica,
                 entry,
             } => self.nodes[replica].apply_replicated(self.now, master, &entry),
+            // Its reply is in the trace, as every command's is.
+            Event::Command { conn, argv, .. } => {
+                self.execute_hop(conn, &argv);
+            }
             Event::Deliver { from, to, msg } => {
                 if !self.nodes[to].alive {
                     self.trace.push(TraceEvent::Dropped {

@@ -1,0 +1,618 @@
+//! A Redis stream (t_stream.c in 7.0): entries with IDs `<ms>-<seq>` kept
+//! in listpack nodes, and consumer groups with their pending entries.
+//!
+//! The nodes are modelled because they show: approximate trimming (`~`)
+//! removes whole nodes only, and XINFO STREAM reports `radix-tree-keys`
+//! (one per node) and `radix-tree-nodes`. A node takes new entries until
+//! it holds `stream-node-max-entries` (100) entries, deleted ones included,
+//! or its listpack would reach `stream-node-max-bytes` (4096).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// `stream-node-max-entries` and `stream-node-max-bytes` (7.0 defaults).
+pub const NODE_MAX_ENTRIES: usize = 100;
+pub const NODE_MAX_BYTES: usize = 4096;
+
+/// `SCG_INVALID_ENTRIES_READ`: a group's read counter that is not known.
+pub const INVALID_ENTRIES_READ: i64 = -1;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct StreamId {
+    pub ms: u64,
+    pub seq: u64,
+}
+
+impl StreamId {
+    pub const MIN: StreamId = StreamId { ms: 0, seq: 0 };
+    pub const MAX: StreamId = StreamId {
+        ms: u64::MAX,
+        seq: u64::MAX,
+    };
+
+    pub fn new(ms: u64, seq: u64) -> StreamId {
+        StreamId { ms, seq }
+    }
+
+    /// `streamIncrID()`: the next ID, or None past the last possible one.
+    pub fn next(self) -> Option<StreamId> {
+        if self.seq < u64::MAX {
+            Some(StreamId::new(self.ms, self.seq + 1))
+        } else if self.ms < u64::MAX {
+            Some(StreamId::new(self.ms + 1, 0))
+        } else {
+            None
+        }
+    }
+
+    /// `streamDecrID()`.
+    pub fn prev(self) -> Option<StreamId> {
+        if self.seq > 0 {
+            Some(StreamId::new(self.ms, self.seq - 1))
+        } else if self.ms > 0 {
+            Some(StreamId::new(self.ms - 1, u64::MAX))
+        } else {
+            None
+        }
+    }
+
+    pub fn is_zero(self) -> bool {
+        self == StreamId::MIN
+    }
+
+    /// The 16 big-endian bytes Redis uses as the node's radix-tree key.
+    fn key_bytes(self) -> [u8; 16] {
+        let mut k = [0u8; 16];
+        k[..8].copy_from_slice(&self.ms.to_be_bytes());
+        k[8..].copy_from_slice(&self.seq.to_be_bytes());
+        k
+    }
+}
+
+impl fmt::Display for StreamId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.ms, self.seq)
+    }
+}
+
+pub type Fields = Vec<(Vec<u8>, Vec<u8>)>;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StreamEntry {
+    pub id: StreamId,
+    pub fields: Fields,
+    /// XDEL and exact trimming only flag an entry inside its node.
+    pub deleted: bool,
+}
+
+/// One listpack node: its master entry's fields (an entry with the same
+/// fields stores only its values) and its entries, deleted ones included.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StreamNode {
+    pub master: StreamId,
+    pub master_fields: Vec<Vec<u8>>,
+    pub entries: Vec<StreamEntry>,
+}
+
+impl StreamNode {
+    pub fn live(&self) -> usize {
+        self.entries.iter().filter(|e| !e.deleted).count()
+    }
+
+    /// The listpack's size in bytes, element by element as lpAppend lays
+    /// them out (streamAppendItem): header, master entry, then per entry
+    /// flags, ID deltas, fields or values, and the entry's element count.
+    fn bytes(&self) -> usize {
+        let mut n = 6 + 1; // header and end byte
+        let deleted = self.entries.len() - self.live();
+        n += lp_int(self.live() as i64) + lp_int(deleted as i64);
+        n += lp_int(self.master_fields.len() as i64);
+        n += self.master_fields.iter().map(|f| lp_str(f)).sum::<usize>();
+        n += lp_int(0);
+        for e in &self.entries {
+            let same = e.fields.len() == self.master_fields.len()
+                && e.fields
+                    .iter()
+                    .zip(&self.master_fields)
+                    .all(|((f, _), m)| f == m);
+            n += lp_int(if e.deleted { 1 } else { 0 } | if same { 2 } else { 0 });
+            n += lp_int(e.id.ms.wrapping_sub(self.master.ms) as i64);
+            n += lp_int(e.id.seq.wrapping_sub(self.master.seq) as i64);
+            let count = if same {
+                n += e.fields.iter().map(|(_, v)| lp_str(v)).sum::<usize>();
+                e.fields.len() + 3
+            } else {
+                n += lp_int(e.fields.len() as i64);
+                n += e
+                    .fields
+                    .iter()
+                    .map(|(f, v)| lp_str(f) + lp_str(v))
+                    .sum::<usize>();
+                e.fields.len() * 2 + 4
+            };
+            n += lp_int(count as i64);
+        }
+        n
+    }
+}
+
+/// Bytes of a listpack integer element: encoding plus back-length.
+fn lp_int(v: i64) -> usize {
+    let enc = match v {
+        0..=127 => 1,
+        -4096..=4095 => 2,
+        -32768..=32767 => 3,
+        -8_388_608..=8_388_607 => 4,
+        -2_147_483_648..=2_147_483_647 => 5,
+        _ => 9,
+    };
+    enc + backlen(enc)
+}
+
+/// Bytes of a listpack string element (an integer-looking one is stored
+/// as an integer, `lpStringToInt64`).
+fn lp_str(s: &[u8]) -> usize {
+    if let Some(v) = crate::keyspace::parse_i64(s) {
+        return lp_int(v);
+    }
+    let enc = match s.len() {
+        0..=63 => 1 + s.len(),
+        64..=4095 => 2 + s.len(),
+        _ => 5 + s.len(),
+    };
+    enc + backlen(enc)
+}
+
+fn backlen(len: usize) -> usize {
+    match len {
+        0..=127 => 1,
+        128..=16383 => 2,
+        16384..=2_097_151 => 3,
+        2_097_152..=268_435_455 => 4,
+        _ => 5,
+    }
+}
+
+/// A pending entry (`streamNACK`): delivered to `consumer`, not acknowledged.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Nack {
+    pub consumer: Vec<u8>,
+    /// Unix time in ms of the last delivery.
+    pub delivery_time: u64,
+    pub delivery_count: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Consumer {
+    /// Unix time in ms the consumer was last seen (read or claimed).
+    pub seen_time: u64,
+    pub pel: BTreeSet<StreamId>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Group {
+    pub last_id: StreamId,
+    pub entries_read: i64,
+    pub pel: BTreeMap<StreamId, Nack>,
+    /// Ordered by name, as Redis's radix tree orders them.
+    pub consumers: BTreeMap<Vec<u8>, Consumer>,
+}
+
+impl Group {
+    /// `streamLookupConsumer()` with creation; `refresh` updates seen-time.
+    /// Returns whether it was created.
+    pub fn consumer(&mut self, name: &[u8], now_unix: u64, refresh: bool) -> bool {
+        match self.consumers.get_mut(name) {
+            Some(c) => {
+                if refresh {
+                    c.seen_time = now_unix;
+                }
+                false
+            }
+            None => {
+                let c = Consumer {
+                    seen_time: now_unix,
+                    pel: BTreeSet::new(),
+                };
+                self.consumers.insert(name.to_vec(), c);
+                true
+            }
+        }
+    }
+
+    /// Gives the pending entry `id` to `consumer` (already created).
+    pub fn assign(&mut self, id: StreamId, consumer: &[u8]) {
+        if let Some(nack) = self.pel.get_mut(&id) {
+            if nack.consumer != consumer {
+                if let Some(old) = self.consumers.get_mut(&nack.consumer) {
+                    old.pel.remove(&id);
+                }
+                nack.consumer = consumer.to_vec();
+            }
+        }
+        if let Some(c) = self.consumers.get_mut(consumer) {
+            c.pel.insert(id);
+        }
+    }
+
+    /// Drops the pending entry `id` from the group and its consumer.
+    pub fn ack(&mut self, id: StreamId) -> bool {
+        match self.pel.remove(&id) {
+            Some(nack) => {
+                if let Some(c) = self.consumers.get_mut(&nack.consumer) {
+                    c.pel.remove(&id);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Stream {
+    pub nodes: Vec<StreamNode>,
+    pub length: u64,
+    pub last_id: StreamId,
+    /// `first_id` ("recorded-first-entry-id"): 0-0 when empty.
+    pub first_id: StreamId,
+    pub max_deleted: StreamId,
+    pub entries_added: u64,
+    pub groups: BTreeMap<Vec<u8>, Group>,
+}
+
+/// Why an append failed.
+#[derive(Debug, PartialEq)]
+pub enum AppendError {
+    /// `EDOM`: the ID is not greater than the stream's last ID.
+    NotGreater,
+    /// `<ms>-*` when the last ID of that millisecond has the largest
+    /// sequence: 7.0 answers it as it answers an entry too large.
+    SeqExhausted,
+}
+
+impl Stream {
+    /// `streamAppendItem()`: `id` is None for `*`; `Some((id, false))` for
+    /// `<ms>-*` (the sequence is generated), `Some((id, true))` for a full ID.
+    pub fn append(
+        &mut self,
+        fields: Fields,
+        id: Option<(StreamId, bool)>,
+        now_unix: u64,
+    ) -> Result<StreamId, AppendError> {
+        let id = match id {
+            Some((id, true)) => id,
+            Some((id, false)) if id.ms == self.last_id.ms => {
+                if self.last_id.seq == u64::MAX {
+                    return Err(AppendError::SeqExhausted);
+                }
+                StreamId::new(id.ms, self.last_id.seq + 1)
+            }
+            Some((id, false)) => id,
+            // `streamNextID()`: the clock, or one more than the last ID if
+            // the clock is behind it.
+            None if self.last_id.ms >= now_unix => {
+                self.last_id.next().ok_or(AppendError::NotGreater)?
+            }
+            None => StreamId::new(now_unix, 0),
+        };
+        if id <= self.last_id {
+            return Err(AppendError::NotGreater);
+        }
+        let total: usize = fields.iter().map(|(f, v)| f.len() + v.len()).sum();
+        let full = self.nodes.last().is_none_or(|node| {
+            node.bytes() + total >= NODE_MAX_BYTES || node.entries.len() >= NODE_MAX_ENTRIES
+        });
+        if full {
+            self.nodes.push(StreamNode {
+                master: id,
+                master_fields: fields.iter().map(|(f, _)| f.clone()).collect(),
+                entries: Vec::new(),
+            });
+        }
+        if let Some(node) = self.nodes.last_mut() {
+            node.entries.push(StreamEntry {
+                id,
+                fields,
+                deleted: false,
+            });
+        }
+        self.length += 1;
+        self.entries_added += 1;
+        self.last_id = id;
+        if self.length == 1 {
+            self.first_id = id;
+        }
+        Ok(id)
+    }
+
+    /// Live entries with `start <= id <= end`, in order (or reversed).
+    pub fn range(&self, start: StreamId, end: StreamId, rev: bool) -> Vec<&StreamEntry> {
+        let mut out: Vec<&StreamEntry> = self
+            .nodes
+            .iter()
+            .flat_map(|n| n.entries.iter())
+            .filter(|e| !e.deleted && e.id >= start && e.id <= end)
+            .collect();
+        if rev {
+            out.reverse();
+        }
+        out
+    }
+
+    pub fn get(&self, id: StreamId) -> Option<&StreamEntry> {
+        self.range(id, id, false).into_iter().next()
+    }
+
+    /// `streamLastValidID()`: the last live entry's ID (0-0 when empty).
+    pub fn last_valid_id(&self) -> StreamId {
+        self.range(StreamId::MIN, StreamId::MAX, true)
+            .first()
+            .map_or(StreamId::MIN, |e| e.id)
+    }
+
+    fn first_valid_id(&self) -> StreamId {
+        self.range(StreamId::MIN, StreamId::MAX, false)
+            .first()
+            .map_or(StreamId::MIN, |e| e.id)
+    }
+
+    /// `streamDeleteItem()`: flags the entry; a node left with no live
+    /// entry goes. XDEL then records the tombstone and the first ID.
+    pub fn delete(&mut self, id: StreamId) -> bool {
+        let Some(n) = self
+            .nodes
+            .iter()
+            .position(|n| n.entries.iter().any(|e| e.id == id && !e.deleted))
+        else {
+            return false;
+        };
+        let node = &mut self.nodes[n];
+        if let Some(e) = node.entries.iter_mut().find(|e| e.id == id) {
+            e.deleted = true;
+        }
+        if node.live() == 0 {
+            self.nodes.remove(n);
+        }
+        self.length -= 1;
+        if id > self.max_deleted {
+            self.max_deleted = id;
+        }
+        if self.length == 0 {
+            self.first_id = StreamId::MIN;
+        } else if id == self.first_id {
+            self.first_id = self.first_valid_id();
+        }
+        true
+    }
+
+    /// `streamTrim()`: whole nodes while they can go; then, unless
+    /// approximate, entries inside the first node that must stay in part.
+    /// `limit` (0 = none) caps the entries removed, node by node.
+    pub fn trim(&mut self, strategy: Trim, approx: bool, limit: u64) -> u64 {
+        let mut deleted = 0u64;
+        while let Some(node) = self.nodes.first() {
+            if let Trim::MaxLen(max) = strategy {
+                if self.length <= max {
+                    break;
+                }
+            }
+            let entries = node.live() as u64;
+            if limit > 0 && deleted + entries > limit {
+                break;
+            }
+            let remove_node = match strategy {
+                Trim::MaxLen(max) => self.length - entries >= max,
+                Trim::MinId(min) => node.entries.last().is_some_and(|e| e.id < min),
+            };
+            if remove_node {
+                self.nodes.remove(0);
+                self.length -= entries;
+                deleted += entries;
+                continue;
+            }
+            if approx {
+                break;
+            }
+            let mut length = self.length;
+            for e in &mut self.nodes[0].entries {
+                let stop = match strategy {
+                    Trim::MaxLen(max) => length <= max,
+                    Trim::MinId(min) => e.id >= min,
+                };
+                if stop {
+                    break;
+                }
+                if !e.deleted {
+                    e.deleted = true;
+                    length -= 1;
+                    deleted += 1;
+                }
+            }
+            self.length = length;
+            break;
+        }
+        if deleted > 0 {
+            self.first_id = if self.length == 0 {
+                StreamId::MIN
+            } else {
+                self.first_valid_id()
+            };
+        }
+        deleted
+    }
+
+    /// `radix-tree-keys`: one key per node.
+    pub fn rax_keys(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// `radix-tree-nodes`: the nodes of the radix tree holding the node
+    /// keys (16-byte big-endian IDs), counted as rax builds it: a
+    /// compressed node for a run shared by every key below, a branching
+    /// node where they differ, and an empty node where a key ends.
+    pub fn rax_nodes(&self) -> usize {
+        let keys: Vec<[u8; 16]> = self.nodes.iter().map(|n| n.master.key_bytes()).collect();
+        let all: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
+        if all.is_empty() {
+            1
+        } else {
+            rax_count(&all)
+        }
+    }
+
+    /// `streamEstimateDistanceFromFirstEverEntry()`: how many entries were
+    /// added up to `id`, when that can be known (else INVALID).
+    pub fn distance_from_first(&self, id: StreamId) -> i64 {
+        if self.entries_added == 0 {
+            return 0;
+        }
+        if self.length == 0 && id <= self.last_id {
+            return self.entries_added as i64;
+        }
+        if id == self.last_id {
+            return self.entries_added as i64;
+        } else if id > self.last_id {
+            return INVALID_ENTRIES_READ;
+        }
+        if self.max_deleted.is_zero() || self.max_deleted < self.first_id {
+            if id < self.first_id {
+                return (self.entries_added - self.length) as i64;
+            } else if id == self.first_id {
+                return (self.entries_added - self.length + 1) as i64;
+            }
+        }
+        INVALID_ENTRIES_READ
+    }
+
+    /// `streamRangeHasTombstones()` from `start` to the end.
+    pub fn has_tombstones_from(&self, start: StreamId) -> bool {
+        if self.length == 0 || self.max_deleted.is_zero() {
+            return false;
+        }
+        if self.first_id > self.max_deleted {
+            return false;
+        }
+        start <= self.max_deleted
+    }
+
+    /// The lag XINFO reports for a group (`streamReplyWithCGLag()`).
+    pub fn lag(&self, group: &Group) -> Option<i64> {
+        if self.entries_added == 0 {
+            return Some(0);
+        }
+        if group.entries_read != INVALID_ENTRIES_READ && !self.has_tombstones_from(group.last_id) {
+            return Some(self.entries_added as i64 - group.entries_read);
+        }
+        let read = self.distance_from_first(group.last_id);
+        (read != INVALID_ENTRIES_READ).then(|| self.entries_added as i64 - read)
+    }
+
+    /// A group moves past `id` as it delivers it (`streamReplyWithRange()`
+    /// with a group): its read counter follows when it can.
+    pub fn advance_group(&mut self, group: &[u8], id: StreamId) {
+        let tombstones = self.has_tombstones_from(id);
+        let estimate = self.distance_from_first(id);
+        let added = self.entries_added;
+        let Some(g) = self.groups.get_mut(group) else {
+            return;
+        };
+        if id > g.last_id {
+            if g.entries_read != INVALID_ENTRIES_READ && !tombstones {
+                g.entries_read += 1;
+            } else if added > 0 {
+                g.entries_read = estimate;
+            }
+            g.last_id = id;
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Trim {
+    MaxLen(u64),
+    MinId(StreamId),
+}
+
+/// Nodes of a radix tree over `keys` (distinct, none a prefix of another,
+/// or empty for a key ending here).
+fn rax_count(keys: &[&[u8]]) -> usize {
+    if keys.len() == 1 && keys[0].is_empty() {
+        return 1;
+    }
+    let first = keys[0].first();
+    if keys.iter().all(|k| !k.is_empty() && k.first() == first) {
+        // A compressed node: the run every key shares.
+        let shared = (0..)
+            .take_while(|&i| keys.iter().all(|k| k.len() > i && k[i] == keys[0][i]))
+            .count();
+        let rest: Vec<&[u8]> = keys.iter().map(|k| &k[shared..]).collect();
+        return 1 + rax_count(&rest);
+    }
+    // A branching node, one child per first byte.
+    let mut sorted: Vec<&[u8]> = keys.to_vec();
+    sorted.sort();
+    let mut total = 1;
+    let mut i = 0;
+    while i < sorted.len() {
+        let b = sorted[i].first().copied();
+        let j = (i..sorted.len())
+            .find(|&j| sorted[j].first().copied() != b)
+            .unwrap_or(sorted.len());
+        let rest: Vec<&[u8]> = sorted[i..j].iter().map(|k| &k[1.min(k.len())..]).collect();
+        total += rax_count(&rest);
+        i = j;
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(pairs: &[(&str, &str)]) -> Fields {
+        pairs
+            .iter()
+            .map(|(a, b)| (a.as_bytes().to_vec(), b.as_bytes().to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn ids_grow_and_nodes_fill_at_100_entries() {
+        let mut s = Stream::default();
+        for i in 1..=250 {
+            s.append(f(&[("a", "1")]), Some((StreamId::new(i, 0), true)), 0)
+                .unwrap();
+        }
+        assert_eq!(s.rax_keys(), 3);
+        assert_eq!(s.length, 250);
+        assert_eq!(
+            s.append(f(&[("a", "1")]), Some((StreamId::new(5, 0), true)), 0),
+            Err(AppendError::NotGreater)
+        );
+        // `<ms>-*` continues the sequence of the same millisecond.
+        let id = s.append(f(&[("a", "1")]), Some((StreamId::new(250, 0), false)), 0);
+        assert_eq!(id, Ok(StreamId::new(250, 1)));
+    }
+
+    #[test]
+    fn approximate_trim_removes_whole_nodes_only() {
+        let mut s = Stream::default();
+        for i in 1..=250 {
+            s.append(f(&[("a", "1")]), Some((StreamId::new(i, 0), true)), 0)
+                .unwrap();
+        }
+        assert_eq!(s.trim(Trim::MaxLen(180), true, 10_000), 0);
+        assert_eq!(s.trim(Trim::MaxLen(140), true, 10_000), 100);
+        assert_eq!(s.trim(Trim::MaxLen(140), false, 0), 10);
+        assert_eq!(s.length, 140);
+        assert_eq!(s.first_id, StreamId::new(111, 0));
+    }
+
+    #[test]
+    fn radix_tree_nodes_of_one_and_two_keys() {
+        assert_eq!(rax_count(&[b"abcd"]), 2);
+        // "ab" shared, then a branch, then "d" / "e" runs and two leaves.
+        assert_eq!(rax_count(&[b"abcd", b"abde"]), 6);
+    }
+}
