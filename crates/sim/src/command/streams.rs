@@ -259,23 +259,22 @@ fn parse_add_or_trim(argv: &Argv, xadd: bool) -> Result<AddTrimArgs, Reply> {
     Ok(a)
 }
 
-/// The trim a replica applies: exact, to where the master's stream got
-/// (`streamRewriteTrimArgument()`), so an approximate or limited trim
-/// comes out the same on both.
-fn exact_trim_args(s: &Stream, trim: Trim) -> [Vec<u8>; 3] {
-    match trim {
-        Trim::MaxLen(_) => [
-            b"MAXLEN".to_vec(),
-            b"=".to_vec(),
-            s.length.to_string().into(),
-        ],
-        Trim::MinId(_) => {
-            let first = s
-                .range(StreamId::MIN, StreamId::MAX, false)
-                .first()
-                .map_or(StreamId::MIN, |e| e.id);
-            [b"MINID".to_vec(), b"=".to_vec(), first.to_string().into()]
+/// The trim a replica applies: an exact one as sent; an approximate or
+/// limited one made exact, to where the master's stream got
+/// (`streamRewriteTrimArgument()`), so both come out the same.
+fn exact_trim_args(s: &Stream, trim: Trim, approx: bool) -> [Vec<u8>; 3] {
+    let trim = match trim {
+        Trim::MaxLen(_) if approx => Trim::MaxLen(s.length),
+        // Emptied: every entry was below the threshold, which then says it.
+        Trim::MinId(min) if approx => {
+            let first = s.range(StreamId::MIN, StreamId::MAX, false).first().map(|e| e.id);
+            Trim::MinId(first.unwrap_or(min))
         }
+        exact => exact,
+    };
+    match trim {
+        Trim::MaxLen(n) => [b"MAXLEN".to_vec(), b"=".to_vec(), n.to_string().into()],
+        Trim::MinId(id) => [b"MINID".to_vec(), b"=".to_vec(), id.to_string().into()],
     }
 }
 
@@ -323,7 +322,7 @@ fn xadd(db: &mut Keyspace, now: u64, unix: u64, argv: &Argv) -> Result<Reply, Re
     let mut propagated = vec![argv[0].clone(), key.clone()];
     if let Some(trim) = args.trim {
         s.trim(trim, args.approx, args.limit);
-        propagated.extend(exact_trim_args(s, trim));
+        propagated.extend(exact_trim_args(s, trim, args.approx));
     }
     propagated.push(id.to_string().into_bytes());
     propagated.extend(argv[fields_at..].iter().cloned());
@@ -343,7 +342,7 @@ fn xtrim(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
     };
     let deleted = s.trim(trim, args.approx, args.limit);
     let mut propagated = vec![argv[0].clone(), key.clone()];
-    propagated.extend(exact_trim_args(s, trim));
+    propagated.extend(exact_trim_args(s, trim, args.approx));
     if deleted > 0 {
         db.touch(key);
     }

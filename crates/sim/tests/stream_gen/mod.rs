@@ -141,7 +141,10 @@ impl Gen {
         let lat = self.pick(&["38.115556", "37.502669", "37.77", "0", "86", "-85.05"]);
         let place = self.pick(&["Palermo", "Catania", "SF", "Zero"]);
         let place2 = self.pick(&["Palermo", "Catania", "SF", "Zero", "None"]);
-        match self.below(74) {
+        let x = self.pick(&["{x}1", "{x}2"]);
+        let id = self.pick(&["1-1", "2", "3-*", "5-0", "7-2", "0-1", "9-9", "x"]);
+        let id2 = self.pick(&["-", "+", "3", "(2-0", "5-0", "9"]);
+        match self.below(81) {
             // strings and bitmaps
             0 => cmd(&["SET", k, v], &[k], true),
             1 => cmd(&["GET", k], &[k], false),
@@ -351,6 +354,51 @@ impl Gen {
                 false,
             ),
             72 => cmd(&["GEOHASH", g, place, place2], &[g], false),
+            // streams, on keys of their own, with explicit IDs (`*` reads
+            // the clock)
+            73 => cmd(
+                &[
+                    "XADD",
+                    x,
+                    self.pick(&["!", "!MAXLEN 3", "!MAXLEN ~ 2", "!MINID 4", "!NOMKSTREAM"]),
+                    id,
+                    f,
+                    v,
+                ],
+                &[x],
+                true,
+            ),
+            74 => cmd(
+                &["XRANGE", x, id2, self.pick(&["+", "5", "(9-9"])],
+                &[x],
+                false,
+            ),
+            75 => cmd(&["XREVRANGE", x, "+", id2, "COUNT", "2"], &[x], false),
+            76 => cmd(&["XDEL", x, id], &[x], true),
+            77 => cmd(&["XLEN", x], &[x], false),
+            78 => cmd(
+                &[
+                    "XTRIM",
+                    x,
+                    self.pick(&["MAXLEN", "MINID"]),
+                    self.pick(&["1", "3", "5-0"]),
+                ],
+                &[x],
+                true,
+            ),
+            79 => cmd(
+                &[
+                    "XREAD",
+                    "COUNT",
+                    "2",
+                    "STREAMS",
+                    x,
+                    self.pick(&["0", "3", "$"]),
+                ],
+                &[x],
+                false,
+            ),
+            80 => cmd(&["XINFO", "STREAM", x], &[x], false),
             // arity errors
             _ => cmd(
                 &[
