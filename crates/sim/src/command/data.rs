@@ -514,46 +514,35 @@ fn keys(db: &mut Keyspace, now: u64, pattern: &[u8]) -> Reply {
 
 /// SCAN cursor [MATCH pattern] [COUNT n] [TYPE t]: the simulator returns every
 /// matching key in one call, with cursor 0 (a valid, if impatient, SCAN).
+/// SCAN cursor [MATCH p] [COUNT n] [TYPE t]: a real cursor over the
+/// keyspace's hash table (see `scan`); MATCH and TYPE filter what the
+/// buckets visited gave, as Redis filters after collecting.
 fn scan(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
-    let cursor = std::str::from_utf8(&argv[1])
-        .ok()
-        .and_then(|s| s.parse::<u64>().ok())
-        .ok_or_else(|| err("ERR invalid cursor"))?;
-    let (mut pattern, mut type_name): (&[u8], Option<String>) = (b"*", None);
-    let mut i = 2;
-    while i < argv.len() {
-        if i + 1 >= argv.len() {
-            return Err(err(SYNTAX));
-        }
-        if eq_ignore_case(&argv[i], "match") {
-            pattern = &argv[i + 1];
-        } else if eq_ignore_case(&argv[i], "count") {
-            let n = int_arg(&argv[i + 1])?;
-            if n < 1 {
-                return Err(err(SYNTAX));
-            }
-        } else if eq_ignore_case(&argv[i], "type") {
-            type_name = Some(String::from_utf8_lossy(&argv[i + 1]).to_ascii_lowercase());
-        } else {
-            return Err(err(SYNTAX));
-        }
-        i += 2;
-    }
+    let cursor = super::keys::cursor(&argv[1])?;
+    let options = super::keys::scan_options(argv, 2, true)?;
     db.expire_all(now);
-    let keys = if cursor != 0 {
-        Vec::new()
-    } else {
-        db.entries()
-            .filter(|(k, e)| {
-                glob_match(pattern, k)
-                    && type_name
-                        .as_deref()
-                        .is_none_or(|t| t == e.value.type_name())
-            })
-            .map(|(k, _)| Reply::bulk(k.clone()))
-            .collect()
-    };
-    Ok(Reply::Array(vec![Reply::bulk("0"), Reply::Array(keys)]))
+    let entries: Vec<(&Vec<u8>, &crate::keyspace::Entry)> = db.entries().collect();
+    let (next, picked) = super::scan::scan(
+        entries.iter().map(|(k, _)| k.as_slice()),
+        cursor,
+        options.count,
+    );
+    let keys = picked
+        .into_iter()
+        .map(|i| entries[i])
+        .filter(|(k, e)| {
+            glob_match(&options.pattern, k)
+                && options
+                    .type_name
+                    .as_deref()
+                    .is_none_or(|t| t.eq_ignore_ascii_case(e.value.type_name()))
+        })
+        .map(|(k, _)| Reply::bulk(k.clone()))
+        .collect();
+    Ok(Reply::Array(vec![
+        Reply::bulk(next.to_string()),
+        Reply::Array(keys),
+    ]))
 }
 
 fn flush(db: &mut Keyspace, argv: &Argv) -> Result<Reply, Reply> {

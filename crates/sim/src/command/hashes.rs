@@ -126,11 +126,21 @@ fn hscan(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
         Some(_) => return Err(err(WRONGTYPE)),
     };
     let options = super::keys::scan_options(argv, 3, false)?;
-    let pairs: Vec<Reply> = {
-        h.iter()
-            .filter(|(f, _)| crate::glob::glob_match(&options.pattern, f))
-            .flat_map(|(f, v)| [Reply::bulk(f.clone()), Reply::bulk(v.clone())])
-            .collect()
+    let cursor = super::keys::cursor(&argv[2])?;
+    // A hashtable-encoded hash is scanned bucket by bucket.
+    let (next, picked) = if Value::Hash(h.clone()).encoding() == "hashtable" {
+        super::scan::scan(h.iter().map(|(f, _)| f.as_slice()), cursor, options.count)
+    } else {
+        (0, (0..h.len()).collect())
     };
-    Ok(Reply::Array(vec![Reply::bulk("0"), Reply::Array(pairs)]))
+    let pairs: Vec<Reply> = picked
+        .into_iter()
+        .map(|i| &h[i])
+        .filter(|(f, _)| crate::glob::glob_match(&options.pattern, f))
+        .flat_map(|(f, v)| [Reply::bulk(f.clone()), Reply::bulk(v.clone())])
+        .collect();
+    Ok(Reply::Array(vec![
+        Reply::bulk(next.to_string()),
+        Reply::Array(pairs),
+    ]))
 }

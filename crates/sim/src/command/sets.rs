@@ -135,12 +135,28 @@ fn sscan(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
         return Ok(super::keys::empty_scan());
     };
     let options = super::keys::scan_options(argv, 3, false)?;
-    let picked: Vec<Reply> = set_reply(&set)
+    let cursor = super::keys::cursor(&argv[2])?;
+    // An intset is returned whole; a hashtable set bucket by bucket.
+    let (next, members) = if Value::Set(set.clone()).encoding() == "hashtable" {
+        let (next, picked) =
+            super::scan::scan(set.iter().map(|m| m.as_slice()), cursor, options.count);
+        let members: Vec<Reply> = picked
+            .into_iter()
+            .map(|i| Reply::bulk(set[i].clone()))
+            .collect();
+        (next, members)
+    } else {
+        (0, set_reply(&set))
+    };
+    let picked: Vec<Reply> = members
         .into_iter()
         .filter(|m| match m {
             Reply::Bulk(b) => crate::glob::glob_match(&options.pattern, b),
             _ => false,
         })
         .collect();
-    Ok(Reply::Array(vec![Reply::bulk("0"), Reply::Array(picked)]))
+    Ok(Reply::Array(vec![
+        Reply::bulk(next.to_string()),
+        Reply::Array(picked),
+    ]))
 }

@@ -768,10 +768,19 @@ fn zscan(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
         return Ok(super::keys::empty_scan());
     };
     let options = super::keys::scan_options(argv, 3, false)?;
+    let cursor = super::keys::cursor(&argv[2])?;
+    // A listpack is returned whole; a skiplist's dict bucket by bucket.
+    let (next, picked) = if Value::ZSet(z.clone()).encoding() == "skiplist" {
+        super::scan::scan(z.iter().map(|(_, m)| m.as_slice()), cursor, options.count)
+    } else {
+        (0, (0..z.len()).collect())
+    };
     Ok(Reply::Array(vec![
-        Reply::bulk("0"),
+        Reply::bulk(next.to_string()),
         Reply::Array(
-            z.iter()
+            picked
+                .into_iter()
+                .map(|i| &z[i])
                 .filter(|(_, m)| crate::glob::glob_match(&options.pattern, m))
                 .flat_map(|(s, m)| [Reply::bulk(m.clone()), Reply::bulk(format_double(*s))])
                 .collect(),

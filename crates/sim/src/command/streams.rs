@@ -267,7 +267,10 @@ fn exact_trim_args(s: &Stream, trim: Trim, approx: bool) -> [Vec<u8>; 3] {
         Trim::MaxLen(_) if approx => Trim::MaxLen(s.length),
         // Emptied: every entry was below the threshold, which then says it.
         Trim::MinId(min) if approx => {
-            let first = s.range(StreamId::MIN, StreamId::MAX, false).first().map(|e| e.id);
+            let first = s
+                .range(StreamId::MIN, StreamId::MAX, false)
+                .first()
+                .map(|e| e.id);
             Trim::MinId(first.unwrap_or(min))
         }
         exact => exact,
