@@ -105,12 +105,23 @@ pub struct Keyspace {
     /// what the client sent (`rewriteClientCommandArgument()`): XADD with
     /// the ID it generated, an approximate trim made exact.
     propagate_as: Option<Vec<Vec<u8>>>,
+    /// The state of the node's random picks (SPOP, SRANDMEMBER…; Redis
+    /// uses the process's `random()`): fixed at start, so runs repeat.
+    picks: u64,
 }
 
 impl Keyspace {
     /// Sets how the command being run is propagated (see `propagate_as`).
     pub fn rewrite_propagated(&mut self, argv: Vec<Vec<u8>>) {
         self.propagate_as = Some(argv);
+    }
+
+    /// A random number below `n` (n > 0) from the node's own stream.
+    pub fn random_below(&mut self, n: u64) -> u64 {
+        let mut rng = crate::rng::Rng::new(self.picks);
+        let v = rng.below(n);
+        self.picks = rng.next_u64();
+        v
     }
 
     /// Takes the rewritten form of the command just run, if it has one.

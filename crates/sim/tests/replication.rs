@@ -210,3 +210,18 @@ fn info_lag_is_the_seconds_since_the_replica_last_acknowledged() {
     sim.advance(1_000);
     assert!(info(&mut sim).contains(",lag=0\r\n"), "{}", info(&mut sim));
 }
+
+#[test]
+fn spop_reaches_replicas_as_the_srem_of_what_it_popped() {
+    let mut c = Cluster::create(3, 1, 1).unwrap();
+    let master = c.connect(0);
+    c.execute(master, &argv("SADD {b}s a b c d e f g"));
+    c.execute(master, &argv("SPOP {b}s"));
+    c.execute(master, &argv("SPOP {b}s 2"));
+    c.advance(500);
+    let replica = c.connect(3);
+    c.execute(replica, &argv("READONLY"));
+    let left = c.execute(master, &argv("SMEMBERS {b}s"));
+    assert_eq!(c.execute(replica, &argv("SMEMBERS {b}s")), left);
+    assert!(matches!(&left, Reply::Set(m) if m.len() == 4), "{left:?}");
+}

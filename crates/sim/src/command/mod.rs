@@ -19,6 +19,7 @@ pub mod lists;
 pub mod migrate;
 pub mod parse;
 pub mod pubsub;
+pub mod random_picks;
 pub mod scan;
 pub mod server_cmd;
 pub mod sets;
