@@ -3,19 +3,18 @@
 //! bits, over Redis's latitude range ±85.05112878). GEOADD, GEOPOS,
 //! GEODIST and GEOHASH compute as Redis does, so positions and distances
 //! print the same digits (in the page, WebAssembly's sin/cos may differ
-//! from glibc's in the last bit). The area searches (GEOSEARCH,
-//! GEORADIUS…) are not simulated.
+//! from glibc's in the last bit). The area searches are in `geo_search`.
 
 use super::data::{err, Argv, SYNTAX, WRONGTYPE};
 use crate::keyspace::{Keyspace, Value};
 use crate::reply::{Protocol, Reply};
 
-const STEP: u32 = 26;
-const LAT_MIN: f64 = -85.051_128_78;
-const LAT_MAX: f64 = 85.051_128_78;
-const LON_MIN: f64 = -180.0;
-const LON_MAX: f64 = 180.0;
-const EARTH_RADIUS_M: f64 = 6_372_797.560_856;
+pub(super) const STEP: u32 = 26;
+pub(super) const LAT_MIN: f64 = -85.051_128_78;
+pub(super) const LAT_MAX: f64 = 85.051_128_78;
+pub(super) const LON_MIN: f64 = -180.0;
+pub(super) const LON_MAX: f64 = 180.0;
+pub(super) const EARTH_RADIUS_M: f64 = 6_372_797.560_856;
 
 pub fn run(
     name: &str,
@@ -29,12 +28,18 @@ pub fn run(
         "geopos" => geopos(db, now, proto, argv),
         "geodist" => geodist(db, now, proto, argv),
         "geohash" => geohash(db, now, argv),
+        "georadius"
+        | "georadius_ro"
+        | "georadiusbymember"
+        | "georadiusbymember_ro"
+        | "geosearch"
+        | "geosearchstore" => super::geo_search::search(name, db, now, proto, argv),
         _ => return None,
     })
 }
 
 /// Spreads the 32 bits of `x` to the even bits of a u64.
-fn spread(x: u32) -> u64 {
+pub(super) fn spread(x: u32) -> u64 {
     let mut v = u64::from(x);
     v = (v | (v << 16)) & 0x0000_FFFF_0000_FFFF;
     v = (v | (v << 8)) & 0x00FF_00FF_00FF_00FF;
@@ -44,7 +49,7 @@ fn spread(x: u32) -> u64 {
 }
 
 /// The even bits of `v`, packed.
-fn squash(v: u64) -> u32 {
+pub(super) fn squash(v: u64) -> u32 {
     let mut x = v & 0x5555_5555_5555_5555;
     x = (x | (x >> 1)) & 0x3333_3333_3333_3333;
     x = (x | (x >> 2)) & 0x0F0F_0F0F_0F0F_0F0F;
@@ -61,7 +66,7 @@ fn encode(lon: f64, lat: f64, lat_min: f64, lat_max: f64) -> u64 {
 }
 
 /// `geohashDecodeToLongLatWGS84()`: the centre of the hash's cell.
-fn decode(bits: u64) -> (f64, f64) {
+pub(super) fn decode(bits: u64) -> (f64, f64) {
     let (ilat, ilon) = (squash(bits), squash(bits >> 1));
     let cells = (1u64 << STEP) as f64;
     let (lat_scale, lon_scale) = (LAT_MAX - LAT_MIN, LON_MAX - LON_MIN);
@@ -74,7 +79,7 @@ fn decode(bits: u64) -> (f64, f64) {
     (lon, lat)
 }
 
-fn parse_float(arg: &[u8]) -> Result<f64, Reply> {
+pub(super) fn parse_float(arg: &[u8]) -> Result<f64, Reply> {
     super::data::parse_double(arg).ok_or_else(|| err(super::data::NOT_FLOAT))
 }
 
@@ -84,7 +89,7 @@ fn human(d: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-fn coordinate(d: f64, proto: Protocol) -> Reply {
+pub(super) fn coordinate(d: f64, proto: Protocol) -> Reply {
     match proto {
         Protocol::Resp3 => Reply::Double(human(d)),
         Protocol::Resp2 => Reply::bulk(human(d)),
@@ -126,7 +131,11 @@ fn geoadd(db: &mut Keyspace, now: u64, proto: Protocol, argv: &Argv) -> Result<R
 }
 
 /// The geohash score of `member` in the geo set at `key`.
-fn scores(db: &mut Keyspace, now: u64, key: &[u8]) -> Result<Vec<(f64, Vec<u8>)>, Reply> {
+pub(super) fn scores(
+    db: &mut Keyspace,
+    now: u64,
+    key: &[u8],
+) -> Result<Vec<(f64, Vec<u8>)>, Reply> {
     match db.get(key, now).map(|e| &e.value) {
         None => Ok(Vec::new()),
         Some(Value::ZSet(z)) => Ok(z.clone()),
@@ -134,7 +143,7 @@ fn scores(db: &mut Keyspace, now: u64, key: &[u8]) -> Result<Vec<(f64, Vec<u8>)>
     }
 }
 
-fn score_of(z: &[(f64, Vec<u8>)], member: &[u8]) -> Option<u64> {
+pub(super) fn score_of(z: &[(f64, Vec<u8>)], member: &[u8]) -> Option<u64> {
     z.iter().find(|(_, m)| m == member).map(|(s, _)| *s as u64)
 }
 
@@ -155,7 +164,7 @@ fn geopos(db: &mut Keyspace, now: u64, proto: Protocol, argv: &Argv) -> Result<R
 }
 
 /// `geohashGetDistance()`: haversine on Redis's Earth radius.
-fn distance(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
+pub(super) fn distance(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
     let rad = |d: f64| d * (std::f64::consts::PI / 180.0);
     let (lon1r, lon2r) = (rad(lon1), rad(lon2));
     let v = ((lon2r - lon1r) / 2.0).sin();

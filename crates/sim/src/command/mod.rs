@@ -12,6 +12,7 @@ pub mod command_cmd;
 pub mod data;
 pub mod docs;
 pub mod geo;
+pub mod geo_search;
 pub mod hashes;
 pub mod hyperloglog;
 pub mod keys;

@@ -144,7 +144,7 @@ impl Gen {
         let x = self.pick(&["{x}1", "{x}2"]);
         let id = self.pick(&["1-1", "2", "3-*", "5-0", "7-2", "0-1", "9-9", "x"]);
         let id2 = self.pick(&["-", "+", "3", "(2-0", "5-0", "9"]);
-        match self.below(81) {
+        match self.below(83) {
             // strings and bitmaps
             0 => cmd(&["SET", k, v], &[k], true),
             1 => cmd(&["GET", k], &[k], false),
@@ -399,6 +399,40 @@ impl Gen {
                 false,
             ),
             80 => cmd(&["XINFO", "STREAM", x], &[x], false),
+            81 => cmd(
+                &[
+                    "GEOSEARCH",
+                    g,
+                    self.pick(&[
+                        "!FROMMEMBER Palermo",
+                        "!FROMLONLAT 15 37",
+                        "!FROMLONLAT 0 0",
+                    ]),
+                    self.pick(&["!BYRADIUS 200 km", "!BYBOX 400 300 km", "!BYRADIUS 0 m"]),
+                    self.pick(&[
+                        "!",
+                        "!ASC",
+                        "!DESC WITHDIST",
+                        "!COUNT 1",
+                        "!COUNT 1 ANY WITHCOORD",
+                    ]),
+                ],
+                &[g],
+                false,
+            ),
+            82 => cmd(
+                &[
+                    "GEORADIUS",
+                    g,
+                    lon,
+                    lat,
+                    self.pick(&["100", "500", "-1"]),
+                    "km",
+                    self.pick(&["!", "!WITHDIST ASC", "!STORE {g}2"]),
+                ],
+                &[g],
+                true,
+            ),
             // arity errors
             _ => cmd(
                 &[
