@@ -7,6 +7,7 @@
 //! world side (`world::connections`) holds the connections, lets time pass
 //! while a command blocks, and records each hop in the trace.
 
+pub mod bitmaps;
 pub mod cluster_cmd;
 pub mod command_cmd;
 pub mod data;

@@ -25,6 +25,7 @@ pub fn run(
         "getbit" => get_bit(db, now, argv),
         "bitcount" => bit_count(db, now, argv),
         "bitop" => bit_op(db, now, argv),
+        "lcs" => lcs(db, now, argv),
         _ => return None,
     })
 }
@@ -312,6 +313,127 @@ fn bit_op(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
         db.set(&argv[2], Value::Str(out), None, false, now);
     }
     Ok(Reply::Integer(len as i64))
+}
+
+/// The LCS table Slotscope builds at most (cells of 4 bytes): 64 MiB, well
+/// under Redis's own limit (proto-max-bulk-len), so a page never runs out.
+const LCS_MAX_TABLE: u64 = 64 * 1024 * 1024;
+
+/// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN n] [WITHMATCHLEN] (`lcsCommand()`):
+/// the dynamic-programming table, walked back from the end as Redis walks
+/// it, so IDX reports the same ranges in the same order.
+fn lcs(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
+    let not_strings = || err("ERR The specified keys must contain string values");
+    let a = string_at(db, now, &argv[1]).map_err(|_| not_strings())?;
+    let b = string_at(db, now, &argv[2]).map_err(|_| not_strings())?;
+    let (a, b) = (a.unwrap_or_default(), b.unwrap_or_default());
+    let (mut get_len, mut get_idx, mut with_len) = (false, false, false);
+    let mut min_len: i64 = 0;
+    let mut j = 3;
+    while j < argv.len() {
+        let o = &argv[j];
+        if o.eq_ignore_ascii_case(b"idx") {
+            get_idx = true;
+        } else if o.eq_ignore_ascii_case(b"len") {
+            get_len = true;
+        } else if o.eq_ignore_ascii_case(b"withmatchlen") {
+            with_len = true;
+        } else if o.eq_ignore_ascii_case(b"minmatchlen") && j + 1 < argv.len() {
+            min_len = int_arg(&argv[j + 1])?.max(0);
+            j += 1;
+        } else {
+            return Err(err(SYNTAX));
+        }
+        j += 1;
+    }
+    if get_idx && get_len {
+        return Err(err(
+            "ERR If you want both the length and indexes, please just use IDX.",
+        ));
+    }
+    let (alen, blen) = (a.len(), b.len());
+    let cells = (alen as u64 + 1) * (blen as u64 + 1);
+    if cells * 4 > MAX_STRING as u64 {
+        return Err(err(
+            "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len",
+        ));
+    }
+    if cells * 4 > LCS_MAX_TABLE {
+        return Err(err(
+            "ERR Slotscope computes LCS with a table of at most 64 MiB (Redis allows up to proto-max-bulk-len)",
+        ));
+    }
+    let w = blen + 1;
+    let mut t = vec![0u32; (alen + 1) * w];
+    for i in 1..=alen {
+        for k in 1..=blen {
+            t[i * w + k] = if a[i - 1] == b[k - 1] {
+                t[(i - 1) * w + k - 1] + 1
+            } else {
+                t[(i - 1) * w + k].max(t[i * w + k - 1])
+            };
+        }
+    }
+    let total = t[alen * w + blen];
+    if get_len {
+        return Ok(Reply::Integer(i64::from(total)));
+    }
+    let mut result = vec![0u8; total as usize];
+    let mut idx = total as usize;
+    let mut matches = Vec::new();
+    // `alen` as a start means no range is open.
+    let (mut a_start, mut a_end, mut b_start, mut b_end) = (alen, 0, 0, 0);
+    let (mut i, mut k) = (alen, blen);
+    while i > 0 && k > 0 {
+        let mut emit = false;
+        if a[i - 1] == b[k - 1] {
+            result[idx - 1] = a[i - 1];
+            if a_start == alen {
+                (a_start, a_end, b_start, b_end) = (i - 1, i - 1, k - 1, k - 1);
+            } else if a_start == i && b_start == k {
+                a_start -= 1;
+                b_start -= 1;
+            } else {
+                emit = true;
+            }
+            if a_start == 0 || b_start == 0 {
+                emit = true;
+            }
+            idx -= 1;
+            i -= 1;
+            k -= 1;
+        } else {
+            if t[(i - 1) * w + k] > t[i * w + k - 1] {
+                i -= 1;
+            } else {
+                k -= 1;
+            }
+            if a_start != alen {
+                emit = true;
+            }
+        }
+        let match_len = a_end as i64 - a_start as i64 + 1;
+        if emit {
+            if min_len == 0 || match_len >= min_len {
+                let pair = |x: usize, y: usize| {
+                    Reply::Array(vec![Reply::Integer(x as i64), Reply::Integer(y as i64)])
+                };
+                let mut m = vec![pair(a_start, a_end), pair(b_start, b_end)];
+                if with_len {
+                    m.push(Reply::Integer(match_len));
+                }
+                matches.push(Reply::Array(m));
+            }
+            a_start = alen;
+        }
+    }
+    if !get_idx {
+        return Ok(Reply::Bulk(result));
+    }
+    Ok(Reply::Map(vec![
+        (Reply::bulk("matches"), Reply::Array(matches)),
+        (Reply::bulk("len"), Reply::Integer(i64::from(total))),
+    ]))
 }
 
 #[cfg(test)]
