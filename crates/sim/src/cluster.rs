@@ -94,6 +94,7 @@ impl Cluster {
                     db: Keyspace::default(),
                     replid: String::new(),
                     scripts: Vec::new(),
+                    functions: Vec::new(),
                     pubsub: Default::default(),
                     bus: NodeBus {
                         state_ok: true,
@@ -265,6 +266,7 @@ impl Cluster {
             db: Keyspace::default(),
             replid: self.rng.node_id(),
             scripts: Vec::new(),
+            functions: Vec::new(),
             pubsub: Default::default(),
             bus: NodeBus {
                 started_at: Some(self.now),

@@ -22,6 +22,7 @@ pub mod command;
 pub mod config;
 pub mod connection;
 pub mod console;
+pub mod function;
 pub mod glob;
 pub mod help;
 pub mod json;

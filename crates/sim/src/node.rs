@@ -490,6 +490,8 @@ pub struct Node {
     /// Scripts this node has seen (EVAL) by SHA1, for EVALSHA.
     /// The script cache, by SHA1 (a list: a node holds a few).
     pub scripts: Vec<(String, Vec<u8>)>,
+    /// Libraries loaded with FUNCTION LOAD (a list: a node holds a few).
+    pub functions: Vec<crate::function::Library>,
     /// Which of its clients listen to which channels (`server.pubsub_*`).
     pub pubsub: crate::command::pubsub::PubSub,
     pub bus: NodeBus,

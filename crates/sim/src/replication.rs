@@ -87,7 +87,9 @@ impl Node {
             // client's reploff moves after the command is processed).
             self.bus.ack_sent = (self.repl_offset, now);
         }
-        if entry.write {
+        if entry.write && entry.argv[0].eq_ignore_ascii_case(b"function") {
+            self.apply_function(&entry.argv);
+        } else if entry.write {
             let argv = &entry.argv;
             let name = String::from_utf8_lossy(&argv[0]).to_ascii_lowercase();
             crate::command::data::run(&name, &mut self.db, now, Protocol::Resp2, argv);

@@ -72,7 +72,7 @@ const SUBSET: &str =
 statements over KEYS[i], ARGV[i], strings and numbers, and a return";
 
 #[derive(Clone, Debug, PartialEq)]
-enum Token {
+pub(crate) enum Token {
     Name(String),
     Num(f64),
     Str(Vec<u8>),
@@ -95,7 +95,7 @@ impl Token {
     }
 }
 
-fn tokenize(src: &[u8]) -> Result<Vec<(Token, usize)>, String> {
+pub(crate) fn tokenize(src: &[u8]) -> Result<Vec<(Token, usize)>, String> {
     let mut out = Vec::new();
     let mut i = 0;
     let mut line = 1;
@@ -162,7 +162,8 @@ fn tokenize(src: &[u8]) -> Result<Vec<(Token, usize)>, String> {
                     line,
                 ));
             }
-            b'(' | b')' | b'[' | b']' | b'{' | b'}' | b',' | b';' | b'.' | b'+' | b'-' | b'*' => {
+            b'(' | b')' | b'[' | b']' | b'{' | b'}' | b',' | b';' | b'.' | b'+' | b'-' | b'*'
+            | b'=' => {
                 out.push((Token::Sym(c as char), line));
                 i += 1;
             }
@@ -573,25 +574,56 @@ impl Node {
             Ok(t) => t,
             Err(why) => return Reply::Error(format!("{SUBSET} (this one has {why})")),
         };
+        let body = Body {
+            tokens,
+            name: sha,
+            origin: "user_script",
+            read_only,
+        };
+        let (keys, args) = argv[3..].split_at(numkeys);
+        self.run_body(client, &body, keys, args, io)
+    }
+
+    /// Runs a script body (EVAL's whole script, a function's body) with
+    /// its keys and arguments.
+    pub(crate) fn run_body(
+        &mut self,
+        client: &mut Conn,
+        body: &Body,
+        keys: &[Vec<u8>],
+        args: &[Vec<u8>],
+        io: &mut dyn Io,
+    ) -> Reply {
         let mut run = Run {
             node: self,
             client,
             io,
-            keys: argv[3..3 + numkeys].to_vec(),
-            args: argv[3 + numkeys..].to_vec(),
-            tokens,
+            keys: keys.to_vec(),
+            args: args.to_vec(),
+            tokens: body.tokens.clone(),
             pos: 0,
             wrote: false,
-            read_only,
+            read_only: body.read_only,
         };
+        let (name, origin) = (&body.name, body.origin);
         match run.script() {
             Ok(v) => to_reply(v),
             Err(Stop::Raise(e, line)) => {
-                Reply::Error(format!("{e} script: {sha}, on @user_script:{line}."))
+                Reply::Error(format!("{e} script: {name}, on @{origin}:{line}."))
             }
             Err(Stop::Unsupported(why)) => Reply::Error(format!("{SUBSET} (this one uses {why})")),
         }
     }
+}
+
+/// What `run_body` runs: the tokens, the name errors carry (a script's
+/// SHA1, a function's name) and where it came from (`@user_script`,
+/// `@user_function`), and whether writes are refused.
+pub(crate) struct Body {
+    pub tokens: Vec<(Token, usize)>,
+    pub name: String,
+    pub origin: &'static str,
+    pub read_only: bool,
 }
 
 #[cfg(test)]

@@ -225,3 +225,24 @@ fn spop_reaches_replicas_as_the_srem_of_what_it_popped() {
     assert_eq!(c.execute(replica, &argv("SMEMBERS {b}s")), left);
     assert!(matches!(&left, Reply::Set(m) if m.len() == 4), "{left:?}");
 }
+
+#[test]
+fn a_loaded_library_reaches_the_replicas() {
+    let mut c = Cluster::create(3, 1, 1).unwrap();
+    let master = c.connect(0);
+    let lib = "#!lua name=lib\nredis.register_function{function_name='echo', callback=function(k, a) return a[1] end, flags={'no-writes'}}";
+    let load = vec![b"FUNCTION".to_vec(), b"LOAD".to_vec(), lib.as_bytes().to_vec()];
+    assert_eq!(c.execute(master, &load), Reply::bulk("lib"));
+    c.advance(500);
+    let replica = c.connect(3);
+    assert_eq!(
+        c.execute(replica, &argv("FCALL_RO echo 0 hi")),
+        Reply::bulk("hi")
+    );
+    c.execute(master, &argv("FUNCTION DELETE lib"));
+    c.advance(500);
+    assert_eq!(
+        c.execute(replica, &argv("FCALL_RO echo 0 hi")),
+        Reply::Error("ERR Function not found".into())
+    );
+}

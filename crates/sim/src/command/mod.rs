@@ -435,32 +435,30 @@ impl Node {
                 }
                 if spec.name == "script|flush" {
                     self.scripts.clear();
+                } else {
+                    self.functions.clear();
+                    self.propagate(io, argv);
                 }
                 Reply::ok()
             }
             "script|kill" | "function|kill" => {
                 Reply::Error("NOTBUSY No scripts in execution right now.".into())
             }
-            // Functions: none is ever loaded (FUNCTION LOAD needs a Lua library).
-            "fcall" | "fcall_ro" => Reply::Error("ERR Function not found".into()),
-            "function|list" => Reply::Array(Vec::new()),
-            "function|delete" => Reply::Error("ERR Library not found".into()),
-            "function|stats" => {
-                let b = |s: &str| Reply::bulk(s.as_bytes());
-                Reply::Map(vec![
-                    (b("running_script"), Reply::Nil),
-                    (
-                        b("engines"),
-                        Reply::Map(vec![(
-                            b("LUA"),
-                            Reply::Map(vec![
-                                (b("libraries_count"), Reply::Integer(0)),
-                                (b("functions_count"), Reply::Integer(0)),
-                            ]),
-                        )]),
-                    ),
-                ])
+            "fcall" | "fcall_ro" => self.fcall(client, spec.name == "fcall_ro", argv, io),
+            "function|load" | "function|delete" => {
+                let reply = if spec.name == "function|load" {
+                    self.function_load(argv)
+                } else {
+                    self.function_delete(&argv[2])
+                };
+                // A library is part of the data set: replicas get it too.
+                if !reply.is_error() {
+                    self.propagate(io, argv);
+                }
+                reply
             }
+            "function|list" => self.function_list(argv),
+            "function|stats" => self.function_stats(),
             "pubsub|channels"
             | "pubsub|shardchannels"
             | "pubsub|numpat"
