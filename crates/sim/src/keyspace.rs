@@ -85,7 +85,8 @@ pub struct Entry {
     /// each slot's keys in a list with the newest first, which is the order
     /// CLUSTER GETKEYSINSLOT answers in.
     pub created: u64,
-    /// When a command last read or wrote the key (OBJECT IDLETIME).
+    /// When a command last read or wrote the key (OBJECT IDLETIME). RESTORE
+    /// IDLETIME can date it before time 0, so it is read with `wrapping_sub`.
     pub accessed: u64,
 }
 
