@@ -54,9 +54,10 @@ impl Value {
                 }
             }
             Value::List(_) => "quicklist",
-            // hash-max-listpack-entries 128, hash-max-listpack-value 64.
+            // hash-max-listpack-entries 512 (not 128 as for sorted sets),
+            // hash-max-listpack-value 64.
             Value::Hash(h)
-                if h.len() <= 128 && h.iter().all(|(f, v)| f.len() <= 64 && v.len() <= 64) =>
+                if h.len() <= 512 && h.iter().all(|(f, v)| f.len() <= 64 && v.len() <= 64) =>
             {
                 "listpack"
             }
@@ -88,7 +89,8 @@ pub struct Entry {
     /// each slot's keys in a list with the newest first, which is the order
     /// CLUSTER GETKEYSINSLOT answers in.
     pub created: u64,
-    /// When a command last read or wrote the key (OBJECT IDLETIME).
+    /// When a command last read or wrote the key (OBJECT IDLETIME). RESTORE
+    /// IDLETIME can date it before time 0, so it is read with `wrapping_sub`.
     pub accessed: u64,
 }
 
@@ -323,5 +325,15 @@ mod tests {
         assert_eq!(Value::Str(b"123".to_vec()).encoding(), "int");
         assert_eq!(Value::Str(b"0123".to_vec()).encoding(), "embstr");
         assert_eq!(Value::Str(vec![b'x'; 45]).encoding(), "raw");
+        // Hashes stay listpacks up to 512 fields (7.0's default), sorted sets to 128.
+        let hash = |n: usize| {
+            Value::Hash(
+                (0..n)
+                    .map(|i| (i.to_string().into_bytes(), b"v".to_vec()))
+                    .collect(),
+            )
+        };
+        assert_eq!(hash(512).encoding(), "listpack");
+        assert_eq!(hash(513).encoding(), "hashtable");
     }
 }

@@ -32,6 +32,7 @@ pub mod list_map;
 pub mod node;
 pub mod operator;
 pub mod order;
+pub mod rdb;
 pub mod render;
 pub mod replica_migration;
 pub mod replication;

@@ -231,7 +231,11 @@ fn a_loaded_library_reaches_the_replicas() {
     let mut c = Cluster::create(3, 1, 1).unwrap();
     let master = c.connect(0);
     let lib = "#!lua name=lib\nredis.register_function{function_name='echo', callback=function(k, a) return a[1] end, flags={'no-writes'}}";
-    let load = vec![b"FUNCTION".to_vec(), b"LOAD".to_vec(), lib.as_bytes().to_vec()];
+    let load = vec![
+        b"FUNCTION".to_vec(),
+        b"LOAD".to_vec(),
+        lib.as_bytes().to_vec(),
+    ];
     assert_eq!(c.execute(master, &load), Reply::bulk("lib"));
     c.advance(500);
     let replica = c.connect(3);

@@ -56,7 +56,6 @@ enum Hidden {
 /// (file, command prefix, why the exchange is not compared).
 const SKIP: &[(&str, &str, &str)] = &[
     ("redirects.txt", "RANDOMKEY", "a random key: not comparable"),
-    ("redirects.txt", "DUMP", "DUMP payloads are not simulated"),
     (
         "redirects.txt",
         "CLUSTER SHARDS",

@@ -15,7 +15,7 @@ pub fn run(name: &str, db: &mut Keyspace, now: u64, argv: &Argv) -> Option<Resul
         }),
         "object|idletime" => Ok(match db.peek_entry(&argv[2], now) {
             None => Reply::Nil,
-            Some(e) => Reply::Integer((now.saturating_sub(e.accessed) / 1000) as i64),
+            Some(e) => Reply::Integer((now.wrapping_sub(e.accessed) / 1000) as i64),
         }),
         "object|freq" => Ok(match db.peek_entry(&argv[2], now) {
             None => Reply::Nil,

@@ -12,6 +12,7 @@ pub mod cluster_cmd;
 pub mod command_cmd;
 pub mod data;
 pub mod docs;
+pub mod dump;
 pub mod geo;
 pub mod geo_search;
 pub mod hashes;
@@ -218,8 +219,10 @@ impl Node {
                 .collect();
         }
         if !query.keys.is_empty() {
+            // A command flagged `asking` (RESTORE-ASKING) counts as sent
+            // after ASKING (`cmd_flags & CMD_ASKING`; EXEC's own flags only).
             let flags = ClientFlags {
-                asking: client.asking,
+                asking: client.asking || spec.has_flag("asking"),
                 readonly: client.readonly,
             };
             let r = route(self, io.now(), &query, flags);
