@@ -103,6 +103,24 @@ test('GET foo on 7000: MOVED, explained, and foo one click from the inspector', 
   assert.deepEqual(problems, []);
 });
 
+test('the command docs arrive after the first render: help, hints and COMMAND DOCS', async () => {
+  const { page, problems } = await openPage(ctx.browser, ctx.server.url, { width: 1280, height: 800 });
+  await command(page).waitFor();
+  // The docs file is fetched once the page has rendered: until it is in,
+  // help says it is loading (asked again until it is there).
+  let help = '';
+  for (let i = 0; i < 20 && !/summary: Get the value of a key/.test(help); i++) {
+    help = await printed(await type(page, 'help GET'));
+    if (!/summary/.test(help)) await page.waitForTimeout(200);
+  }
+  assert.match(help, /GET key\s+summary: Get the value of a key\s+since: 1\.0\.0\s+group: string/);
+  await command(page).fill('SET ');
+  assert.match(await page.locator('.console-input .hint').innerText(), /^key value/);
+  await command(page).fill('');
+  assert.match(await printed(await type(page, 'COMMAND DOCS GET')), /summary/);
+  assert.deepEqual(problems, []);
+});
+
 test('a master and its replica dead: the banner says the cluster is down and why', async () => {
   const { page, problems } = await openPage(ctx.browser, ctx.server.url, { width: 1280, height: 800 });
   await command(page).waitFor();

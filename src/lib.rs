@@ -5,6 +5,7 @@
 pub mod animation;
 pub mod app;
 pub mod components;
+pub mod docs_loader;
 pub mod embed;
 #[cfg(target_arch = "wasm32")]
 pub mod fatal;

@@ -8,6 +8,7 @@ fn main() {
         Some(root) => yew::Renderer::<slotscope::App>::with_root(root).render(),
         None => yew::Renderer::<slotscope::App>::new().render(),
     };
+    slotscope::docs_loader::fetch_docs();
 }
 
 #[cfg(not(target_arch = "wasm32"))]

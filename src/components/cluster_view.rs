@@ -196,7 +196,7 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
     // Each column is a shard (a master and its replicas): named above it,
     // so that shards are told apart by more than their colour.
     let mut columns: Vec<usize> = p.cards.iter().map(|c| c.column).collect();
-    columns.sort_unstable();
+    slotscope_sim::order::sort_by(&mut columns, Ord::cmp);
     columns.dedup();
     let shard_labels = columns.into_iter().map(|col| {
         let band = col / SHARDS_PER_BAND;

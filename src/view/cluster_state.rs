@@ -89,7 +89,7 @@ pub fn banner(cluster: &Cluster, observer: NodeIdx) -> StateBanner {
                 .owners()
                 .filter(|&o| o != observer && view[o].fail)
                 .collect();
-            failed.sort_unstable();
+            slotscope_sim::order::sort_by(&mut failed, Ord::cmp);
             for o in failed {
                 let r = runs(owners, |x| x == Some(o));
                 reasons.push(format!(

@@ -373,7 +373,7 @@ impl SmartClient {
                 Some("all_shards") => self.masters(),
                 Some("all_nodes") => {
                     let mut all = self.known.clone();
-                    all.sort_unstable();
+                    crate::order::sort_by(&mut all, Ord::cmp);
                     all
                 }
                 _ => Vec::new(),
@@ -401,7 +401,7 @@ impl SmartClient {
     /// The masters of the client's map, in node order.
     fn masters(&self) -> Vec<NodeIdx> {
         let mut masters: Vec<NodeIdx> = self.slots.iter().flatten().copied().collect();
-        masters.sort_unstable();
+        crate::order::sort_by(&mut masters, Ord::cmp);
         masters.dedup();
         masters
     }
@@ -548,7 +548,7 @@ impl SmartClient {
         let reply = match spec.tip("response_policy") {
             // MGET: the values put back in the order the keys were asked.
             None if replies.iter().all(|r| matches!(r, Reply::Array(_))) => {
-                by_key.sort_by_key(|(k, _)| *k);
+                crate::order::sort_by_key(&mut by_key, |(k, _)| *k);
                 Reply::Array(by_key.into_iter().map(|(_, r)| r).collect())
             }
             policy => Self::combine(policy, replies),

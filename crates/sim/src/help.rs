@@ -111,6 +111,10 @@ fn entry(full_name: &str, doc: &Doc) -> Entry {
 /// the console asks for a hint at every keystroke).
 fn entries() -> &'static [Entry] {
     static ENTRIES: std::sync::OnceLock<Vec<Entry>> = std::sync::OnceLock::new();
+    // Not built from docs still loading (the page fetches them).
+    if !docs::available() {
+        return &[];
+    }
     ENTRIES.get_or_init(build_entries)
 }
 
@@ -124,7 +128,7 @@ fn build_entries() -> Vec<Entry> {
             }
         }
     }
-    out.sort_by(|a, b| a.name.cmp(&b.name));
+    crate::order::sort_by(&mut out, |a, b| a.name.cmp(&b.name));
     out
 }
 
@@ -142,6 +146,10 @@ fn print(e: &Entry, with_group: bool, out: &mut Vec<String>) {
 pub fn help(args: &[Vec<u8>]) -> Vec<String> {
     if args.is_empty() {
         return banner();
+    }
+    if !docs::available() {
+        let why = docs::missing();
+        return vec![why.strip_prefix("ERR ").unwrap_or(&why).to_string()];
     }
     let words: Vec<String> = args
         .iter()

@@ -1468,7 +1468,7 @@ mod tests {
     /// up, so the loader sees them) give a value or an error, not a panic.
     #[test]
     fn damaged_payloads_never_panic() {
-        let values = vec![
+        let values = [
             Value::Str(s("hello")),
             Value::Str(vec![b'q'; 64]),
             Value::List((0..400).map(|i| format!("{i}-{i}").into_bytes()).collect()),

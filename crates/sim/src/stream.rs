@@ -551,7 +551,7 @@ fn rax_count(keys: &[&[u8]]) -> usize {
     }
     // A branching node, one child per first byte.
     let mut sorted: Vec<&[u8]> = keys.to_vec();
-    sorted.sort();
+    crate::order::sort_by(&mut sorted, Ord::cmp);
     let mut total = 1;
     let mut i = 0;
     while i < sorted.len() {

@@ -131,6 +131,9 @@ pub fn run(spec: &CommandSpec, argv: &[Vec<u8>]) -> Reply {
             )
         }
         "command|docs" => {
+            if !docs::available() {
+                return Reply::Error(docs::missing());
+            }
             if argv.len() == 2 {
                 return Reply::Map(COMMANDS.iter().filter_map(docs_entry).collect());
             }

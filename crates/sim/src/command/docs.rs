@@ -1,6 +1,11 @@
 //! `COMMAND DOCS` of Redis 7.0.15, for COMMAND DOCS itself and for the
 //! console's `help`. The docs are carried as JSON text (build.rs copies
 //! data/redis/command-docs-7.0.15.json compactly) and read on first use.
+//!
+//! Without the `embedded-docs` feature (the page's build) the text is not
+//! in the binary: the page fetches the JSON file after its first render
+//! and hands it to `install` — 19 KB gzipped that the first download does
+//! not carry. Until then COMMAND DOCS and `help` say the docs are loading.
 
 use std::sync::OnceLock;
 
@@ -18,24 +23,75 @@ pub enum Doc {
     Map(Vec<(String, Doc)>),
 }
 
-const DOCS_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/docs.min.json"));
+#[cfg(feature = "embedded-docs")]
+const EMBEDDED: Option<&str> = Some(include_str!(concat!(env!("OUT_DIR"), "/docs.min.json")));
+#[cfg(not(feature = "embedded-docs"))]
+const EMBEDDED: Option<&str> = None;
 
-/// Every command's docs by name, in name order.
+static DOCS: OnceLock<Vec<(String, Doc)>> = OnceLock::new();
+
+static FAILED: OnceLock<String> = OnceLock::new();
+
+/// Why the docs are not there: still loading, or why loading failed.
+pub fn missing() -> String {
+    match FAILED.get() {
+        Some(why) => format!("ERR Slotscope could not load the command docs: {why}"),
+        None => "ERR Slotscope is still loading the command docs; try again in a moment".into(),
+    }
+}
+
+/// Records that the docs could not be loaded (the page's fetch failed).
+pub fn failed(why: &str) {
+    let _ = FAILED.set(why.to_string());
+}
+
+/// The docs from JSON text: the captured file (`{"docs": {...}}`) or just
+/// its `docs` object, as build.rs writes it.
+fn parse(text: &str) -> Result<Vec<(String, Doc)>, String> {
+    let json = crate::json::parse(text).map_err(|e| format!("the command docs: {e:?}"))?;
+    let Json::Object(mut fields) = json else {
+        return Err("the command docs are not a JSON object".into());
+    };
+    if let Some(i) = fields.iter().position(|(k, _)| k == "docs") {
+        match fields.swap_remove(i).1 {
+            Json::Object(inner) => fields = inner,
+            _ => return Err("the command docs' \"docs\" is not an object".into()),
+        }
+    }
+    let mut docs: Vec<(String, Doc)> = fields
+        .into_iter()
+        .map(|(name, v)| (name, from_json(None, v)))
+        .collect();
+    crate::order::sort_by(&mut docs, |a: &(String, Doc), b| a.0.cmp(&b.0));
+    Ok(docs)
+}
+
+/// Installs the docs from JSON text (the page, once it fetched them);
+/// returns how many commands they cover. A second install keeps the first.
+pub fn install(text: &str) -> Result<usize, String> {
+    let docs = parse(text)?;
+    if docs.is_empty() {
+        return Err("the command docs are empty".into());
+    }
+    Ok(DOCS.get_or_init(|| docs).len())
+}
+
+/// Every command's docs by name, in name order (empty while not loaded).
 pub fn all() -> &'static [(String, Doc)] {
-    static DOCS: OnceLock<Vec<(String, Doc)>> = OnceLock::new();
-    DOCS.get_or_init(|| {
-        // The text is generated from the captured JSON at build time; a
-        // failure here would be a build bug, answered with no docs.
-        let mut docs = match crate::json::parse(DOCS_JSON) {
-            Ok(Json::Object(fields)) => fields
-                .into_iter()
-                .map(|(name, v)| (name, from_json(None, v)))
-                .collect(),
-            _ => Vec::new(),
-        };
-        docs.sort_by(|a: &(String, Doc), b| a.0.cmp(&b.0));
-        docs
-    })
+    if let Some(docs) = DOCS.get() {
+        return docs;
+    }
+    match EMBEDDED {
+        // Generated at build time from the captured JSON: a failure here
+        // would be a build bug, answered with no docs.
+        Some(text) => DOCS.get_or_init(|| parse(text).unwrap_or_default()),
+        None => &[],
+    }
+}
+
+/// Whether the docs are there (always, when embedded).
+pub fn available() -> bool {
+    !all().is_empty()
 }
 
 /// The JSON as RESP3 shapes it: objects are maps, `subcommands` is a map

@@ -491,8 +491,8 @@ pub fn search(
     }
     // Stable, as glibc's qsort (a merge sort) keeps equal distances.
     match sort {
-        Sort::Asc => found.sort_by(|a, b| a.dist.total_cmp(&b.dist)),
-        Sort::Desc => found.sort_by(|a, b| b.dist.total_cmp(&a.dist)),
+        Sort::Asc => crate::order::sort_by(&mut found, |a, b| a.dist.total_cmp(&b.dist)),
+        Sort::Desc => crate::order::sort_by(&mut found, |a, b| b.dist.total_cmp(&a.dist)),
         Sort::None => {}
     }
     if count > 0 {

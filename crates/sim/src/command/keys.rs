@@ -88,7 +88,7 @@ fn sort(read_only: bool, db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Rep
     }
     if !dont_sort {
         if alpha {
-            items.sort();
+            crate::order::sort_by(&mut items, Ord::cmp);
         } else {
             let mut scored = Vec::with_capacity(items.len());
             for item in items {
@@ -100,7 +100,9 @@ fn sort(read_only: bool, db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Rep
                     .ok_or_else(|| err("ERR One or more scores can't be converted into double"))?;
                 scored.push((score, item));
             }
-            scored.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+            crate::order::sort_by(&mut scored, |a, b| {
+                a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1))
+            });
             items = scored.into_iter().map(|(_, i)| i).collect();
         }
         if desc {
