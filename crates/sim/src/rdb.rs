@@ -485,6 +485,33 @@ fn quicklist_nodes(list: &std::collections::VecDeque<Vec<u8>>) -> Vec<(u64, Vec<
     nodes
 }
 
+/// Sizes for MEMORY USAGE (command/memory.rs), from the same layouts DUMP
+/// writes: a listpack of these entries (`lpBytes`)...
+pub(crate) fn listpack_len<'a>(entries: impl IntoIterator<Item = &'a [u8]>) -> usize {
+    let mut lp = Listpack::new();
+    for e in entries {
+        lp.push(e);
+    }
+    lp.size()
+}
+
+/// ...the listpack (or plain element) of each quicklist node...
+pub(crate) fn list_node_sizes(list: &std::collections::VecDeque<Vec<u8>>) -> Vec<usize> {
+    quicklist_nodes(list)
+        .iter()
+        .map(|(_, blob)| blob.len())
+        .collect()
+}
+
+/// ...an intset's blob, and a score as a listpack stores it.
+pub(crate) fn intset_len(members: &[Vec<u8>]) -> usize {
+    intset_blob(members).len()
+}
+
+pub(crate) fn listpack_score_entry(score: f64) -> Vec<u8> {
+    score_entry(score)
+}
+
 /// intset.c's blob: the width of the widest member (2, 4 or 8 bytes), the
 /// count, then the members sorted, all little endian. (A real intset never
 /// narrows: one that once held a wide member keeps its width.)

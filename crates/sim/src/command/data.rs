@@ -231,6 +231,7 @@ pub fn run(name: &str, db: &mut Keyspace, now: u64, proto: Protocol, argv: &Argv
             .or_else(|| super::random_picks::run(other, db, now, proto, argv))
             .or_else(|| super::bitmaps::run(other, db, now, argv))
             .or_else(|| super::dump::run(other, db, now, argv))
+            .or_else(|| super::memory::run(other, db, now, argv))
             .unwrap_or_else(|| Err(not_simulated(other))),
     };
     result.unwrap_or_else(|e| e)

@@ -19,6 +19,7 @@ pub mod hashes;
 pub mod hyperloglog;
 pub mod keys;
 pub mod lists;
+pub mod memory;
 pub mod migrate;
 pub mod parse;
 pub mod pubsub;

@@ -1,0 +1,210 @@
+//! MEMORY USAGE (object.c `objectComputeSize()` in Redis 7.0): what a key
+//! costs, counted as Redis counts it — the structures' sizes on a 64-bit
+//! build and what jemalloc hands out for each allocation (its size
+//! classes: 8, then steps of 16 up to 128, then four classes per doubling).
+//! Collections are measured from up to `samples` elements (5 by default)
+//! and scaled, as Redis does.
+//!
+//! What it cannot know: the spare room an sds grew (APPEND, SETRANGE) or a
+//! listpack kept; a skiplist node's random height (one level is assumed).
+
+use super::data::{eq_ignore_case, err, Argv, SYNTAX};
+use crate::keyspace::{Keyspace, Value};
+use crate::reply::Reply;
+use crate::stream::Stream;
+
+const ROBJ: usize = 16;
+/// In cluster mode each key's dict entry carries the links of its slot's
+/// key list (`clusterDictEntryMetadata`: two pointers), counted too.
+const CLUSTER_ENTRY_METADATA: usize = 16;
+const DICT_ENTRY: usize = 24;
+const DICT: usize = 56;
+const QUICKLIST: usize = 40;
+const QUICKLIST_NODE: usize = 40;
+const ZSET: usize = 16;
+const ZSKIPLIST: usize = 32;
+/// A skiplist node with one level: element, score, backward, one level.
+const ZSKIPLIST_NODE_1: usize = 24 + 16;
+/// The header node: ZSKIPLIST_MAXLEVEL (32) levels.
+const ZSKIPLIST_HEADER: usize = 24 + 32 * 16;
+const STREAM: usize = 80;
+const STREAM_CG: usize = 48;
+const STREAM_NACK: usize = 24;
+const STREAM_CONSUMER: usize = 32;
+
+pub fn run(name: &str, db: &mut Keyspace, now: u64, argv: &Argv) -> Option<Result<Reply, Reply>> {
+    Some(match name {
+        "memory|usage" => usage(db, now, argv),
+        _ => return None,
+    })
+}
+
+/// The allocation jemalloc makes for `n` bytes.
+pub fn jemalloc(n: usize) -> usize {
+    if n <= 8 {
+        return 8;
+    }
+    if n <= 128 {
+        return n.div_ceil(16) * 16;
+    }
+    let k = usize::BITS - 1 - (n - 1).leading_zeros();
+    let step = 1usize << (k - 2);
+    n.div_ceil(step) * step
+}
+
+/// An sds string of `len` bytes as `sdsnewlen` allocates it (header by
+/// length, the bytes, a terminating zero).
+pub fn sds(len: usize) -> usize {
+    let header = match len {
+        0..=31 => 1,
+        32..=255 => 3,
+        256..=65_535 => 5,
+        _ => 9,
+    };
+    jemalloc(header + len + 1)
+}
+
+/// MEMORY USAGE key [SAMPLES count].
+fn usage(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
+    let mut samples: i64 = 5;
+    let mut j = 3;
+    while j < argv.len() {
+        if eq_ignore_case(&argv[j], "samples") && j + 1 < argv.len() {
+            samples = super::data::int_arg(&argv[j + 1])?;
+            if samples < 0 {
+                return Err(err(SYNTAX));
+            }
+            if samples == 0 {
+                samples = i64::MAX;
+            }
+            j += 2;
+        } else {
+            return Err(err(SYNTAX));
+        }
+    }
+    let key = &argv[2];
+    let Some(entry) = db.peek_entry(key, now) else {
+        return Ok(Reply::Nil);
+    };
+    let size = object_size(&entry.value, samples as usize)
+        + sds(key.len())
+        + DICT_ENTRY
+        + CLUSTER_ENTRY_METADATA;
+    Ok(Reply::Integer(size as i64))
+}
+
+/// Average of `f` over the first `samples` of `items`, times their count.
+fn sampled<T>(items: &[T], samples: usize, f: impl Fn(&T) -> usize) -> usize {
+    let n = items.len().min(samples);
+    if n == 0 {
+        return 0;
+    }
+    let total: usize = items[..n].iter().map(f).sum();
+    (total as f64 / n as f64 * items.len() as f64) as usize
+}
+
+/// The buckets of a dict holding `n` entries (a power of two, at least 4).
+fn dict_slots(n: usize) -> usize {
+    super::scan::table_size(n) as usize
+}
+
+fn object_size(value: &Value, samples: usize) -> usize {
+    match value {
+        Value::Str(s) => match value.encoding() {
+            "int" => ROBJ,
+            // The object and its sds in one allocation.
+            "embstr" => jemalloc(ROBJ + 3 + s.len() + 1),
+            _ => ROBJ + sds(s.len()),
+        },
+        Value::List(items) => {
+            let nodes = crate::rdb::list_node_sizes(items);
+            ROBJ + QUICKLIST + sampled(&nodes, samples, |bytes| QUICKLIST_NODE + jemalloc(*bytes))
+        }
+        Value::Hash(pairs) if value.encoding() == "listpack" => {
+            ROBJ + jemalloc(crate::rdb::listpack_len(
+                pairs.iter().flat_map(|(f, v)| [f.as_slice(), v.as_slice()]),
+            ))
+        }
+        Value::Hash(pairs) => {
+            ROBJ + DICT
+                + 8 * dict_slots(pairs.len())
+                + sampled(pairs, samples, |(f, v)| {
+                    DICT_ENTRY + sds(f.len()) + sds(v.len())
+                })
+        }
+        Value::Set(members) if value.encoding() == "intset" => {
+            ROBJ + jemalloc(crate::rdb::intset_len(members))
+        }
+        Value::Set(members) => {
+            ROBJ + DICT
+                + 8 * dict_slots(members.len())
+                + sampled(members, samples, |m| DICT_ENTRY + sds(m.len()))
+        }
+        Value::ZSet(z) if value.encoding() == "listpack" => {
+            let scores: Vec<Vec<u8>> = z
+                .iter()
+                .map(|(s, _)| crate::rdb::listpack_score_entry(*s))
+                .collect();
+            let flat = z
+                .iter()
+                .zip(&scores)
+                .flat_map(|((_, m), s)| [m.as_slice(), s.as_slice()]);
+            ROBJ + jemalloc(crate::rdb::listpack_len(flat))
+        }
+        Value::ZSet(z) => {
+            ROBJ + ZSET
+                + ZSKIPLIST
+                + DICT
+                + 8 * dict_slots(z.len())
+                + jemalloc(ZSKIPLIST_HEADER)
+                + sampled(z, samples, |(_, m)| {
+                    sds(m.len()) + DICT_ENTRY + jemalloc(ZSKIPLIST_NODE_1)
+                })
+        }
+        Value::Stream(s) => ROBJ + STREAM + stream_size(s, samples),
+    }
+}
+
+/// `streamRadixTreeMemoryUsage()`: Redis's own estimate of a radix tree.
+fn rax_usage(elements: usize, nodes: usize) -> usize {
+    elements * 16 + nodes * 4 + nodes * 8 * 30
+}
+
+fn stream_size(s: &Stream, samples: usize) -> usize {
+    let mut size = rax_usage(s.rax_keys(), s.rax_nodes());
+    // Each node's listpack is allocated at stream-node-max-bytes up front.
+    size += sampled(&s.nodes, samples, |_| crate::stream::NODE_MAX_BYTES);
+    for g in s.groups.values() {
+        size += STREAM_CG;
+        size += rax_usage(g.pel.len(), rax_nodes_for(g.pel.len()));
+        size += STREAM_NACK * g.pel.len();
+        for (name, c) in &g.consumers {
+            size += STREAM_CONSUMER + sds(name.len());
+            size += rax_usage(c.pel.len(), rax_nodes_for(c.pel.len()));
+        }
+    }
+    size
+}
+
+/// The radix-tree nodes of a PEL of `n` IDs: one more than its keys is
+/// what small trees have (a PEL's exact shape is not kept).
+fn rax_nodes_for(n: usize) -> usize {
+    n + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jemalloc_classes() {
+        let got: Vec<usize> = [1, 8, 9, 17, 25, 33, 128, 129, 161, 257, 513, 4096, 4097]
+            .iter()
+            .map(|&n| jemalloc(n))
+            .collect();
+        assert_eq!(
+            got,
+            [8, 8, 16, 32, 32, 48, 128, 160, 192, 320, 640, 4096, 5120]
+        );
+    }
+}
