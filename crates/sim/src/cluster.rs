@@ -95,6 +95,7 @@ impl Cluster {
                     replid: String::new(),
                     scripts: Vec::new(),
                     functions: Vec::new(),
+                    stats: Default::default(),
                     pubsub: Default::default(),
                     bus: NodeBus {
                         state_ok: true,
@@ -267,6 +268,7 @@ impl Cluster {
             replid: self.rng.node_id(),
             scripts: Vec::new(),
             functions: Vec::new(),
+            stats: Default::default(),
             pubsub: Default::default(),
             bus: NodeBus {
                 started_at: Some(self.now),

@@ -107,6 +107,8 @@ pub struct Keyspace {
     /// what the client sent (`rewriteClientCommandArgument()`): XADD with
     /// the ID it generated, an approximate trim made exact.
     propagate_as: Option<Vec<Vec<u8>>>,
+    /// Keys removed because their time came (INFO's `expired_keys`).
+    expired: u64,
     /// The state of the node's random picks (SPOP, SRANDMEMBER…; Redis
     /// uses the process's `random()`): fixed at start, so runs repeat.
     picks: u64,
@@ -141,6 +143,7 @@ impl Keyspace {
         if expired {
             self.entries.remove(key);
             self.touch(key);
+            self.expired += 1;
         }
     }
 
@@ -263,7 +266,13 @@ impl Keyspace {
         for k in dead {
             self.entries.remove(&k);
             self.touch(&k);
+            self.expired += 1;
         }
+    }
+
+    /// How many keys expired so far.
+    pub fn expired_count(&self) -> u64 {
+        self.expired
     }
 
     pub fn len(&self) -> usize {

@@ -492,6 +492,8 @@ pub struct Node {
     pub scripts: Vec<(String, Vec<u8>)>,
     /// Libraries loaded with FUNCTION LOAD (a list: a node holds a few).
     pub functions: Vec<crate::function::Library>,
+    /// What INFO's stats, commandstats and errorstats count.
+    pub stats: crate::command::info::NodeStats,
     /// Which of its clients listen to which channels (`server.pubsub_*`).
     pub pubsub: crate::command::pubsub::PubSub,
     pub bus: NodeBus,

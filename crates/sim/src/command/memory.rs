@@ -93,6 +93,14 @@ fn usage(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
     Ok(Reply::Integer(size as i64))
 }
 
+/// What MEMORY USAGE answers for `key` (0 if it is missing).
+pub fn key_usage(db: &mut Keyspace, now: u64, key: &[u8]) -> usize {
+    match db.peek_entry(key, now) {
+        None => 0,
+        Some(e) => object_size(&e.value, 5) + sds(key.len()) + DICT_ENTRY + CLUSTER_ENTRY_METADATA,
+    }
+}
+
 /// Average of `f` over the first `samples` of `items`, times their count.
 fn sampled<T>(items: &[T], samples: usize, f: impl Fn(&T) -> usize) -> usize {
     let n = items.len().min(samples);

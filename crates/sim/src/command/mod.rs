@@ -17,6 +17,7 @@ pub mod geo;
 pub mod geo_search;
 pub mod hashes;
 pub mod hyperloglog;
+pub mod info;
 pub mod keys;
 pub mod lists;
 pub mod memory;
@@ -160,6 +161,7 @@ impl Node {
             return Served::Reply(Reply::Error("ERR empty command".into()), HopOutcome::Error);
         }
         let served = self.process(client, argv, io);
+        self.count(argv, &served);
         // ASKING is one-shot: cleared after any command but ASKING itself,
         // unless inside MULTI (then it lasts until EXEC).
         let is_asking = argv[0].eq_ignore_ascii_case(b"asking");
@@ -167,6 +169,24 @@ impl Node {
             client.asking = false;
         }
         served
+    }
+
+    /// Counts a command for INFO: refused before it ran (arity, routing,
+    /// cluster down) or ran, and what error it answered.
+    fn count(&mut self, argv: &[Vec<u8>], served: &Served) {
+        let (name, arity_error) = match lookup(argv) {
+            Lookup::Found(spec) => (Some(spec.name), false),
+            Lookup::WrongArity(spec) => (Some(spec.name), true),
+            _ => (None, false),
+        };
+        let (reply, rejected) = match served {
+            Served::Reply(reply, outcome) => {
+                let routed_away = !matches!(outcome, HopOutcome::Served | HopOutcome::Error);
+                (Some(reply), arity_error || routed_away)
+            }
+            _ => (None, false),
+        };
+        self.stats.record(name, reply, rejected);
     }
 
     fn process(&mut self, client: &mut Conn, argv: &[Vec<u8>], io: &mut dyn Io) -> Served {
@@ -731,42 +751,6 @@ impl Node {
         ])
     }
 
-    fn info(&mut self, argv: &[Vec<u8>], io: &mut dyn Io) -> Reply {
-        let sections: Vec<String> = argv[1..]
-            .iter()
-            .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
-            .collect();
-        let all = sections.is_empty()
-            || sections
-                .iter()
-                .any(|s| matches!(s.as_str(), "all" | "everything" | "default"));
-        let wants = |name: &str| all || sections.iter().any(|s| s == name);
-        let mut parts: Vec<String> = Vec::new();
-        if wants("replication") {
-            parts.push(self.info_replication(io));
-        }
-        if wants("cluster") {
-            parts.push("# Cluster\r\ncluster_enabled:1\r\n".into());
-        }
-        if wants("keyspace") {
-            let db = &mut self.db;
-            db.expire_all(io.now());
-            let mut s = "# Keyspace\r\n".to_string();
-            if !db.is_empty() {
-                s.push_str(&format!(
-                    "db0:keys={},expires={},avg_ttl=0\r\n",
-                    db.len(),
-                    db.expires_count()
-                ));
-            }
-            parts.push(s);
-        }
-        Reply::Verbatim {
-            format: "txt".into(),
-            text: parts.join("\r\n").into_bytes(),
-        }
-    }
-
     /// ROLE: `[master, offset, [[ip, port, offset]...]]` or
     /// `[slave, master ip, master port, state, offset]`.
     fn role_reply(&self, io: &dyn Io) -> Reply {
@@ -807,7 +791,7 @@ impl Node {
 
     /// `# Replication` with the fields of Redis 7.0, in its order. A
     /// replica shares its master's replication ID, as after a full sync.
-    fn info_replication(&self, io: &dyn Io) -> String {
+    pub(crate) fn info_replication(&self, io: &dyn Io) -> String {
         let mut lines: Vec<String> = Vec::new();
         let replid = match self.role(self.me).master() {
             None => {

@@ -24,6 +24,28 @@ pub struct PubSub {
     entries: Vec<(Kind, Vec<u8>, u64)>,
 }
 
+impl PubSub {
+    /// Distinct channels, patterns and shard channels listened to (INFO).
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let distinct = |kind: Kind| {
+            let mut names: Vec<&Vec<u8>> = self
+                .entries
+                .iter()
+                .filter(|(k, _, _)| *k == kind)
+                .map(|(_, n, _)| n)
+                .collect();
+            crate::order::sort_by(&mut names, Ord::cmp);
+            names.dedup();
+            names.len()
+        };
+        (
+            distinct(Kind::Channel),
+            distinct(Kind::Pattern),
+            distinct(Kind::Shard),
+        )
+    }
+}
+
 /// The commands a RESP2 connection may send while subscribed.
 pub const ALLOWED_WHEN_SUBSCRIBED: &[&str] = &[
     "subscribe",
