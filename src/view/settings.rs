@@ -54,7 +54,8 @@ pub const WATCHED: [&str; 8] = [
 
 /// The value `name` has on one node, as CONFIG GET prints it.
 fn value_on(node_config: &config::Config, name: &str) -> String {
-    match config::get(node_config, &[name.as_bytes().to_vec()]) {
+    // (Only cluster-* settings are shown: the port is not one of them.)
+    match config::get(node_config, 0, &[name.as_bytes().to_vec()]) {
         Reply::Map(pairs) => match pairs.into_iter().next() {
             Some((_, Reply::Bulk(v))) => String::from_utf8_lossy(&v).into_owned(),
             _ => String::new(),

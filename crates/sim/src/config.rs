@@ -71,6 +71,8 @@ enum Kind {
     Unsimulated(&'static str),
     /// `can't set immutable config` (only at start-up in Redis too).
     Immutable(&'static str),
+    /// `can't set protected config` (`enable-protected-configs no`).
+    Protected(&'static str),
 }
 
 #[derive(Clone, Copy)]
@@ -209,6 +211,702 @@ static PARAMS: &[Param] = &[
         name: "cluster-announce-port",
         kind: Kind::Unsimulated("0"),
     },
+    // `port` is the node's own (see `get`).
+    Param {
+        name: "port",
+        kind: Kind::Immutable("6379"),
+    },
+    // Every other parameter of Redis 7.0.15, at its default (from a real
+    // server's CONFIG GET *; `save` and `dir` as a packaged server has
+    // them). Their effects are not simulated — encodings use the defaults
+    // (hash-max-listpack-entries 512 and the others) — so CONFIG SET says
+    // so, and refuses the immutable and protected ones as Redis does.
+    Param {
+        name: "acl-pubsub-default",
+        kind: Kind::Unsimulated("resetchannels"),
+    },
+    Param {
+        name: "aclfile",
+        kind: Kind::Immutable(""),
+    },
+    Param {
+        name: "acllog-max-len",
+        kind: Kind::Unsimulated("128"),
+    },
+    Param {
+        name: "active-defrag-cycle-max",
+        kind: Kind::Unsimulated("25"),
+    },
+    Param {
+        name: "active-defrag-cycle-min",
+        kind: Kind::Unsimulated("1"),
+    },
+    Param {
+        name: "active-defrag-ignore-bytes",
+        kind: Kind::Unsimulated("104857600"),
+    },
+    Param {
+        name: "active-defrag-max-scan-fields",
+        kind: Kind::Unsimulated("1000"),
+    },
+    Param {
+        name: "active-defrag-threshold-lower",
+        kind: Kind::Unsimulated("10"),
+    },
+    Param {
+        name: "active-defrag-threshold-upper",
+        kind: Kind::Unsimulated("100"),
+    },
+    Param {
+        name: "active-expire-effort",
+        kind: Kind::Unsimulated("1"),
+    },
+    Param {
+        name: "activedefrag",
+        kind: Kind::Unsimulated("no"),
+    },
+    Param {
+        name: "activerehashing",
+        kind: Kind::Unsimulated("yes"),
+    },
+    Param {
+        name: "always-show-logo",
+        kind: Kind::Immutable("no"),
+    },
+    Param {
+        name: "aof-disable-auto-gc",
+        kind: Kind::Unsimulated("no"),
+    },
+    Param {
+        name: "aof-load-truncated",
+        kind: Kind::Unsimulated("yes"),
+    },
+    Param {
+        name: "aof-rewrite-incremental-fsync",
+        kind: Kind::Unsimulated("yes"),
+    },
+    Param {
+        name: "aof-timestamp-enabled",
+        kind: Kind::Unsimulated("no"),
+    },
+    Param {
+        name: "aof-use-rdb-preamble",
+        kind: Kind::Unsimulated("yes"),
+    },
+    Param {
+        name: "aof_rewrite_cpulist",
+        kind: Kind::Immutable(""),
+    },
+    Param {
+        name: "appenddirname",
+        kind: Kind::Immutable("appendonlydir"),
+    },
+    Param {
+        name: "appendfilename",
+        kind: Kind::Immutable("appendonly.aof"),
+    },
+    Param {
+        name: "appendfsync",
+        kind: Kind::Unsimulated("everysec"),
+    },
+    Param {
+        name: "appendonly",
+        kind: Kind::Unsimulated("no"),
+    },
+    Param {
+        name: "auto-aof-rewrite-min-size",
+        kind: Kind::Unsimulated("67108864"),
+    },
+    Param {
+        name: "auto-aof-rewrite-percentage",
+        kind: Kind::Unsimulated("100"),
+    },
+    Param {
+        name: "bgsave_cpulist",
+        kind: Kind::Immutable(""),
+    },
+    Param {
+        name: "bind",
+        kind: Kind::Unsimulated("* -::*"),
+    },
+    Param {
+        name: "bind-source-addr",
+        kind: Kind::Unsimulated(""),
+    },
+    Param {
+        name: "bio_cpulist",
+        kind: Kind::Immutable(""),
+    },
+    Param {
+        name: "busy-reply-threshold",
+        kind: Kind::Unsimulated("5000"),
+    },
+    Param {
+        name: "client-output-buffer-limit",
+        kind: Kind::Unsimulated(
+            "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+        ),
+    },
+    Param {
+        name: "client-query-buffer-limit",
+        kind: Kind::Unsimulated("1073741824"),
+    },
+    Param {
+        name: "crash-log-enabled",
+        kind: Kind::Unsimulated("yes"),
+    },
+    Param {
+        name: "crash-memcheck-enabled",
+        kind: Kind::Unsimulated("yes"),
+    },
+    Param {
+        name: "daemonize",
+        kind: Kind::Immutable("no"),
+    },
+    Param {
+        name: "databases",
+        kind: Kind::Immutable("16"),
+    },
+    Param {
+        name: "dbfilename",
+        kind: Kind::Protected("dump.rdb"),
+    },
+    Param {
+        name: "dir",
+        kind: Kind::Protected("/var/lib/redis"),
+    },
+    Param {
+        name: "disable-thp",
+        kind: Kind::Immutable("yes"),
+    },
+    Param {
+        name: "dynamic-hz",
+        kind: Kind::Unsimulated("yes"),
+    },
+    Param {
+        name: "enable-debug-command",
+        kind: Kind::Immutable("no"),
+    },
+    Param {
+        name: "enable-module-command",
+        kind: Kind::Immutable("no"),
+    },
+    Param {
+        name: "enable-protected-configs",
+        kind: Kind::Immutable("no"),
+    },
+    Param {
+        name: "hash-max-listpack-entries",
+        kind: Kind::Unsimulated("512"),
+    },
+    Param {
+        name: "hash-max-listpack-value",
+        kind: Kind::Unsimulated("64"),
+    },
+    Param {
+        name: "hash-max-ziplist-entries",
+        kind: Kind::Unsimulated("512"),
+    },
+    Param {
+        name: "hash-max-ziplist-value",
+        kind: Kind::Unsimulated("64"),
+    },
+    Param {
+        name: "hll-sparse-max-bytes",
+        kind: Kind::Unsimulated("3000"),
+    },
+    Param {
+        name: "hz",
+        kind: Kind::Unsimulated("10"),
+    },
+    Param {
+        name: "ignore-warnings",
+        kind: Kind::Unsimulated(""),
+    },
+    Param {
+        name: "io-threads",
+        kind: Kind::Immutable("1"),
+    },
+    Param {
+        name: "io-threads-do-reads",
+        kind: Kind::Immutable("no"),
+    },
+    Param {
+        name: "jemalloc-bg-thread",
+        kind: Kind::Unsimulated("yes"),
+    },
+    Param {
+        name: "latency-monitor-threshold",
+        kind: Kind::Unsimulated("0"),
+    },
+    Param {
+        name: "latency-tracking",
+        kind: Kind::Unsimulated("yes"),
+    },
+    Param {
+        name: "latency-tracking-info-percentiles",
+        kind: Kind::Unsimulated("50 99 99.9"),
+    },
+    Param {
+        name: "lazyfree-lazy-eviction",
+        kind: Kind::Unsimulated("no"),
+    },
+    Param {
+        name: "lazyfree-lazy-expire",
+        kind: Kind::Unsimulated("no"),
+    },
+    Param {
+        name: "lazyfree-lazy-server-del",
+        kind: Kind::Unsimulated("no"),
+    },
+    Param {
+        name: "lazyfree-lazy-user-del",
+        kind: Kind::Unsimulated("no"),
+    },
+    Param {
+        name: "lazyfree-lazy-user-flush",
+        kind: Kind::Unsimulated("no"),
+    },
+    Param {
+        name: "lfu-decay-time",
+        kind: Kind::Unsimulated("1"),
+    },
+    Param {
+        name: "lfu-log-factor",
+        kind: Kind::Unsimulated("10"),
+    },
+    Param {
+        name: "list-compress-depth",
+        kind: Kind::Unsimulated("0"),
+    },
+    Param {
+        name: "list-max-listpack-size",
+        kind: Kind::Unsimulated("-2"),
+    },
+    Param {
+        name: "list-max-ziplist-size",
+        kind: Kind::Unsimulated("-2"),
+    },
+    Param {
+        name: "logfile",
+        kind: Kind::Immutable(""),
+    },
+    Param {
+        name: "loglevel",
+        kind: Kind::Unsimulated("notice"),
+    },
+    Param {
+        name: "lua-time-limit",
+        kind: Kind::Unsimulated("5000"),
+    },
+    Param {
+        name: "masterauth",
+        kind: Kind::Unsimulated(""),
+    },
+    Param {
+        name: "masteruser",
+        kind: Kind::Unsimulated(""),
+    },
+    Param {
+        name: "maxclients",
+        kind: Kind::Unsimulated("10000"),
+    },
+    Param {
+        name: "maxmemory",
+        kind: Kind::Unsimulated("0"),
+    },
+    Param {
+        name: "maxmemory-clients",
+        kind: Kind::Unsimulated("0"),
+    },
+    Param {
+        name: "maxmemory-eviction-tenacity",
+        kind: Kind::Unsimulated("10"),
+    },
+    Param {
+        name: "maxmemory-policy",
+        kind: Kind::Unsimulated("noeviction"),
+    },
+    Param {
+        name: "maxmemory-samples",
+        kind: Kind::Unsimulated("5"),
+    },
+    Param {
+        name: "min-replicas-max-lag",
+        kind: Kind::Unsimulated("10"),
+    },
+    Param {
+        name: "min-replicas-to-write",
+        kind: Kind::Unsimulated("0"),
+    },
+    Param {
+        name: "min-slaves-max-lag",
+        kind: Kind::Unsimulated("10"),
+    },
+    Param {
+        name: "min-slaves-to-write",
+        kind: Kind::Unsimulated("0"),
+    },
+    Param {
+        name: "no-appendfsync-on-rewrite",
+        kind: Kind::Unsimulated("no"),
+    },
+    Param {
+        name: "notify-keyspace-events",
+        kind: Kind::Unsimulated(""),
+    },
+    Param {
+        name: "oom-score-adj",
+        kind: Kind::Unsimulated("no"),
+    },
+    Param {
+        name: "oom-score-adj-values",
+        kind: Kind::Unsimulated("0 200 800"),
+    },
+    Param {
+        name: "pidfile",
+        kind: Kind::Immutable(""),
+    },
+    Param {
+        name: "proc-title-template",
+        kind: Kind::Unsimulated("{title} {listen-addr} {server-mode}"),
+    },
+    Param {
+        name: "propagation-error-behavior",
+        kind: Kind::Unsimulated("ignore"),
+    },
+    Param {
+        name: "protected-mode",
+        kind: Kind::Unsimulated("yes"),
+    },
+    Param {
+        name: "proto-max-bulk-len",
+        kind: Kind::Unsimulated("536870912"),
+    },
+    Param {
+        name: "rdb-del-sync-files",
+        kind: Kind::Unsimulated("no"),
+    },
+    Param {
+        name: "rdb-save-incremental-fsync",
+        kind: Kind::Unsimulated("yes"),
+    },
+    Param {
+        name: "rdbchecksum",
+        kind: Kind::Immutable("yes"),
+    },
+    Param {
+        name: "rdbcompression",
+        kind: Kind::Unsimulated("yes"),
+    },
+    Param {
+        name: "repl-backlog-size",
+        kind: Kind::Unsimulated("1048576"),
+    },
+    Param {
+        name: "repl-backlog-ttl",
+        kind: Kind::Unsimulated("3600"),
+    },
+    Param {
+        name: "repl-disable-tcp-nodelay",
+        kind: Kind::Unsimulated("no"),
+    },
+    Param {
+        name: "repl-diskless-load",
+        kind: Kind::Unsimulated("disabled"),
+    },
+    Param {
+        name: "repl-diskless-sync",
+        kind: Kind::Unsimulated("yes"),
+    },
+    Param {
+        name: "repl-diskless-sync-delay",
+        kind: Kind::Unsimulated("5"),
+    },
+    Param {
+        name: "repl-diskless-sync-max-replicas",
+        kind: Kind::Unsimulated("0"),
+    },
+    Param {
+        name: "repl-ping-replica-period",
+        kind: Kind::Unsimulated("10"),
+    },
+    Param {
+        name: "repl-ping-slave-period",
+        kind: Kind::Unsimulated("10"),
+    },
+    Param {
+        name: "repl-timeout",
+        kind: Kind::Unsimulated("60"),
+    },
+    Param {
+        name: "replica-announce-ip",
+        kind: Kind::Unsimulated(""),
+    },
+    Param {
+        name: "replica-announce-port",
+        kind: Kind::Unsimulated("0"),
+    },
+    Param {
+        name: "replica-announced",
+        kind: Kind::Unsimulated("yes"),
+    },
+    Param {
+        name: "replica-ignore-disk-write-errors",
+        kind: Kind::Unsimulated("no"),
+    },
+    Param {
+        name: "replica-ignore-maxmemory",
+        kind: Kind::Unsimulated("yes"),
+    },
+    Param {
+        name: "replica-lazy-flush",
+        kind: Kind::Unsimulated("no"),
+    },
+    Param {
+        name: "replica-priority",
+        kind: Kind::Unsimulated("100"),
+    },
+    Param {
+        name: "replica-read-only",
+        kind: Kind::Unsimulated("yes"),
+    },
+    Param {
+        name: "replica-serve-stale-data",
+        kind: Kind::Unsimulated("yes"),
+    },
+    Param {
+        name: "replicaof",
+        kind: Kind::Immutable(""),
+    },
+    Param {
+        name: "requirepass",
+        kind: Kind::Unsimulated(""),
+    },
+    Param {
+        name: "sanitize-dump-payload",
+        kind: Kind::Unsimulated("no"),
+    },
+    Param {
+        name: "save",
+        kind: Kind::Unsimulated("3600 1 300 100 60 10000"),
+    },
+    Param {
+        name: "server_cpulist",
+        kind: Kind::Immutable(""),
+    },
+    Param {
+        name: "set-max-intset-entries",
+        kind: Kind::Unsimulated("512"),
+    },
+    Param {
+        name: "set-proc-title",
+        kind: Kind::Immutable("yes"),
+    },
+    Param {
+        name: "shutdown-on-sigint",
+        kind: Kind::Unsimulated("default"),
+    },
+    Param {
+        name: "shutdown-on-sigterm",
+        kind: Kind::Unsimulated("default"),
+    },
+    Param {
+        name: "shutdown-timeout",
+        kind: Kind::Unsimulated("10"),
+    },
+    Param {
+        name: "slave-announce-ip",
+        kind: Kind::Unsimulated(""),
+    },
+    Param {
+        name: "slave-announce-port",
+        kind: Kind::Unsimulated("0"),
+    },
+    Param {
+        name: "slave-ignore-maxmemory",
+        kind: Kind::Unsimulated("yes"),
+    },
+    Param {
+        name: "slave-lazy-flush",
+        kind: Kind::Unsimulated("no"),
+    },
+    Param {
+        name: "slave-priority",
+        kind: Kind::Unsimulated("100"),
+    },
+    Param {
+        name: "slave-read-only",
+        kind: Kind::Unsimulated("yes"),
+    },
+    Param {
+        name: "slave-serve-stale-data",
+        kind: Kind::Unsimulated("yes"),
+    },
+    Param {
+        name: "slaveof",
+        kind: Kind::Immutable(""),
+    },
+    Param {
+        name: "slowlog-log-slower-than",
+        kind: Kind::Unsimulated("10000"),
+    },
+    Param {
+        name: "slowlog-max-len",
+        kind: Kind::Unsimulated("128"),
+    },
+    Param {
+        name: "socket-mark-id",
+        kind: Kind::Immutable("0"),
+    },
+    Param {
+        name: "stop-writes-on-bgsave-error",
+        kind: Kind::Unsimulated("yes"),
+    },
+    Param {
+        name: "stream-node-max-bytes",
+        kind: Kind::Unsimulated("4096"),
+    },
+    Param {
+        name: "stream-node-max-entries",
+        kind: Kind::Unsimulated("100"),
+    },
+    Param {
+        name: "supervised",
+        kind: Kind::Immutable("no"),
+    },
+    Param {
+        name: "syslog-enabled",
+        kind: Kind::Immutable("no"),
+    },
+    Param {
+        name: "syslog-facility",
+        kind: Kind::Immutable("local0"),
+    },
+    Param {
+        name: "syslog-ident",
+        kind: Kind::Immutable("redis"),
+    },
+    Param {
+        name: "tcp-backlog",
+        kind: Kind::Immutable("511"),
+    },
+    Param {
+        name: "tcp-keepalive",
+        kind: Kind::Unsimulated("300"),
+    },
+    Param {
+        name: "timeout",
+        kind: Kind::Unsimulated("0"),
+    },
+    Param {
+        name: "tls-auth-clients",
+        kind: Kind::Unsimulated("yes"),
+    },
+    Param {
+        name: "tls-ca-cert-dir",
+        kind: Kind::Unsimulated(""),
+    },
+    Param {
+        name: "tls-ca-cert-file",
+        kind: Kind::Unsimulated(""),
+    },
+    Param {
+        name: "tls-cert-file",
+        kind: Kind::Unsimulated(""),
+    },
+    Param {
+        name: "tls-ciphers",
+        kind: Kind::Unsimulated(""),
+    },
+    Param {
+        name: "tls-ciphersuites",
+        kind: Kind::Unsimulated(""),
+    },
+    Param {
+        name: "tls-client-cert-file",
+        kind: Kind::Unsimulated(""),
+    },
+    Param {
+        name: "tls-client-key-file",
+        kind: Kind::Unsimulated(""),
+    },
+    Param {
+        name: "tls-client-key-file-pass",
+        kind: Kind::Unsimulated(""),
+    },
+    Param {
+        name: "tls-cluster",
+        kind: Kind::Unsimulated("no"),
+    },
+    Param {
+        name: "tls-dh-params-file",
+        kind: Kind::Unsimulated(""),
+    },
+    Param {
+        name: "tls-key-file",
+        kind: Kind::Unsimulated(""),
+    },
+    Param {
+        name: "tls-key-file-pass",
+        kind: Kind::Unsimulated(""),
+    },
+    Param {
+        name: "tls-port",
+        kind: Kind::Unsimulated("0"),
+    },
+    Param {
+        name: "tls-prefer-server-ciphers",
+        kind: Kind::Unsimulated("no"),
+    },
+    Param {
+        name: "tls-protocols",
+        kind: Kind::Unsimulated(""),
+    },
+    Param {
+        name: "tls-replication",
+        kind: Kind::Unsimulated("no"),
+    },
+    Param {
+        name: "tls-session-cache-size",
+        kind: Kind::Unsimulated("20480"),
+    },
+    Param {
+        name: "tls-session-cache-timeout",
+        kind: Kind::Unsimulated("300"),
+    },
+    Param {
+        name: "tls-session-caching",
+        kind: Kind::Unsimulated("yes"),
+    },
+    Param {
+        name: "tracking-table-max-keys",
+        kind: Kind::Unsimulated("1000000"),
+    },
+    Param {
+        name: "unixsocket",
+        kind: Kind::Immutable(""),
+    },
+    Param {
+        name: "unixsocketperm",
+        kind: Kind::Immutable("0"),
+    },
+    Param {
+        name: "zset-max-listpack-entries",
+        kind: Kind::Unsimulated("128"),
+    },
+    Param {
+        name: "zset-max-listpack-value",
+        kind: Kind::Unsimulated("64"),
+    },
+    Param {
+        name: "zset-max-ziplist-entries",
+        kind: Kind::Unsimulated("128"),
+    },
+    Param {
+        name: "zset-max-ziplist-value",
+        kind: Kind::Unsimulated("64"),
+    },
 ];
 
 fn find(name: &[u8]) -> Option<&'static Param> {
@@ -222,7 +920,7 @@ fn value_of(param: &Param, config: &Config) -> String {
     match param.kind {
         Kind::Bool { get, .. } => yes_no(get(config)),
         Kind::Int { get, .. } => get(config).to_string(),
-        Kind::Unsimulated(v) | Kind::Immutable(v) => v.to_string(),
+        Kind::Unsimulated(v) | Kind::Immutable(v) | Kind::Protected(v) => v.to_string(),
     }
 }
 
@@ -231,7 +929,7 @@ fn value_of(param: &Param, config: &Config) -> String {
 /// without glob characters is echoed as typed (`CONFIG GET CLUSTER-NODE-
 /// TIMEOUT` answers with that spelling, as Redis does); a pattern lists the
 /// canonical names. Each parameter appears once.
-pub fn get(config: &Config, patterns: &[Vec<u8>]) -> Reply {
+pub fn get(config: &Config, port: u16, patterns: &[Vec<u8>]) -> Reply {
     let mut found: Vec<(String, &'static Param)> = Vec::new();
     // Redis collects the matches in a dict, then lists them in the dict's
     // order: patterns first in table order, whatever order they were asked in.
@@ -256,7 +954,14 @@ pub fn get(config: &Config, patterns: &[Vec<u8>]) -> Reply {
     Reply::Map(
         found
             .into_iter()
-            .map(|(name, param)| (Reply::bulk(name), Reply::bulk(value_of(param, config))))
+            .map(|(name, param)| {
+                let value = if param.name == "port" {
+                    port.to_string()
+                } else {
+                    value_of(param, config)
+                };
+                (Reply::bulk(name), Reply::bulk(value))
+            })
             .collect(),
     )
 }
@@ -318,6 +1023,7 @@ pub fn set(config: &mut Config, pairs: &[Vec<u8>]) -> Result<(), Reply> {
                 set(&mut changed, n as u64);
             }
             Kind::Immutable(_) => return Err(set_failed(name, "can't set immutable config")),
+            Kind::Protected(_) => return Err(set_failed(name, "can't set protected config")),
             Kind::Unsimulated(_) => {
                 return Err(Reply::Error(format!(
                     "ERR the Slotscope simulator does not simulate '{}' (CONFIG SET)",
@@ -405,16 +1111,21 @@ mod tests {
     fn get_echoes_names_and_expands_patterns() {
         let c = Config::default();
         assert_eq!(
-            get(&c, &args(&["CLUSTER-NODE-TIMEOUT"])),
+            get(&c, 7000, &args(&["CLUSTER-NODE-TIMEOUT"])),
             Reply::Map(vec![(
                 Reply::bulk("CLUSTER-NODE-TIMEOUT"),
                 Reply::bulk("15000")
             )])
         );
-        let Reply::Map(all) = get(&c, &args(&["cluster-*"])) else {
+        let Reply::Map(all) = get(&c, 7000, &args(&["cluster-*"])) else {
             panic!()
         };
         assert_eq!(all.len(), PARAMS.len());
-        assert_eq!(get(&c, &args(&["nosuch"])), Reply::Map(Vec::new()));
+        assert_eq!(get(&c, 7000, &args(&["nosuch"])), Reply::Map(Vec::new()));
+        // The port is the node's own.
+        assert_eq!(
+            get(&c, 7003, &args(&["port"])),
+            Reply::Map(vec![(Reply::bulk("port"), Reply::bulk("7003"))])
+        );
     }
 }

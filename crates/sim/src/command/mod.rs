@@ -405,7 +405,7 @@ impl Node {
             "role" => self.role_reply(io),
             "cluster" => Reply::Error("ERR unknown subcommand".into()),
             name if name.starts_with("cluster|") => self.cluster_command(client, spec, argv, io),
-            "config|get" => crate::config::get(&self.config, &argv[2..]),
+            "config|get" => crate::config::get(&self.config, self.addr.port, &argv[2..]),
             "config|set" => match crate::config::set(&mut self.config, &argv[2..]) {
                 Ok(()) => Reply::ok(),
                 Err(e) => e,
