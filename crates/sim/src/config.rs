@@ -1120,7 +1120,10 @@ mod tests {
         let Reply::Map(all) = get(&c, 7000, &args(&["cluster-*"])) else {
             panic!()
         };
-        let cluster = PARAMS.iter().filter(|p| p.name.starts_with("cluster-")).count();
+        let cluster = PARAMS
+            .iter()
+            .filter(|p| p.name.starts_with("cluster-"))
+            .count();
         assert_eq!((all.len(), cluster), (20, 20));
         let Reply::Map(every) = get(&c, 7000, &args(&["*"])) else {
             panic!()
