@@ -37,6 +37,18 @@ impl Value {
         }
     }
 
+    /// The encoding a value of this type takes once it is too big for the
+    /// compact one.
+    pub fn large_encoding(&self) -> &'static str {
+        match self {
+            Value::Str(_) => "raw",
+            Value::List(_) => "quicklist",
+            Value::Hash(_) | Value::Set(_) => "hashtable",
+            Value::ZSet(_) => "skiplist",
+            Value::Stream(_) => "stream",
+        }
+    }
+
     /// The encoding OBJECT ENCODING prints for small values (Redis 7.0 defaults).
     pub fn encoding(&self) -> &'static str {
         match self {
@@ -73,6 +85,18 @@ impl Value {
     }
 }
 
+impl Entry {
+    /// OBJECT ENCODING of the key: its value's, or the large one it was
+    /// converted to (see `converted`).
+    pub fn encoding(&self) -> &'static str {
+        if self.converted {
+            self.value.large_encoding()
+        } else {
+            self.value.encoding()
+        }
+    }
+}
+
 pub fn parse_i64(bytes: &[u8]) -> Option<i64> {
     let s = std::str::from_utf8(bytes).ok()?;
     // Redis's string2ll: no leading '+', no spaces, no leading zeros.
@@ -89,6 +113,12 @@ pub struct Entry {
     /// each slot's keys in a list with the newest first, which is the order
     /// CLUSTER GETKEYSINSLOT answers in.
     pub created: u64,
+    /// The value was converted to its large encoding (hashtable, skiplist,
+    /// raw) and stays there: Redis never converts a hash, set or sorted
+    /// set back to a listpack or intset when it shrinks, and APPEND,
+    /// SETRANGE and SETBIT leave a string `raw` whatever its size. Cleared
+    /// when the key gets a new value.
+    pub converted: bool,
     /// When a command last read or wrote the key (OBJECT IDLETIME). RESTORE
     /// IDLETIME can date it before time 0, so it is read with `wrapping_sub`.
     pub accessed: u64,
@@ -118,6 +148,14 @@ impl Keyspace {
     /// Sets how the command being run is propagated (see `propagate_as`).
     pub fn rewrite_propagated(&mut self, argv: Vec<Vec<u8>>) {
         self.propagate_as = Some(argv);
+    }
+
+    /// Marks `key`'s value as converted (a string made `raw` in place by
+    /// APPEND, SETRANGE, SETBIT, BITFIELD, or BITOP's result).
+    pub fn mark_converted(&mut self, key: &[u8]) {
+        if let Some(entry) = self.entries.get_mut(key) {
+            entry.converted = true;
+        }
     }
 
     /// A random number below `n` (n > 0) from the node's own stream.
@@ -204,6 +242,7 @@ impl Keyspace {
             value,
             expire_at,
             created,
+            converted: false,
             accessed: now,
         };
         self.entries.insert(key.to_vec(), entry);
@@ -221,6 +260,15 @@ impl Keyspace {
 
     /// Records that `key` changed.
     pub fn touch(&mut self, key: &[u8]) {
+        // A change that took the value to its large encoding keeps it there.
+        // (A string is raw by size, or marked by the commands that write it
+        // in place: `mark_converted`.)
+        if let Some(entry) = self.entries.get_mut(key) {
+            let collection = !matches!(entry.value, Value::Str(_));
+            if collection && entry.value.encoding() == entry.value.large_encoding() {
+                entry.converted = true;
+            }
+        }
         self.next_version += 1;
         let next = self.next_version;
         if let Some(entry) = self.versions.iter_mut().find(|(k, _)| k == key) {

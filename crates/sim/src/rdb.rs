@@ -536,7 +536,7 @@ fn intset_blob(members: &[Vec<u8>]) -> Vec<u8> {
 
 /// The type byte and the object as `rdbSaveObjectType()` and
 /// `rdbSaveObject()` write them, for the encoding `Value::encoding` names.
-fn save_object(out: &mut Vec<u8>, value: &Value) -> Result<(), RdbError> {
+fn save_object(out: &mut Vec<u8>, value: &Value, encoding: &str) -> Result<(), RdbError> {
     match value {
         // RDB_TYPE_STREAM_LISTPACKS_2 is not written yet.
         Value::Stream(_) => return Err(RdbError::NotSimulated("stream")),
@@ -557,7 +557,7 @@ fn save_object(out: &mut Vec<u8>, value: &Value) -> Result<(), RdbError> {
                 save_string(out, &blob);
             }
         }
-        Value::Set(members) if value.encoding() == "intset" => {
+        Value::Set(members) if encoding == "intset" => {
             out.push(TYPE_SET_INTSET);
             save_string(out, &intset_blob(members));
         }
@@ -568,7 +568,7 @@ fn save_object(out: &mut Vec<u8>, value: &Value) -> Result<(), RdbError> {
                 save_string(out, m);
             }
         }
-        Value::Hash(fields) if value.encoding() == "listpack" => {
+        Value::Hash(fields) if encoding == "listpack" => {
             out.push(TYPE_HASH_LISTPACK);
             let mut lp = Listpack::new();
             for (f, v) in fields {
@@ -585,7 +585,7 @@ fn save_object(out: &mut Vec<u8>, value: &Value) -> Result<(), RdbError> {
                 save_string(out, v);
             }
         }
-        Value::ZSet(z) if value.encoding() == "listpack" => {
+        Value::ZSet(z) if encoding == "listpack" => {
             out.push(TYPE_ZSET_LISTPACK);
             let mut lp = Listpack::new();
             for (score, member) in z {
@@ -611,8 +611,14 @@ fn save_object(out: &mut Vec<u8>, value: &Value) -> Result<(), RdbError> {
 
 /// The DUMP payload of `value` (`createDumpPayload()`).
 pub fn dump(value: &Value) -> Result<Vec<u8>, RdbError> {
+    dump_encoded(value, value.encoding())
+}
+
+/// `dump` of a value held in `encoding` (a key's, which may be the large
+/// one it was converted to: `Entry::encoding`).
+pub fn dump_encoded(value: &Value, encoding: &str) -> Result<Vec<u8>, RdbError> {
     let mut out = Vec::new();
-    save_object(&mut out, value)?;
+    save_object(&mut out, value, encoding)?;
     out.extend_from_slice(&RDB_VERSION.to_le_bytes());
     let crc = crc64(0, &out);
     out.extend_from_slice(&crc.to_le_bytes());

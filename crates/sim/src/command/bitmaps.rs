@@ -298,6 +298,7 @@ fn bitfield(read_only: bool, db: &mut Keyspace, now: u64, argv: &Argv) -> Result
     }
     let replies = fields.iter().map(|f| apply(s, f)).collect();
     db.touch(&argv[1]);
+    db.mark_converted(&argv[1]);
     Ok(Reply::Array(replies))
 }
 

@@ -146,7 +146,7 @@ pub fn run(name: &str, db: &mut Keyspace, now: u64, proto: Protocol, argv: &Argv
         }
         "flushall" | "flushdb" => flush(db, argv),
         "object|encoding" => Ok(match db.peek_entry(&argv[2], now) {
-            Some(e) => Reply::bulk(e.value.encoding()),
+            Some(e) => Reply::bulk(e.encoding()),
             None => Reply::Nil,
         }),
         "hset" => hset(db, now, argv),
@@ -371,6 +371,8 @@ fn append(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
         Some(e) => match &mut e.value {
             Value::Str(s) => {
                 s.extend_from_slice(&argv[2]);
+                // `dbUnshareStringValue()`: appended to, the string is raw.
+                e.converted = true;
                 s.len()
             }
             _ => return Err(err(WRONGTYPE)),
@@ -500,7 +502,13 @@ fn rename(nx: bool, db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, R
         return Ok(Reply::Integer(0));
     }
     db.remove(&argv[1], now);
+    // The object itself moves (RENAME) or is duplicated (COPY): its
+    // encoding goes with it.
+    let converted = entry.converted;
     db.set(&argv[2], entry.value, entry.expire_at, false, now);
+    if converted {
+        db.mark_converted(&argv[2]);
+    }
     Ok(if nx { Reply::Integer(1) } else { Reply::ok() })
 }
 
@@ -655,6 +663,11 @@ pub(super) fn value_mut<'a>(
         Some(e) if is_type(&e.value) => Ok(&mut e.value),
         _ => Err(err(WRONGTYPE)),
     }
+}
+
+/// OBJECT ENCODING of `key` ("" if missing).
+pub(super) fn encoding_of(db: &mut Keyspace, now: u64, key: &[u8]) -> &'static str {
+    db.peek_entry(key, now).map_or("", |e| e.encoding())
 }
 
 /// Removes `key` if its collection became empty, as Redis does.

@@ -10,7 +10,7 @@ pub fn run(name: &str, db: &mut Keyspace, now: u64, argv: &Argv) -> Option<Resul
     Some(match name {
         "dump" => Ok(match db.get(&argv[1], now) {
             None => Reply::Nil,
-            Some(e) => match crate::rdb::dump(&e.value) {
+            Some(e) => match crate::rdb::dump_encoded(&e.value, e.encoding()) {
                 Ok(payload) => Reply::Bulk(payload),
                 Err(e) => Reply::Error(e.message()),
             },

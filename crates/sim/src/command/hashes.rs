@@ -120,15 +120,17 @@ fn hmset(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
 fn hscan(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
     // The cursor, then the key, then the options, as hscanCommand() checks them.
     super::keys::cursor(&argv[2])?;
-    let h = match db.get(&argv[1], now).map(|e| &e.value) {
+    let (h, encoding) = match db.get(&argv[1], now) {
         None => return Ok(super::keys::empty_scan()),
-        Some(Value::Hash(h)) => h.clone(),
-        Some(_) => return Err(err(WRONGTYPE)),
+        Some(e) => match &e.value {
+            Value::Hash(h) => (h.clone(), e.encoding()),
+            _ => return Err(err(WRONGTYPE)),
+        },
     };
     let options = super::keys::scan_options(argv, 3, false)?;
     let cursor = super::keys::cursor(&argv[2])?;
     // A hashtable-encoded hash is scanned bucket by bucket.
-    let (next, picked) = if Value::Hash(h.clone()).encoding() == "hashtable" {
+    let (next, picked) = if encoding == "hashtable" {
         super::scan::scan(h.iter().map(|(f, _)| f.as_slice()), cursor, options.count)
     } else {
         (0, (0..h.len()).collect())

@@ -193,7 +193,13 @@ fn copy(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
         }
         db.remove(&argv[2], now);
     }
+    // The object itself moves (RENAME) or is duplicated (COPY): its
+    // encoding goes with it.
+    let converted = entry.converted;
     db.set(&argv[2], entry.value, entry.expire_at, false, now);
+    if converted {
+        db.mark_converted(&argv[2]);
+    }
     Ok(Reply::Integer(1))
 }
 

@@ -64,6 +64,20 @@ pub fn sds(len: usize) -> usize {
     jemalloc(header + len + 1)
 }
 
+/// An sds grown in place (APPEND, SETRANGE, SETBIT: `sdsMakeRoomFor()`):
+/// never the 1-byte header, and room for as much again below 1 MB — as
+/// after one growth; more growths leave other spare room.
+fn grown_sds(len: usize) -> usize {
+    const MB: usize = 1024 * 1024;
+    let room = if len < MB { len * 2 } else { len + MB };
+    let header = match room {
+        0..=255 => 3,
+        256..=65_535 => 5,
+        _ => 9,
+    };
+    jemalloc(header + room + 1)
+}
+
 /// MEMORY USAGE key [SAMPLES count].
 fn usage(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
     let mut samples: i64 = 5;
@@ -86,8 +100,12 @@ fn usage(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
     let Some(entry) = db.peek_entry(key, now) else {
         return Ok(Reply::Nil);
     };
-    let size = object_size(&entry.value, samples as usize)
-        + sds(key.len())
+    let size = object_size(
+        &entry.value,
+        entry.encoding(),
+        entry.converted,
+        samples as usize,
+    ) + sds(key.len())
         + DICT_ENTRY
         + CLUSTER_ENTRY_METADATA;
     Ok(Reply::Integer(size as i64))
@@ -97,7 +115,12 @@ fn usage(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
 pub fn key_usage(db: &mut Keyspace, now: u64, key: &[u8]) -> usize {
     match db.peek_entry(key, now) {
         None => 0,
-        Some(e) => object_size(&e.value, 5) + sds(key.len()) + DICT_ENTRY + CLUSTER_ENTRY_METADATA,
+        Some(e) => {
+            object_size(&e.value, e.encoding(), e.converted, 5)
+                + sds(key.len())
+                + DICT_ENTRY
+                + CLUSTER_ENTRY_METADATA
+        }
     }
 }
 
@@ -116,19 +139,20 @@ fn dict_slots(n: usize) -> usize {
     super::scan::table_size(n) as usize
 }
 
-fn object_size(value: &Value, samples: usize) -> usize {
+fn object_size(value: &Value, encoding: &str, converted: bool, samples: usize) -> usize {
     match value {
-        Value::Str(s) => match value.encoding() {
+        Value::Str(s) => match encoding {
             "int" => ROBJ,
             // The object and its sds in one allocation.
             "embstr" => jemalloc(ROBJ + 3 + s.len() + 1),
+            _ if converted => ROBJ + grown_sds(s.len()),
             _ => ROBJ + sds(s.len()),
         },
         Value::List(items) => {
             let nodes = crate::rdb::list_node_sizes(items);
             ROBJ + QUICKLIST + sampled(&nodes, samples, |bytes| QUICKLIST_NODE + jemalloc(*bytes))
         }
-        Value::Hash(pairs) if value.encoding() == "listpack" => {
+        Value::Hash(pairs) if encoding == "listpack" => {
             ROBJ + jemalloc(crate::rdb::listpack_len(
                 pairs.iter().flat_map(|(f, v)| [f.as_slice(), v.as_slice()]),
             ))
@@ -140,7 +164,7 @@ fn object_size(value: &Value, samples: usize) -> usize {
                     DICT_ENTRY + sds(f.len()) + sds(v.len())
                 })
         }
-        Value::Set(members) if value.encoding() == "intset" => {
+        Value::Set(members) if encoding == "intset" => {
             ROBJ + jemalloc(crate::rdb::intset_len(members))
         }
         Value::Set(members) => {
@@ -148,7 +172,7 @@ fn object_size(value: &Value, samples: usize) -> usize {
                 + 8 * dict_slots(members.len())
                 + sampled(members, samples, |m| DICT_ENTRY + sds(m.len()))
         }
-        Value::ZSet(z) if value.encoding() == "listpack" => {
+        Value::ZSet(z) if encoding == "listpack" => {
             let scores: Vec<Vec<u8>> = z
                 .iter()
                 .map(|(s, _)| crate::rdb::listpack_score_entry(*s))

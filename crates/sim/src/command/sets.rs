@@ -137,7 +137,7 @@ fn sscan(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
     let options = super::keys::scan_options(argv, 3, false)?;
     let cursor = super::keys::cursor(&argv[2])?;
     // An intset is returned whole; a hashtable set bucket by bucket.
-    let (next, members) = if Value::Set(set.clone()).encoding() == "hashtable" {
+    let (next, members) = if super::data::encoding_of(db, now, &argv[1]) == "hashtable" {
         let (next, picked) =
             super::scan::scan(set.iter().map(|m| m.as_slice()), cursor, options.count);
         let members: Vec<Reply> = picked

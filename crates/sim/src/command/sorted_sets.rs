@@ -92,7 +92,13 @@ fn put(db: &mut Keyspace, now: u64, key: &[u8], mut z: ZSet, keep_ttl: bool) {
         return;
     }
     sort(&mut z);
+    // Changed in place (keep_ttl), a skiplist stays one; a STORE
+    // destination is a new value.
+    let converted = keep_ttl && db.peek_entry(key, now).is_some_and(|e| e.converted);
     db.set(key, Value::ZSet(z), None, keep_ttl, now);
+    if converted {
+        db.mark_converted(key);
+    }
 }
 
 /// `zslParseRange()`: `1.5`, `(1.5` (exclusive), `-inf`, `+inf`.
@@ -770,7 +776,7 @@ fn zscan(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
     let options = super::keys::scan_options(argv, 3, false)?;
     let cursor = super::keys::cursor(&argv[2])?;
     // A listpack is returned whole; a skiplist's dict bucket by bucket.
-    let (next, picked) = if Value::ZSet(z.clone()).encoding() == "skiplist" {
+    let (next, picked) = if super::data::encoding_of(db, now, &argv[1]) == "skiplist" {
         super::scan::scan(z.iter().map(|(_, m)| m.as_slice()), cursor, options.count)
     } else {
         (0, (0..z.len()).collect())

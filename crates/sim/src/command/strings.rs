@@ -103,6 +103,8 @@ fn set_range(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
     s[offset as usize..end].copy_from_slice(value);
     let len = s.len();
     db.set(&argv[1], Value::Str(s), None, true, now);
+    // Written in place (or created by SETRANGE): a raw string.
+    db.mark_converted(&argv[1]);
     Ok(Reply::Integer(len as i64))
 }
 
@@ -229,6 +231,7 @@ fn set_bit(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
         s[byte] &= !mask;
     }
     db.touch(&argv[1]);
+    db.mark_converted(&argv[1]);
     Ok(Reply::Integer(i64::from(old)))
 }
 
@@ -311,6 +314,8 @@ fn bit_op(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
         db.remove(&argv[2], now);
     } else {
         db.set(&argv[2], Value::Str(out), None, false, now);
+        // BITOP's result is a new raw string (`createObject()`).
+        db.mark_converted(&argv[2]);
     }
     Ok(Reply::Integer(len as i64))
 }
