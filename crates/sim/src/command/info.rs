@@ -50,21 +50,8 @@ impl NodeStats {
     }
 }
 
-/// The sections INFO prints with no argument (`default`), in order.
-const DEFAULT: &[&str] = &[
-    "server",
-    "clients",
-    "memory",
-    "persistence",
-    "stats",
-    "replication",
-    "cpu",
-    "modules",
-    "errorstats",
-    "cluster",
-    "keyspace",
-];
-/// `all` and `everything` add these two, in this place.
+/// Every section, in order (`all`, `everything`); the default leaves out
+/// commandstats and latencystats.
 const ALL: &[&str] = &[
     "server",
     "clients",
@@ -114,12 +101,15 @@ impl Node {
             .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
             .collect();
         let mut wanted: Vec<&str> = Vec::new();
+        let default = ALL
+            .iter()
+            .filter(|s| !matches!(**s, "commandstats" | "latencystats"));
         if asked.is_empty() {
-            wanted.extend(DEFAULT);
+            wanted.extend(default.clone());
         }
         for a in &asked {
             match a.as_str() {
-                "default" => wanted.extend(DEFAULT),
+                "default" => wanted.extend(default.clone()),
                 "all" | "everything" => wanted.extend(ALL),
                 other => {
                     if let Some(s) = ALL.iter().find(|s| **s == other) {

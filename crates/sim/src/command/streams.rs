@@ -124,6 +124,15 @@ fn parse_bound(arg: &[u8], start: bool) -> Result<StreamId, Reply> {
     }
 }
 
+/// COUNT 0 (or none) reads without a limit.
+fn no_limit_if_zero(count: u64) -> usize {
+    if count == 0 {
+        usize::MAX
+    } else {
+        count as usize
+    }
+}
+
 fn id_reply(id: StreamId) -> Reply {
     Reply::bulk(id.to_string())
 }
@@ -585,11 +594,7 @@ fn read_after(s: &Stream, gt: StreamId, count: u64) -> Vec<Reply> {
     let Some(start) = gt.next() else {
         return Vec::new();
     };
-    let limit = if count == 0 {
-        usize::MAX
-    } else {
-        count as usize
-    };
+    let limit = no_limit_if_zero(count);
     s.range(start, StreamId::MAX, false)
         .into_iter()
         .take(limit)
@@ -616,11 +621,7 @@ fn deliver_new(
     let Some(start) = last.next() else {
         return Vec::new();
     };
-    let limit = if count == 0 {
-        usize::MAX
-    } else {
-        count as usize
-    };
+    let limit = no_limit_if_zero(count);
     let picked: Vec<(StreamId, Fields)> = s
         .range(start, StreamId::MAX, false)
         .into_iter()
@@ -665,11 +666,7 @@ fn read_history(
     let Some(start) = gt.next() else {
         return Vec::new();
     };
-    let limit = if count == 0 {
-        usize::MAX
-    } else {
-        count as usize
-    };
+    let limit = no_limit_if_zero(count);
     let ids: Vec<StreamId> = g.consumers[consumer]
         .pel
         .range(start..)
@@ -1279,11 +1276,7 @@ fn xinfo_stream(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply
         map.push((bulk("last-entry"), first_last(s, true)));
         return Ok(Reply::Map(map));
     }
-    let limit = if count == 0 {
-        usize::MAX
-    } else {
-        count as usize
-    };
+    let limit = no_limit_if_zero(count as u64);
     let entries = s
         .range(StreamId::MIN, StreamId::MAX, false)
         .into_iter()
