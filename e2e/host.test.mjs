@@ -56,7 +56,8 @@ test('the lesson page runs SET foo bar and hears MOVED, kills a master and hears
     // The embedded console shows it too: the same Msg as typing it.
     await app.locator('.console-log pre.printed', { hasText: 'MOVED 12182' }).waitFor();
     await page.locator('#bad').click();
-    await page.waitForFunction(() => document.getElementById('events').textContent.includes('error'));
+    // (Not just 'error': the MOVED reply above already prints "(error)".)
+    await page.waitForFunction(() => document.getElementById('events').textContent.includes('"id":"r2"'));
     assert.match(await events(page), /error \{"slotscope":1,"id":"r2","message":"unknown type \\"eval\\""\}/);
     await page.locator('#link').click();
     await page.waitForFunction(() => document.getElementById('events').textContent.includes('state'));
