@@ -34,6 +34,43 @@ pub struct Config {
     /// `cluster-replica-no-failover`: never start an automatic failover
     /// (a manual CLUSTER FAILOVER still works).
     pub replica_no_failover: bool,
+    /// The sizes that decide how values are laid out in memory.
+    pub encodings: Encodings,
+}
+
+/// `redis.conf`'s limits of the compact encodings (a listpack or intset
+/// holds a small value; past a limit Redis converts it, at the write that
+/// crosses the limit, and never back) and of stream and list nodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Encodings {
+    pub hash_max_listpack_entries: u64,
+    pub hash_max_listpack_value: u64,
+    pub set_max_intset_entries: u64,
+    pub zset_max_listpack_entries: u64,
+    pub zset_max_listpack_value: u64,
+    /// `list-max-listpack-size`: a quicklist node's limit, in entries when
+    /// positive, in a size class when negative (-2 is 8 KiB).
+    pub list_max_listpack_size: i64,
+    pub stream_node_max_bytes: u64,
+    pub stream_node_max_entries: u64,
+    pub hll_sparse_max_bytes: u64,
+}
+
+impl Default for Encodings {
+    /// Redis 7.0's defaults.
+    fn default() -> Encodings {
+        Encodings {
+            hash_max_listpack_entries: 512,
+            hash_max_listpack_value: 64,
+            set_max_intset_entries: 512,
+            zset_max_listpack_entries: 128,
+            zset_max_listpack_value: 64,
+            list_max_listpack_size: -2,
+            stream_node_max_bytes: 4096,
+            stream_node_max_entries: 100,
+            hll_sparse_max_bytes: 3000,
+        }
+    }
 }
 
 impl Default for Config {
@@ -48,6 +85,7 @@ impl Default for Config {
             allow_replica_migration: true,
             replica_validity_factor: 10,
             replica_no_failover: false,
+            encodings: Encodings::default(),
         }
     }
 }
@@ -63,6 +101,19 @@ enum Kind {
     Int {
         min: u64,
         max: u64,
+        get: fn(&Config) -> u64,
+        set: fn(&mut Config, u64),
+    },
+    /// A signed integer in `min..=max`.
+    Signed {
+        min: i64,
+        max: i64,
+        get: fn(&Config) -> i64,
+        set: fn(&mut Config, i64),
+    },
+    /// A size in bytes, also written with a unit (`4kb`, `1g`): Redis's
+    /// `MEMORY_CONFIG`, read by `memtoull()`, up to `LONG_MAX`.
+    Memory {
         get: fn(&Config) -> u64,
         set: fn(&mut Config, u64),
     },
@@ -112,6 +163,9 @@ const fn int(
 /// `INT_MAX` and `LLONG_MAX`, the upper bounds Redis gives these settings.
 const INT_MAX: u64 = i32::MAX as u64;
 const LLONG_MAX: u64 = i64::MAX as u64;
+/// `LONG_MAX` on the 64-bit machines Redis runs on (the bound of its
+/// `size_t` settings).
+const LONG_MAX: u64 = LLONG_MAX;
 
 /// Every `cluster-*` parameter of Redis 7.0, in the order a real server
 /// lists them for `CONFIG GET cluster-*` (its dict order; aliases included,
@@ -218,9 +272,10 @@ static PARAMS: &[Param] = &[
     },
     // Every other parameter of Redis 7.0.15, at its default (from a real
     // server's CONFIG GET *; `save` and `dir` as a packaged server has
-    // them). Their effects are not simulated — encodings use the defaults
-    // (hash-max-listpack-entries 512 and the others) — so CONFIG SET says
-    // so, and refuses the immutable and protected ones as Redis does.
+    // them). The encoding limits (`*-max-listpack-*`, `set-max-intset-entries`,
+    // `stream-node-*`, `hll-sparse-max-bytes`) are simulated; the effects of
+    // the others are not, so CONFIG SET says so, and refuses the immutable
+    // and protected ones as Redis does.
     Param {
         name: "acl-pubsub-default",
         kind: Kind::Unsimulated("resetchannels"),
@@ -395,25 +450,36 @@ static PARAMS: &[Param] = &[
         name: "enable-protected-configs",
         kind: Kind::Immutable("no"),
     },
-    Param {
-        name: "hash-max-listpack-entries",
-        kind: Kind::Unsimulated("512"),
-    },
-    Param {
-        name: "hash-max-listpack-value",
-        kind: Kind::Unsimulated("64"),
-    },
-    Param {
-        name: "hash-max-ziplist-entries",
-        kind: Kind::Unsimulated("512"),
-    },
-    Param {
-        name: "hash-max-ziplist-value",
-        kind: Kind::Unsimulated("64"),
-    },
+    int(
+        "hash-max-listpack-entries",
+        LONG_MAX,
+        |c| c.encodings.hash_max_listpack_entries,
+        |c, v| c.encodings.hash_max_listpack_entries = v,
+    ),
+    int(
+        "hash-max-listpack-value",
+        LONG_MAX,
+        |c| c.encodings.hash_max_listpack_value,
+        |c, v| c.encodings.hash_max_listpack_value = v,
+    ),
+    int(
+        "hash-max-ziplist-entries",
+        LONG_MAX,
+        |c| c.encodings.hash_max_listpack_entries,
+        |c, v| c.encodings.hash_max_listpack_entries = v,
+    ),
+    int(
+        "hash-max-ziplist-value",
+        LONG_MAX,
+        |c| c.encodings.hash_max_listpack_value,
+        |c, v| c.encodings.hash_max_listpack_value = v,
+    ),
     Param {
         name: "hll-sparse-max-bytes",
-        kind: Kind::Unsimulated("3000"),
+        kind: Kind::Memory {
+            get: |c| c.encodings.hll_sparse_max_bytes,
+            set: |c, v| c.encodings.hll_sparse_max_bytes = v,
+        },
     },
     Param {
         name: "hz",
@@ -481,11 +547,21 @@ static PARAMS: &[Param] = &[
     },
     Param {
         name: "list-max-listpack-size",
-        kind: Kind::Unsimulated("-2"),
+        kind: Kind::Signed {
+            min: i32::MIN as i64,
+            max: i32::MAX as i64,
+            get: |c| c.encodings.list_max_listpack_size,
+            set: |c, v| c.encodings.list_max_listpack_size = v,
+        },
     },
     Param {
         name: "list-max-ziplist-size",
-        kind: Kind::Unsimulated("-2"),
+        kind: Kind::Signed {
+            min: i32::MIN as i64,
+            max: i32::MAX as i64,
+            get: |c| c.encodings.list_max_listpack_size,
+            set: |c, v| c.encodings.list_max_listpack_size = v,
+        },
     },
     Param {
         name: "logfile",
@@ -695,10 +771,12 @@ static PARAMS: &[Param] = &[
         name: "server_cpulist",
         kind: Kind::Immutable(""),
     },
-    Param {
-        name: "set-max-intset-entries",
-        kind: Kind::Unsimulated("512"),
-    },
+    int(
+        "set-max-intset-entries",
+        LONG_MAX,
+        |c| c.encodings.set_max_intset_entries,
+        |c, v| c.encodings.set_max_intset_entries = v,
+    ),
     Param {
         name: "set-proc-title",
         kind: Kind::Immutable("yes"),
@@ -765,12 +843,17 @@ static PARAMS: &[Param] = &[
     },
     Param {
         name: "stream-node-max-bytes",
-        kind: Kind::Unsimulated("4096"),
+        kind: Kind::Memory {
+            get: |c| c.encodings.stream_node_max_bytes,
+            set: |c, v| c.encodings.stream_node_max_bytes = v,
+        },
     },
-    Param {
-        name: "stream-node-max-entries",
-        kind: Kind::Unsimulated("100"),
-    },
+    int(
+        "stream-node-max-entries",
+        LONG_MAX,
+        |c| c.encodings.stream_node_max_entries,
+        |c, v| c.encodings.stream_node_max_entries = v,
+    ),
     Param {
         name: "supervised",
         kind: Kind::Immutable("no"),
@@ -891,22 +974,30 @@ static PARAMS: &[Param] = &[
         name: "unixsocketperm",
         kind: Kind::Immutable("0"),
     },
-    Param {
-        name: "zset-max-listpack-entries",
-        kind: Kind::Unsimulated("128"),
-    },
-    Param {
-        name: "zset-max-listpack-value",
-        kind: Kind::Unsimulated("64"),
-    },
-    Param {
-        name: "zset-max-ziplist-entries",
-        kind: Kind::Unsimulated("128"),
-    },
-    Param {
-        name: "zset-max-ziplist-value",
-        kind: Kind::Unsimulated("64"),
-    },
+    int(
+        "zset-max-listpack-entries",
+        LONG_MAX,
+        |c| c.encodings.zset_max_listpack_entries,
+        |c, v| c.encodings.zset_max_listpack_entries = v,
+    ),
+    int(
+        "zset-max-listpack-value",
+        LONG_MAX,
+        |c| c.encodings.zset_max_listpack_value,
+        |c, v| c.encodings.zset_max_listpack_value = v,
+    ),
+    int(
+        "zset-max-ziplist-entries",
+        LONG_MAX,
+        |c| c.encodings.zset_max_listpack_entries,
+        |c, v| c.encodings.zset_max_listpack_entries = v,
+    ),
+    int(
+        "zset-max-ziplist-value",
+        LONG_MAX,
+        |c| c.encodings.zset_max_listpack_value,
+        |c, v| c.encodings.zset_max_listpack_value = v,
+    ),
 ];
 
 fn find(name: &[u8]) -> Option<&'static Param> {
@@ -919,7 +1010,8 @@ fn value_of(param: &Param, config: &Config) -> String {
     let yes_no = |b: bool| if b { "yes" } else { "no" }.to_string();
     match param.kind {
         Kind::Bool { get, .. } => yes_no(get(config)),
-        Kind::Int { get, .. } => get(config).to_string(),
+        Kind::Int { get, .. } | Kind::Memory { get, .. } => get(config).to_string(),
+        Kind::Signed { get, .. } => get(config).to_string(),
         Kind::Unsimulated(v) | Kind::Immutable(v) | Kind::Protected(v) => v.to_string(),
     }
 }
@@ -1022,6 +1114,33 @@ pub fn set(config: &mut Config, pairs: &[Vec<u8>]) -> Result<(), Reply> {
                 }
                 set(&mut changed, n as u64);
             }
+            Kind::Signed { min, max, set, .. } => {
+                let Some(n) = parse_i64(value) else {
+                    return Err(set_failed(
+                        name,
+                        "argument couldn't be parsed into an integer",
+                    ));
+                };
+                if !(min..=max).contains(&n) {
+                    return Err(set_failed(
+                        name,
+                        &format!("argument must be between {min} and {max} inclusive"),
+                    ));
+                }
+                set(&mut changed, n);
+            }
+            Kind::Memory { set, .. } => {
+                let Some(bytes) = memory_value(value) else {
+                    return Err(set_failed(name, "argument must be a memory value"));
+                };
+                if bytes > u128::from(LONG_MAX) {
+                    return Err(set_failed(
+                        name,
+                        &format!("argument must be between 0 and {LONG_MAX} inclusive"),
+                    ));
+                }
+                set(&mut changed, bytes as u64);
+            }
             Kind::Immutable(_) => return Err(set_failed(name, "can't set immutable config")),
             Kind::Protected(_) => return Err(set_failed(name, "can't set protected config")),
             Kind::Unsimulated(_) => {
@@ -1034,6 +1153,29 @@ pub fn set(config: &mut Config, pairs: &[Vec<u8>]) -> Result<(), Reply> {
     }
     *config = changed;
     Ok(())
+}
+
+/// `memtoull()`: digits and an optional unit (`b`, `k` = 1000, `kb` = 1024,
+/// `m`, `mb`, `g`, `gb`, any case). No digits count as 0, as there. Too big a
+/// number comes back too big (Redis then reports the range), not as None.
+fn memory_value(text: &[u8]) -> Option<u128> {
+    let digits = text.iter().take_while(|b| b.is_ascii_digit()).count();
+    let unit: u128 = match text[digits..].to_ascii_lowercase().as_slice() {
+        b"" | b"b" => 1,
+        b"k" => 1000,
+        b"kb" => 1024,
+        b"m" => 1000 * 1000,
+        b"mb" => 1024 * 1024,
+        b"g" => 1000 * 1000 * 1000,
+        b"gb" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    let mut n: u128 = 0;
+    for &d in &text[..digits] {
+        // Saturates: anything past u64 is out of range all the same.
+        n = (n * 10 + u128::from(d - b'0')).min(u128::from(u64::MAX) + 1);
+    }
+    Some(n * unit)
 }
 
 /// `CONFIG HELP`, as Redis 7.0 prints it.

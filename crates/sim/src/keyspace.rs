@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+use crate::config::Encodings;
 use crate::slot::{key_hash_slot, Slot};
 
 /// The Unix time, in ms, at simulated time 0: 2026-01-01T00:00:00Z. A
@@ -49,8 +50,9 @@ impl Value {
         }
     }
 
-    /// The encoding OBJECT ENCODING prints for small values (Redis 7.0 defaults).
-    pub fn encoding(&self) -> &'static str {
+    /// The encoding of a value held compactly: a string's by its content,
+    /// a collection's small one (7.0 lists are always quicklists).
+    pub fn compact_encoding(&self) -> &'static str {
         match self {
             Value::Str(s) => {
                 let is_int = std::str::from_utf8(s)
@@ -66,33 +68,69 @@ impl Value {
                 }
             }
             Value::List(_) => "quicklist",
-            // hash-max-listpack-entries 512 (not 128 as for sorted sets),
-            // hash-max-listpack-value 64.
-            Value::Hash(h)
-                if h.len() <= 512 && h.iter().all(|(f, v)| f.len() <= 64 && v.len() <= 64) =>
-            {
-                "listpack"
-            }
-            Value::Hash(_) => "hashtable",
-            // set-max-intset-entries 512.
-            Value::Set(m) if m.len() <= 512 && m.iter().all(|x| parse_i64(x).is_some()) => "intset",
-            Value::Set(_) => "hashtable",
-            // zset-max-listpack-entries 128, zset-max-listpack-value 64.
-            Value::ZSet(z) if z.len() <= 128 && z.iter().all(|(_, m)| m.len() <= 64) => "listpack",
-            Value::ZSet(_) => "skiplist",
+            Value::Hash(_) | Value::ZSet(_) => "listpack",
+            Value::Set(_) => "intset",
             Value::Stream(_) => "stream",
+        }
+    }
+
+    /// Whether a hash, set or sorted set is within the limits of its compact
+    /// encoding (`hash-max-listpack-entries`/`-value`,
+    /// `set-max-intset-entries` with integers only,
+    /// `zset-max-listpack-entries`/`-value`).
+    pub fn fits_compact(&self, limits: &Encodings) -> bool {
+        let short = |b: &[u8], max: u64| b.len() as u64 <= max;
+        match self {
+            Value::Hash(h) => {
+                h.len() as u64 <= limits.hash_max_listpack_entries
+                    && h.iter().all(|(f, v)| {
+                        short(f, limits.hash_max_listpack_value)
+                            && short(v, limits.hash_max_listpack_value)
+                    })
+            }
+            Value::Set(m) => {
+                m.len() as u64 <= limits.set_max_intset_entries
+                    && m.iter().all(|x| parse_i64(x).is_some())
+            }
+            Value::ZSet(z) => {
+                z.len() as u64 <= limits.zset_max_listpack_entries
+                    && z.iter()
+                        .all(|(_, m)| short(m, limits.zset_max_listpack_value))
+            }
+            Value::Str(_) | Value::List(_) | Value::Stream(_) => true,
+        }
+    }
+
+    /// The encoding a new value gets under `limits` (OBJECT ENCODING).
+    pub fn encoding(&self, limits: &Encodings) -> &'static str {
+        if self.fits_compact(limits) {
+            self.compact_encoding()
+        } else {
+            self.large_encoding()
+        }
+    }
+
+    /// Fields, members or elements (a string's bytes).
+    pub fn elements(&self) -> usize {
+        match self {
+            Value::Str(s) => s.len(),
+            Value::List(l) => l.len(),
+            Value::Hash(h) => h.len(),
+            Value::Set(m) => m.len(),
+            Value::ZSet(z) => z.len(),
+            Value::Stream(s) => s.length as usize,
         }
     }
 }
 
 impl Entry {
-    /// OBJECT ENCODING of the key: its value's, or the large one it was
-    /// converted to (see `converted`).
+    /// OBJECT ENCODING of the key: the large encoding once its value was
+    /// converted (see `converted`), else the compact one.
     pub fn encoding(&self) -> &'static str {
         if self.converted {
             self.value.large_encoding()
         } else {
-            self.value.encoding()
+            self.value.compact_encoding()
         }
     }
 }
@@ -119,6 +157,9 @@ pub struct Entry {
     /// SETRANGE and SETBIT leave a string `raw` whatever its size. Cleared
     /// when the key gets a new value.
     pub converted: bool,
+    /// The value's `elements()` at its last write: a write that adds to it is
+    /// where Redis checks the encoding limits (see `Keyspace::touch`).
+    pub len_at_write: usize,
     /// When a command last read or wrote the key (OBJECT IDLETIME). RESTORE
     /// IDLETIME can date it before time 0, so it is read with `wrapping_sub`.
     pub accessed: u64,
@@ -142,6 +183,8 @@ pub struct Keyspace {
     /// The state of the node's random picks (SPOP, SRANDMEMBER…; Redis
     /// uses the process's `random()`): fixed at start, so runs repeat.
     picks: u64,
+    /// The node's encoding limits (its config's, set before each command).
+    encodings: Encodings,
 }
 
 impl Keyspace {
@@ -243,6 +286,7 @@ impl Keyspace {
             expire_at,
             created,
             converted: false,
+            len_at_write: 0,
             accessed: now,
         };
         self.entries.insert(key.to_vec(), entry);
@@ -260,20 +304,35 @@ impl Keyspace {
 
     /// Records that `key` changed.
     pub fn touch(&mut self, key: &[u8]) {
-        // A change that took the value to its large encoding keeps it there.
-        // (A string is raw by size, or marked by the commands that write it
-        // in place: `mark_converted`.)
+        let limits = self.encodings;
         if let Some(entry) = self.entries.get_mut(key) {
-            let collection = !matches!(entry.value, Value::Str(_));
-            if collection && entry.value.encoding() == entry.value.large_encoding() {
+            // Redis checks a collection's limits where a write adds to it
+            // (hashTypeSet, setTypeAdd, zsetAdd) and converts it for good;
+            // removals never convert. HSET checks after updating a field too,
+            // which shows once a limit is lowered below a hash's size.
+            let len = entry.value.elements();
+            let added = len > entry.len_at_write
+                || (len == entry.len_at_write && matches!(entry.value, Value::Hash(_)));
+            if !entry.converted && added && !entry.value.fits_compact(&limits) {
                 entry.converted = true;
             }
+            entry.len_at_write = len;
         }
         self.next_version += 1;
         let next = self.next_version;
         if let Some(entry) = self.versions.iter_mut().find(|(k, _)| k == key) {
             entry.1 = next;
         }
+    }
+
+    /// The node's encoding limits, as its config has them.
+    pub fn encodings(&self) -> &Encodings {
+        &self.encodings
+    }
+
+    /// Takes the node's current limits (CONFIG SET may have changed them).
+    pub fn set_encodings(&mut self, limits: Encodings) {
+        self.encodings = limits;
     }
 
     /// Starts tracking `key` (WATCH), and returns its version now.
@@ -379,9 +438,10 @@ mod tests {
 
     #[test]
     fn encodings() {
-        assert_eq!(Value::Str(b"123".to_vec()).encoding(), "int");
-        assert_eq!(Value::Str(b"0123".to_vec()).encoding(), "embstr");
-        assert_eq!(Value::Str(vec![b'x'; 45]).encoding(), "raw");
+        let limits = Encodings::default();
+        assert_eq!(Value::Str(b"123".to_vec()).encoding(&limits), "int");
+        assert_eq!(Value::Str(b"0123".to_vec()).encoding(&limits), "embstr");
+        assert_eq!(Value::Str(vec![b'x'; 45]).encoding(&limits), "raw");
         // Hashes stay listpacks up to 512 fields (7.0's default), sorted sets to 128.
         let hash = |n: usize| {
             Value::Hash(
@@ -390,7 +450,7 @@ mod tests {
                     .collect(),
             )
         };
-        assert_eq!(hash(512).encoding(), "listpack");
-        assert_eq!(hash(513).encoding(), "hashtable");
+        assert_eq!(hash(512).encoding(&limits), "listpack");
+        assert_eq!(hash(513).encoding(&limits), "hashtable");
     }
 }

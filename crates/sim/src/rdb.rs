@@ -19,6 +19,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::config::Encodings;
 use crate::keyspace::{parse_i64, Value};
 
 /// `RDB_VERSION` of Redis 7.0: the newest payload version it accepts.
@@ -442,44 +443,65 @@ fn score_entry(score: f64) -> Vec<u8> {
     }
 }
 
-/// `list-max-listpack-size -2`: a node's listpack may grow to 8 KiB.
-const NODE_MAX_BYTES: usize = 8192;
+/// quicklist.c's `optimization_level`: the node sizes a negative
+/// `list-max-listpack-size` names (-1 is 4 KiB … -5 is 64 KiB).
+const NODE_SIZE_CLASSES: [usize; 5] = [4096, 8192, 16384, 32768, 65536];
+/// `SIZE_SAFETY_LIMIT`: a node limited by count stops at 8 KiB all the same.
+const NODE_SAFETY_BYTES: usize = 8192;
 /// `SIZE_ESTIMATE_OVERHEAD` of quicklist.c: what one more entry may add
 /// to a listpack beyond its bytes.
 const NODE_ENTRY_OVERHEAD: usize = 8;
 /// `packed_threshold`: an element of 1 GiB or more gets a plain node.
 const PACKED_THRESHOLD: usize = 1 << 30;
 
+/// `_quicklistNodeAllowInsert()`: whether a node of `size` bytes and
+/// `count` entries takes one more of `element` bytes under `fill`
+/// (`list-max-listpack-size`). A size class is checked first; otherwise
+/// (a positive fill, or one below -5) the count, within the safety size.
+fn node_takes(fill: i64, size: usize, count: usize, element: usize) -> bool {
+    let new_size = size + element + NODE_ENTRY_OVERHEAD;
+    let class = fill
+        .checked_neg()
+        .and_then(|n| usize::try_from(n - 1).ok())
+        .and_then(|i| NODE_SIZE_CLASSES.get(i));
+    match class {
+        Some(&limit) if new_size <= limit => true,
+        _ => new_size <= NODE_SAFETY_BYTES && (count as i64) < fill,
+    }
+}
+
 /// The nodes a quicklist gets when its elements are pushed at the tail one
-/// by one (`quicklistPushTail`): a node takes one more element while
-/// `_quicklistNodeAllowInsert` finds its size plus the element plus the
-/// overhead within 8 KiB; a huge element is a plain node of its own.
-/// Lists built from the head (LPUSH) or edited in the middle are laid out
-/// otherwise by a real server.
-fn quicklist_nodes(list: &std::collections::VecDeque<Vec<u8>>) -> Vec<(u64, Vec<u8>)> {
+/// by one (`quicklistPushTail`) under `fill` (see `node_takes`); a huge
+/// element is a plain node of its own. Lists built from the head (LPUSH)
+/// or edited in the middle are laid out otherwise by a real server, and it
+/// lays them out by the limit in force at each push, not at the DUMP.
+fn quicklist_nodes(list: &std::collections::VecDeque<Vec<u8>>, fill: i64) -> Vec<(u64, Vec<u8>)> {
     let mut nodes: Vec<(u64, Vec<u8>)> = Vec::new();
-    let mut open: Option<Listpack> = None;
+    let mut open: Option<(Listpack, usize)> = None;
     for e in list {
         if e.len() >= PACKED_THRESHOLD {
-            if let Some(lp) = open.take() {
+            if let Some((lp, _)) = open.take() {
                 nodes.push((CONTAINER_PACKED, lp.finish()));
             }
             nodes.push((CONTAINER_PLAIN, e.clone()));
             continue;
         }
         match &mut open {
-            Some(lp) if lp.size() + e.len() + NODE_ENTRY_OVERHEAD <= NODE_MAX_BYTES => lp.push(e),
+            Some((lp, count)) if node_takes(fill, lp.size(), *count, e.len()) => {
+                lp.push(e);
+                *count += 1;
+            }
             _ => {
-                if let Some(lp) = open.take() {
+                if let Some((lp, _)) = open.take() {
                     nodes.push((CONTAINER_PACKED, lp.finish()));
                 }
                 let mut lp = Listpack::new();
                 lp.push(e);
-                open = Some(lp);
+                open = Some((lp, 1));
             }
         }
     }
-    if let Some(lp) = open {
+    if let Some((lp, _)) = open {
         nodes.push((CONTAINER_PACKED, lp.finish()));
     }
     nodes
@@ -496,8 +518,8 @@ pub(crate) fn listpack_len<'a>(entries: impl IntoIterator<Item = &'a [u8]>) -> u
 }
 
 /// ...the listpack (or plain element) of each quicklist node...
-pub(crate) fn list_node_sizes(list: &std::collections::VecDeque<Vec<u8>>) -> Vec<usize> {
-    quicklist_nodes(list)
+pub(crate) fn list_node_sizes(list: &std::collections::VecDeque<Vec<u8>>, fill: i64) -> Vec<usize> {
+    quicklist_nodes(list, fill)
         .iter()
         .map(|(_, blob)| blob.len())
         .collect()
@@ -536,7 +558,12 @@ fn intset_blob(members: &[Vec<u8>]) -> Vec<u8> {
 
 /// The type byte and the object as `rdbSaveObjectType()` and
 /// `rdbSaveObject()` write them, for the encoding `Value::encoding` names.
-fn save_object(out: &mut Vec<u8>, value: &Value, encoding: &str) -> Result<(), RdbError> {
+fn save_object(
+    out: &mut Vec<u8>,
+    value: &Value,
+    encoding: &str,
+    limits: &Encodings,
+) -> Result<(), RdbError> {
     match value {
         // RDB_TYPE_STREAM_LISTPACKS_2 is not written yet.
         Value::Stream(_) => return Err(RdbError::NotSimulated("stream")),
@@ -550,7 +577,7 @@ fn save_object(out: &mut Vec<u8>, value: &Value, encoding: &str) -> Result<(), R
         // kept compressed in memory).
         Value::List(l) => {
             out.push(TYPE_LIST_QUICKLIST_2);
-            let nodes = quicklist_nodes(l);
+            let nodes = quicklist_nodes(l, limits.list_max_listpack_size);
             save_len(out, nodes.len() as u64);
             for (container, blob) in nodes {
                 save_len(out, container);
@@ -609,16 +636,22 @@ fn save_object(out: &mut Vec<u8>, value: &Value, encoding: &str) -> Result<(), R
     Ok(())
 }
 
-/// The DUMP payload of `value` (`createDumpPayload()`).
+/// The DUMP payload of `value` (`createDumpPayload()`), encoded as a new
+/// value under the default limits.
 pub fn dump(value: &Value) -> Result<Vec<u8>, RdbError> {
-    dump_encoded(value, value.encoding())
+    let limits = Encodings::default();
+    dump_encoded(value, value.encoding(&limits), &limits)
 }
 
 /// `dump` of a value held in `encoding` (a key's, which may be the large
 /// one it was converted to: `Entry::encoding`).
-pub fn dump_encoded(value: &Value, encoding: &str) -> Result<Vec<u8>, RdbError> {
+pub fn dump_encoded(
+    value: &Value,
+    encoding: &str,
+    limits: &Encodings,
+) -> Result<Vec<u8>, RdbError> {
     let mut out = Vec::new();
-    save_object(&mut out, value, encoding)?;
+    save_object(&mut out, value, encoding, limits)?;
     out.extend_from_slice(&RDB_VERSION.to_le_bytes());
     let crc = crc64(0, &out);
     out.extend_from_slice(&crc.to_le_bytes());
@@ -1425,11 +1458,11 @@ mod tests {
     #[test]
     fn a_long_list_is_split_into_8k_nodes() {
         let list: VecDeque<Vec<u8>> = (0..200).map(|_| vec![b'a'; 100]).collect();
-        let nodes = quicklist_nodes(&list);
+        let nodes = quicklist_nodes(&list, -2);
         assert!(nodes.len() > 2);
         for (container, blob) in &nodes {
             assert_eq!(*container, CONTAINER_PACKED);
-            assert!(blob.len() <= NODE_MAX_BYTES);
+            assert!(blob.len() <= NODE_SIZE_CLASSES[1]);
         }
     }
 

@@ -92,6 +92,8 @@ impl Node {
         } else if entry.write {
             let argv = &entry.argv;
             let name = String::from_utf8_lossy(&argv[0]).to_ascii_lowercase();
+            // A replica lays values out by its own limits, as in Redis.
+            self.db.set_encodings(self.config.encodings);
             crate::command::data::run(&name, &mut self.db, now, Protocol::Resp2, argv);
             // A replica propagates nothing further.
             self.db.take_propagated();

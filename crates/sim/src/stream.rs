@@ -4,15 +4,70 @@
 //! The nodes are modelled because they show: approximate trimming (`~`)
 //! removes whole nodes only, and XINFO STREAM reports `radix-tree-keys`
 //! (one per node) and `radix-tree-nodes`. A node takes new entries until
-//! it holds `stream-node-max-entries` (100) entries, deleted ones included,
-//! or its listpack would reach `stream-node-max-bytes` (4096).
+//! it holds `stream-node-max-entries` (100 by default) entries, deleted ones
+//! included, or its listpack would reach `stream-node-max-bytes` (4096).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-/// `stream-node-max-entries` and `stream-node-max-bytes` (7.0 defaults).
-pub const NODE_MAX_ENTRIES: usize = 100;
-pub const NODE_MAX_BYTES: usize = 4096;
+/// `STREAM_LISTPACK_MAX_SIZE`: a node's listpack never grows past 1 GiB.
+const LISTPACK_MAX_SIZE: usize = 1 << 30;
+/// `STREAM_LISTPACK_MAX_PRE_ALLOCATE`: what a new node's listpack reserves.
+const LISTPACK_MAX_PRE_ALLOCATE: usize = 4096;
+
+/// When a node is full: the node's `stream-node-max-bytes` and
+/// `stream-node-max-entries`, as streamAppendItem() reads them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NodeLimits {
+    /// As configured; 0 means no limit (which is 1 GiB, see `max_bytes()`).
+    pub bytes: u64,
+    /// As configured; 0 means no limit on the number of entries.
+    pub entries: u64,
+}
+
+impl Default for NodeLimits {
+    fn default() -> Self {
+        let d = crate::config::Encodings::default();
+        NodeLimits::of(&d)
+    }
+}
+
+impl NodeLimits {
+    pub fn of(e: &crate::config::Encodings) -> Self {
+        NodeLimits {
+            bytes: e.stream_node_max_bytes,
+            entries: e.stream_node_max_entries,
+        }
+    }
+
+    /// "if (node_max_bytes == 0 || node_max_bytes > STREAM_LISTPACK_MAX_SIZE)
+    /// node_max_bytes = STREAM_LISTPACK_MAX_SIZE;"
+    fn max_bytes(self) -> usize {
+        match usize::try_from(self.bytes) {
+            Ok(b) if b > 0 && b <= LISTPACK_MAX_SIZE => b,
+            _ => LISTPACK_MAX_SIZE,
+        }
+    }
+
+    /// What a new node's listpack allocates: 4096 bytes, or less when
+    /// stream-node-max-bytes is set below that.
+    pub fn prealloc(self) -> usize {
+        match usize::try_from(self.bytes) {
+            Ok(b) if b > 0 && b < LISTPACK_MAX_PRE_ALLOCATE => b,
+            _ => LISTPACK_MAX_PRE_ALLOCATE,
+        }
+    }
+
+    /// XADD/XTRIM `~` without LIMIT: "args->limit = 100 *
+    /// server.stream_node_max_entries; if (args->limit <= 0 ||
+    /// args->limit > 10000) args->limit = 10000;"
+    pub fn approx_trim_limit(self) -> u64 {
+        match self.entries.saturating_mul(100) {
+            0 => 10_000,
+            l => l.min(10_000),
+        }
+    }
+}
 
 /// `SCG_INVALID_ENTRIES_READ`: a group's read counter that is not known.
 pub const INVALID_ENTRIES_READ: i64 = -1;
@@ -92,6 +147,9 @@ pub struct StreamNode {
     pub master: StreamId,
     pub master_fields: Vec<Vec<u8>>,
     pub entries: Vec<StreamEntry>,
+    /// The listpack's allocation in bytes (jemalloc's usable size), which
+    /// MEMORY USAGE reports: it depends on how the node grew.
+    pub alloc: usize,
 }
 
 impl StreamNode {
@@ -103,36 +161,91 @@ impl StreamNode {
     /// them out (streamAppendItem): header, master entry, then per entry
     /// flags, ID deltas, fields or values, and the entry's element count.
     fn bytes(&self) -> usize {
-        let mut n = 6 + 1; // header and end byte
-        let deleted = self.entries.len() - self.live();
-        n += lp_int(self.live() as i64) + lp_int(deleted as i64);
-        n += lp_int(self.master_fields.len() as i64);
-        n += self.master_fields.iter().map(|f| lp_str(f)).sum::<usize>();
-        n += lp_int(0);
+        let mut n = self.master_bytes(self.live(), self.entries.len() - self.live());
         for e in &self.entries {
-            let same = e.fields.len() == self.master_fields.len()
-                && e.fields
-                    .iter()
-                    .zip(&self.master_fields)
-                    .all(|((f, _), m)| f == m);
-            n += lp_int(if e.deleted { 1 } else { 0 } | if same { 2 } else { 0 });
-            n += lp_int(e.id.ms.wrapping_sub(self.master.ms) as i64);
-            n += lp_int(e.id.seq.wrapping_sub(self.master.seq) as i64);
-            let count = if same {
-                n += e.fields.iter().map(|(_, v)| lp_str(v)).sum::<usize>();
-                e.fields.len() + 3
-            } else {
-                n += lp_int(e.fields.len() as i64);
-                n += e
-                    .fields
-                    .iter()
-                    .map(|(f, v)| lp_str(f) + lp_str(v))
-                    .sum::<usize>();
-                e.fields.len() * 2 + 4
-            };
-            n += lp_int(count as i64);
+            n += self.entry_elements(e).iter().sum::<usize>();
         }
         n
+    }
+
+    /// Header, end byte and the master entry, with these counters.
+    fn master_bytes(&self, live: usize, deleted: usize) -> usize {
+        6 + 1
+            + lp_int(live as i64)
+            + lp_int(deleted as i64)
+            + lp_int(self.master_fields.len() as i64)
+            + self.master_fields.iter().map(|f| lp_str(f)).sum::<usize>()
+            + lp_int(0)
+    }
+
+    /// The sizes of an entry's elements, in the order streamAppendItem
+    /// appends them: flags, ID deltas, (field count), fields or values, and
+    /// the entry's element count.
+    fn entry_elements(&self, e: &StreamEntry) -> Vec<usize> {
+        let same = e.fields.len() == self.master_fields.len()
+            && e.fields
+                .iter()
+                .zip(&self.master_fields)
+                .all(|((f, _), m)| f == m);
+        let mut out = vec![
+            lp_int(if e.deleted { 1 } else { 0 } | if same { 2 } else { 0 }),
+            lp_int(e.id.ms.wrapping_sub(self.master.ms) as i64),
+            lp_int(e.id.seq.wrapping_sub(self.master.seq) as i64),
+        ];
+        let count = if same {
+            out.extend(e.fields.iter().map(|(_, v)| lp_str(v)));
+            e.fields.len() + 3
+        } else {
+            out.push(lp_int(e.fields.len() as i64));
+            for (f, v) in &e.fields {
+                out.push(lp_str(f));
+                out.push(lp_str(v));
+            }
+            e.fields.len() * 2 + 4
+        };
+        out.push(lp_int(count as i64));
+        out
+    }
+
+    /// The listpack's allocation after one lpInsert took it from `old` to
+    /// `new` bytes: it grows to the allocator's size class when it no
+    /// longer fits, and is reallocated to fit whenever it shrinks
+    /// ("Realloc after: we need to free space").
+    fn resized(&mut self, old: usize, new: usize) {
+        if (new > old && new > self.alloc) || new < old {
+            self.alloc = crate::command::memory::jemalloc(new);
+        }
+    }
+
+    /// lpAppend of each element in turn, from a listpack of `bytes` bytes.
+    fn append_elements(&mut self, mut bytes: usize, elements: &[usize]) {
+        for &size in elements {
+            self.resized(bytes, bytes + size);
+            bytes += size;
+        }
+    }
+
+    /// The entry's elements appended after the node's counters already
+    /// count it.
+    fn append_entry(&mut self, entry: StreamEntry) {
+        let elements = self.entry_elements(&entry);
+        self.entries.push(entry);
+        let total: usize = elements.iter().sum();
+        let before = self.bytes() - total;
+        self.append_elements(before, &elements);
+    }
+
+    /// Counters rewritten one after the other (live, then deleted), as
+    /// streamIteratorRemoveEntry() and streamTrim() do, from the counts
+    /// before the change to the node's counts now.
+    fn recount(&mut self, live_before: usize, deleted_before: usize) {
+        let live = self.live();
+        let deleted = self.entries.len() - live;
+        let rest = self.bytes() - self.master_bytes(live, deleted);
+        let start = rest + self.master_bytes(live_before, deleted_before);
+        let mid = rest + self.master_bytes(live, deleted_before);
+        self.resized(start, mid);
+        self.resized(mid, rest + self.master_bytes(live, deleted));
     }
 }
 
@@ -279,6 +392,7 @@ impl Stream {
         fields: Fields,
         id: Option<(StreamId, bool)>,
         now_unix: u64,
+        limits: NodeLimits,
     ) -> Result<StreamId, AppendError> {
         let id = match id {
             Some((id, true)) => id,
@@ -300,22 +414,45 @@ impl Stream {
             return Err(AppendError::NotGreater);
         }
         let total: usize = fields.iter().map(|(f, v)| f.len() + v.len()).sum();
+        // Deleted entries count too: "Count both live entries and deleted ones."
         let full = self.nodes.last().is_none_or(|node| {
-            node.bytes() + total >= NODE_MAX_BYTES || node.entries.len() >= NODE_MAX_ENTRIES
+            node.bytes() + total >= limits.max_bytes()
+                || (limits.entries > 0 && node.entries.len() as u64 >= limits.entries)
         });
+        let entry = StreamEntry {
+            id,
+            fields,
+            deleted: false,
+        };
         if full {
-            self.nodes.push(StreamNode {
+            // "Shrink extra pre-allocated memory" of the node now complete.
+            if let Some(done) = self.nodes.last_mut() {
+                done.alloc = crate::command::memory::jemalloc(done.bytes());
+            }
+            // lpNew(prealloc), then the master entry element by element:
+            // counts (1 live, 0 deleted), field count, fields, terminator.
+            let mut node = StreamNode {
                 master: id,
-                master_fields: fields.iter().map(|(f, _)| f.clone()).collect(),
+                master_fields: entry.fields.iter().map(|(f, _)| f.clone()).collect(),
                 entries: Vec::new(),
-            });
-        }
-        if let Some(node) = self.nodes.last_mut() {
-            node.entries.push(StreamEntry {
-                id,
-                fields,
-                deleted: false,
-            });
+                alloc: crate::command::memory::jemalloc(limits.prealloc().max(7)),
+            };
+            let mut elements = vec![lp_int(1), lp_int(0)];
+            elements.push(lp_int(node.master_fields.len() as i64));
+            elements.extend(node.master_fields.iter().map(|f| lp_str(f)));
+            elements.push(lp_int(0));
+            node.append_elements(7, &elements);
+            node.append_entry(entry);
+            self.nodes.push(node);
+        } else if let Some(node) = self.nodes.last_mut() {
+            // The live count goes up by one first (lpReplaceInteger).
+            let live = node.live();
+            let deleted = node.entries.len() - live;
+            let before = node.bytes();
+            let after =
+                before - node.master_bytes(live, deleted) + node.master_bytes(live + 1, deleted);
+            node.resized(before, after);
+            node.append_entry(entry);
         }
         self.length += 1;
         self.entries_added += 1;
@@ -368,11 +505,14 @@ impl Stream {
             return false;
         };
         let node = &mut self.nodes[n];
+        let (live, deleted) = (node.live(), node.entries.len() - node.live());
         if let Some(e) = node.entries.iter_mut().find(|e| e.id == id) {
             e.deleted = true;
         }
         if node.live() == 0 {
             self.nodes.remove(n);
+        } else {
+            node.recount(live, deleted);
         }
         self.length -= 1;
         if id > self.max_deleted {
@@ -415,7 +555,9 @@ impl Stream {
                 break;
             }
             let mut length = self.length;
-            for e in &mut self.nodes[0].entries {
+            let node = &mut self.nodes[0];
+            let (live, dead) = (node.live(), node.entries.len() - node.live());
+            for e in &mut node.entries {
                 let stop = match strategy {
                     Trim::MaxLen(max) => length <= max,
                     Trim::MinId(min) => e.id >= min,
@@ -429,6 +571,7 @@ impl Stream {
                     deleted += 1;
                 }
             }
+            node.recount(live, dead);
             self.length = length;
             break;
         }
@@ -581,17 +724,32 @@ mod tests {
     fn ids_grow_and_nodes_fill_at_100_entries() {
         let mut s = Stream::default();
         for i in 1..=250 {
-            s.append(f(&[("a", "1")]), Some((StreamId::new(i, 0), true)), 0)
-                .unwrap();
+            s.append(
+                f(&[("a", "1")]),
+                Some((StreamId::new(i, 0), true)),
+                0,
+                NodeLimits::default(),
+            )
+            .unwrap();
         }
         assert_eq!(s.rax_keys(), 3);
         assert_eq!(s.length, 250);
         assert_eq!(
-            s.append(f(&[("a", "1")]), Some((StreamId::new(5, 0), true)), 0),
+            s.append(
+                f(&[("a", "1")]),
+                Some((StreamId::new(5, 0), true)),
+                0,
+                NodeLimits::default()
+            ),
             Err(AppendError::NotGreater)
         );
         // `<ms>-*` continues the sequence of the same millisecond.
-        let id = s.append(f(&[("a", "1")]), Some((StreamId::new(250, 0), false)), 0);
+        let id = s.append(
+            f(&[("a", "1")]),
+            Some((StreamId::new(250, 0), false)),
+            0,
+            NodeLimits::default(),
+        );
         assert_eq!(id, Ok(StreamId::new(250, 1)));
     }
 
@@ -599,8 +757,13 @@ mod tests {
     fn approximate_trim_removes_whole_nodes_only() {
         let mut s = Stream::default();
         for i in 1..=250 {
-            s.append(f(&[("a", "1")]), Some((StreamId::new(i, 0), true)), 0)
-                .unwrap();
+            s.append(
+                f(&[("a", "1")]),
+                Some((StreamId::new(i, 0), true)),
+                0,
+                NodeLimits::default(),
+            )
+            .unwrap();
         }
         assert_eq!(s.trim(Trim::MaxLen(180), true, 10_000), 0);
         assert_eq!(s.trim(Trim::MaxLen(140), true, 10_000), 100);

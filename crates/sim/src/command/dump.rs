@@ -8,12 +8,15 @@ use crate::reply::Reply;
 
 pub fn run(name: &str, db: &mut Keyspace, now: u64, argv: &Argv) -> Option<Result<Reply, Reply>> {
     Some(match name {
-        "dump" => Ok(match db.get(&argv[1], now) {
-            None => Reply::Nil,
-            Some(e) => match crate::rdb::dump_encoded(&e.value, e.encoding()) {
-                Ok(payload) => Reply::Bulk(payload),
-                Err(e) => Reply::Error(e.message()),
-            },
+        "dump" => Ok({
+            let limits = *db.encodings();
+            match db.get(&argv[1], now) {
+                None => Reply::Nil,
+                Some(e) => match crate::rdb::dump_encoded(&e.value, e.encoding(), &limits) {
+                    Ok(payload) => Reply::Bulk(payload),
+                    Err(e) => Reply::Error(e.message()),
+                },
+            }
         }),
         "restore" | "restore-asking" => restore(db, now, argv),
         _ => return None,

@@ -97,6 +97,7 @@ fn usage(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
         }
     }
     let key = &argv[2];
+    let fill = db.encodings().list_max_listpack_size;
     let Some(entry) = db.peek_entry(key, now) else {
         return Ok(Reply::Nil);
     };
@@ -105,6 +106,7 @@ fn usage(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
         entry.encoding(),
         entry.converted,
         samples as usize,
+        fill,
     ) + sds(key.len())
         + DICT_ENTRY
         + CLUSTER_ENTRY_METADATA;
@@ -113,10 +115,11 @@ fn usage(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
 
 /// What MEMORY USAGE answers for `key` (0 if it is missing).
 pub fn key_usage(db: &mut Keyspace, now: u64, key: &[u8]) -> usize {
+    let fill = db.encodings().list_max_listpack_size;
     match db.peek_entry(key, now) {
         None => 0,
         Some(e) => {
-            object_size(&e.value, e.encoding(), e.converted, 5)
+            object_size(&e.value, e.encoding(), e.converted, 5, fill)
                 + sds(key.len())
                 + DICT_ENTRY
                 + CLUSTER_ENTRY_METADATA
@@ -139,7 +142,8 @@ fn dict_slots(n: usize) -> usize {
     super::scan::table_size(n) as usize
 }
 
-fn object_size(value: &Value, encoding: &str, converted: bool, samples: usize) -> usize {
+/// `fill`: `list-max-listpack-size`, which lays out a list's nodes.
+fn object_size(value: &Value, encoding: &str, converted: bool, samples: usize, fill: i64) -> usize {
     match value {
         Value::Str(s) => match encoding {
             "int" => ROBJ,
@@ -149,7 +153,7 @@ fn object_size(value: &Value, encoding: &str, converted: bool, samples: usize) -
             _ => ROBJ + sds(s.len()),
         },
         Value::List(items) => {
-            let nodes = crate::rdb::list_node_sizes(items);
+            let nodes = crate::rdb::list_node_sizes(items, fill);
             ROBJ + QUICKLIST + sampled(&nodes, samples, |bytes| QUICKLIST_NODE + jemalloc(*bytes))
         }
         Value::Hash(pairs) if encoding == "listpack" => {
@@ -204,8 +208,17 @@ fn rax_usage(elements: usize, nodes: usize) -> usize {
 
 fn stream_size(s: &Stream, samples: usize) -> usize {
     let mut size = rax_usage(s.rax_keys(), s.rax_nodes());
-    // Each node's listpack is allocated at stream-node-max-bytes up front.
-    size += sampled(&s.nodes, samples, |_| crate::stream::NODE_MAX_BYTES);
+    // "The last listpack is often non complete, so we estimate the size of
+    // the first N listpacks, and use the average to compute the size of the
+    // first N-1 listpacks, and finally add the real size of the last node."
+    // Sizes are allocations: a new node is over-provisioned.
+    let n = s.nodes.len().min(samples);
+    let sum: usize = s.nodes[..n].iter().map(|node| node.alloc).sum();
+    if s.nodes.len() <= n {
+        size += sum;
+    } else if let Some(last) = s.nodes.last() {
+        size += sum / n.max(1) * (s.nodes.len() - 1) + last.alloc;
+    }
     for g in s.groups.values() {
         size += STREAM_CG;
         size += rax_usage(g.pel.len(), rax_nodes_for(g.pel.len()));

@@ -328,6 +328,8 @@ impl Node {
         io: &mut dyn Io,
     ) -> Reply {
         let proto = client.proto;
+        // The keyspace applies the node's encoding limits as they are now.
+        self.db.set_encodings(self.config.encodings);
         match spec.name {
             // Subscribed in RESP2, PING answers in the pub/sub shape.
             "ping" if client.subscribed() && client.proto == Protocol::Resp2 => Reply::Array(vec![

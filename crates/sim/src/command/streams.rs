@@ -8,7 +8,7 @@ use super::data::{eq_ignore_case, err, int_arg, Argv, SYNTAX, WRONGTYPE};
 use crate::keyspace::{Keyspace, Value, UNIX_MS_AT_START};
 use crate::reply::{Protocol, Reply};
 use crate::stream::{
-    AppendError, Fields, Group, Nack, Stream, StreamId, Trim, INVALID_ENTRIES_READ,
+    AppendError, Fields, Group, Nack, NodeLimits, Stream, StreamId, Trim, INVALID_ENTRIES_READ,
 };
 
 const INVALID_ID: &str = "ERR Invalid stream ID specified as stream command argument";
@@ -186,7 +186,7 @@ struct AddTrimArgs {
     id_index: usize,
 }
 
-fn parse_add_or_trim(argv: &Argv, xadd: bool) -> Result<AddTrimArgs, Reply> {
+fn parse_add_or_trim(argv: &Argv, xadd: bool, limits: NodeLimits) -> Result<AddTrimArgs, Reply> {
     let mut a = AddTrimArgs {
         trim: None,
         approx: false,
@@ -263,7 +263,7 @@ fn parse_add_or_trim(argv: &Argv, xadd: bool) -> Result<AddTrimArgs, Reply> {
         a.limit = limit as u64;
     } else if a.approx {
         // At most 100 nodes' worth of work per call.
-        a.limit = 100 * crate::stream::NODE_MAX_ENTRIES as u64;
+        a.limit = limits.approx_trim_limit();
     }
     Ok(a)
 }
@@ -291,7 +291,8 @@ fn exact_trim_args(s: &Stream, trim: Trim, approx: bool) -> [Vec<u8>; 3] {
 }
 
 fn xadd(db: &mut Keyspace, now: u64, unix: u64, argv: &Argv) -> Result<Reply, Reply> {
-    let args = parse_add_or_trim(argv, true)?;
+    let limits = NodeLimits::of(db.encodings());
+    let args = parse_add_or_trim(argv, true, limits)?;
     let fields_at = args.id_index + 1;
     let n = argv.len() as isize - fields_at as isize;
     if n < 2 || n % 2 == 1 {
@@ -322,7 +323,7 @@ fn xadd(db: &mut Keyspace, now: u64, unix: u64, argv: &Argv) -> Result<Reply, Re
         .map(|p| (p[0].clone(), p[1].clone()))
         .collect();
     let id =
-        match s.append(fields, args.id, unix) {
+        match s.append(fields, args.id, unix, limits) {
             Ok(id) => id,
             Err(AppendError::NotGreater) => return Err(err(
                 "ERR The ID specified in XADD is equal or smaller than the target stream top item",
@@ -344,7 +345,7 @@ fn xadd(db: &mut Keyspace, now: u64, unix: u64, argv: &Argv) -> Result<Reply, Re
 }
 
 fn xtrim(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
-    let args = parse_add_or_trim(argv, false)?;
+    let args = parse_add_or_trim(argv, false, NodeLimits::of(db.encodings()))?;
     let key = &argv[1];
     let Some(s) = write(db, now, key)? else {
         return Ok(Reply::Integer(0));
