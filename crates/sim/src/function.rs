@@ -47,22 +47,73 @@ fn registering(why: &str) -> Reply {
     Reply::Error(format!("ERR Error registering functions: {why}"))
 }
 
+/// An error reply's text without its "ERR " (for a message Redis builds
+/// around it).
+fn reply_text(r: Reply) -> String {
+    match r {
+        Reply::Error(e) => e.strip_prefix("ERR ").unwrap_or(&e).to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+fn error(why: &str) -> Reply {
+    Reply::Error(format!("ERR {why}"))
+}
+
+/// The library's name from its shebang line (`functionExtractLibMetaData()`,
+/// then the engine and name checks of `functionsCreateWithLibraryCtx()`),
+/// in the order Redis makes them.
+pub fn library_name(code: &[u8]) -> Result<String, Reply> {
+    if !code.starts_with(b"#!") {
+        return Err(error("Missing library metadata"));
+    }
+    let Some(end) = code.iter().position(|&b| b == b'\n') else {
+        return Err(error("Invalid library metadata"));
+    };
+    // The shebang is split as sdssplitargs() splits (quotes and all).
+    let parts = match crate::command::parse::split_args(&code[..end]) {
+        Ok(parts) if !parts.is_empty() => parts,
+        _ => return Err(error("Invalid library metadata")),
+    };
+    let engine = parts[0].get(2..).unwrap_or_default();
+    let mut name: Option<&[u8]> = None;
+    for part in &parts[1..] {
+        if part.len() >= 5 && part[..5].eq_ignore_ascii_case(b"name=") {
+            if name.is_some() {
+                return Err(error(
+                    "Invalid metadata value, name argument was given multiple times",
+                ));
+            }
+            name = Some(&part[5..]);
+            continue;
+        }
+        return Err(error(&format!(
+            "Invalid metadata value given: {}",
+            String::from_utf8_lossy(part)
+        )));
+    }
+    let Some(name) = name else {
+        return Err(error("Library name was not given"));
+    };
+    if !engine.eq_ignore_ascii_case(b"lua") {
+        return Err(error(&format!(
+            "Engine '{}' not found",
+            String::from_utf8_lossy(engine)
+        )));
+    }
+    let name = String::from_utf8_lossy(name).into_owned();
+    if !valid_name(&name) {
+        return Err(error(
+            "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long",
+        ));
+    }
+    Ok(name)
+}
+
 /// Parses a library (`functionExtractLibMetaData()` and the Lua loader).
 pub fn parse_library(code: &[u8]) -> Result<Library, Reply> {
-    if !code.starts_with(b"#!") {
-        return Err(Reply::Error("ERR Missing library metadata".into()));
-    }
+    let name = library_name(code)?;
     let first_end = code.iter().position(|&b| b == b'\n').unwrap_or(code.len());
-    let shebang = String::from_utf8_lossy(&code[..first_end]).into_owned();
-    let parts: Vec<&str> = shebang.split(' ').collect();
-    let invalid = || Reply::Error("ERR Invalid library metadata".into());
-    let name = match parts.as_slice() {
-        ["#!lua", meta] => meta.strip_prefix("name=").ok_or_else(invalid)?,
-        _ => return Err(invalid()),
-    };
-    if !valid_name(name) {
-        return Err(invalid());
-    }
     // Line numbers count from the shebang, which is not Lua.
     let mut rest = vec![b' '; first_end];
     rest.extend_from_slice(&code[first_end..]);
@@ -85,7 +136,7 @@ pub fn parse_library(code: &[u8]) -> Result<Library, Reply> {
         return Err(Reply::Error("ERR No functions registered".into()));
     }
     Ok(Library {
-        name: name.to_string(),
+        name,
         code: code.to_vec(),
         functions,
     })
@@ -315,13 +366,19 @@ impl Node {
                 ))
             }
         };
-        let library = match parse_library(&argv[argv.len() - 1]) {
+        let code = &argv[argv.len() - 1];
+        // The name is checked before the code is compiled.
+        match library_name(code) {
+            Ok(name) if !replace && self.functions.iter().any(|l| l.name == name) => {
+                return Reply::Error(format!("ERR Library '{name}' already exists"));
+            }
+            Ok(_) => {}
+            Err(e) => return e,
+        }
+        let library = match parse_library(code) {
             Ok(l) => l,
             Err(e) => return e,
         };
-        if !replace && self.functions.iter().any(|l| l.name == library.name) {
-            return Reply::Error(format!("ERR Library '{}' already exists", library.name));
-        }
         let others = self.functions.iter().filter(|l| l.name != library.name);
         for f in others.flat_map(|l| &l.functions) {
             if library.functions.iter().any(|g| g.name == f.name) {
@@ -362,15 +419,15 @@ impl Node {
             Some(n) if n < 0 => return Reply::Error("ERR Number of keys can't be negative".into()),
             Some(n) => n as usize,
         };
+        // `scriptPrepareForRun()`: a function that may write does not run
+        // on a replica at all, and that is checked before the *_ro rule.
+        if !f.no_writes() && !self.role(self.me).is_master() {
+            return Reply::Error("READONLY You can't write against a read only replica.".into());
+        }
         if read_only && !f.no_writes() {
             return Reply::Error(
                 "ERR Can not execute a script with write flag using *_ro command.".into(),
             );
-        }
-        // `scriptPrepareForRun()`: a function that may write does not run
-        // on a replica at all.
-        if !f.no_writes() && !self.role(self.me).is_master() {
-            return Reply::Error("READONLY You can't write against a read only replica.".into());
         }
         let body = Body {
             tokens: f.tokens.clone(),
@@ -451,6 +508,93 @@ impl Node {
         )
     }
 
+    /// FUNCTION DUMP: every library's code, in the order they were loaded
+    /// (a real server walks a hash table: with several libraries its order
+    /// is its own).
+    pub(crate) fn function_dump(&self) -> Reply {
+        Reply::Bulk(crate::rdb::dump_functions(
+            self.functions.iter().map(|l| l.code.as_slice()),
+        ))
+    }
+
+    /// FUNCTION RESTORE payload [FLUSH|APPEND|REPLACE]
+    /// (`functionRestoreCommand()`): the libraries of the payload, loaded
+    /// into an empty set first, then swapped in (FLUSH) or joined to the
+    /// node's (`libraryJoin()`: a library of the same name is refused, or
+    /// replaced with REPLACE; a function name taken by another library is
+    /// refused either way). Nothing changes on an error.
+    pub(crate) fn function_restore(&mut self, argv: &[Vec<u8>]) -> Reply {
+        #[derive(PartialEq)]
+        enum Policy {
+            Append,
+            Replace,
+            Flush,
+        }
+        if argv.len() > 4 {
+            // The subcommand as typed (`addReplySubcommandSyntaxError()`).
+            return error(&format!(
+                "unknown subcommand or wrong number of arguments for '{}'. Try FUNCTION HELP.",
+                String::from_utf8_lossy(&argv[1])
+            ));
+        }
+        let policy =
+            match argv.get(3) {
+                None => Policy::Append,
+                Some(p) if p.eq_ignore_ascii_case(b"append") => Policy::Append,
+                Some(p) if p.eq_ignore_ascii_case(b"replace") => Policy::Replace,
+                Some(p) if p.eq_ignore_ascii_case(b"flush") => Policy::Flush,
+                Some(_) => return error(
+                    "Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.",
+                ),
+            };
+        let mut loaded: Vec<Library> = Vec::new();
+        let read = crate::rdb::restore_functions(&argv[2], |code| {
+            let name = library_name(code).map_err(reply_text)?;
+            if loaded.iter().any(|l| l.name == name) {
+                return Err(format!("Library '{name}' already exists"));
+            }
+            let library = parse_library(code).map_err(reply_text)?;
+            let taken = loaded.iter().flat_map(|l| &l.functions);
+            if let Some(f) = taken
+                .into_iter()
+                .find(|f| library.functions.iter().any(|g| g.name == f.name))
+            {
+                return Err(format!("Function {} already exists", f.name));
+            }
+            loaded.push(library);
+            Ok(())
+        });
+        if let Err(why) = read {
+            return error(&why);
+        }
+        if policy == Policy::Flush {
+            self.functions = loaded;
+            return Reply::ok();
+        }
+        let mut kept: Vec<Library> = Vec::new();
+        for l in &self.functions {
+            if loaded.iter().any(|n| n.name == l.name) {
+                if policy == Policy::Append {
+                    return error(&format!("Library {} already exists", l.name));
+                }
+            } else {
+                kept.push(l.clone());
+            }
+        }
+        for f in kept.iter().flat_map(|l| &l.functions) {
+            if loaded
+                .iter()
+                .flat_map(|l| &l.functions)
+                .any(|g| g.name == f.name)
+            {
+                return error(&format!("Function {} already exists", f.name));
+            }
+        }
+        kept.extend(loaded);
+        self.functions = kept;
+        Reply::ok()
+    }
+
     /// FUNCTION DELETE library.
     pub(crate) fn function_delete(&mut self, name: &[u8]) -> Reply {
         let before = self.functions.len();
@@ -502,6 +646,9 @@ impl Node {
                 self.function_delete(&argv[2]);
             }
             b"flush" => self.functions.clear(),
+            b"restore" => {
+                self.function_restore(argv);
+            }
             _ => {}
         }
     }

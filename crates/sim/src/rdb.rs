@@ -1194,6 +1194,79 @@ fn verify(payload: &[u8]) -> Load<()> {
     Ok(())
 }
 
+/// `RDB_OPCODE_FUNCTION2`: one library's code in a FUNCTION DUMP payload.
+const OPCODE_FUNCTION2: u8 = 245;
+/// `RDB_OPCODE_FUNCTION`: the format of 7.0's release candidates.
+const OPCODE_FUNCTION_PRE_GA: u8 = 246;
+
+/// FUNCTION DUMP (`rdbSaveFunctions()`): each library's code after its
+/// opcode, then the version and CRC64 footer of any DUMP payload.
+pub fn dump_functions<'a>(codes: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {
+    let mut out = Vec::new();
+    for code in codes {
+        out.push(OPCODE_FUNCTION2);
+        save_string(&mut out, code);
+    }
+    out.extend_from_slice(&RDB_VERSION.to_le_bytes());
+    let crc = crc64(0, &out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
+/// FUNCTION RESTORE's reading (`functionRestoreCommand()`): the footer
+/// checked, then libraries read "until reaching last 10 bytes", each
+/// handed to `load` as it comes (it compiles the library: its error stops
+/// the reading). The error is the reply's text, without "ERR ".
+pub fn restore_functions(
+    payload: &[u8],
+    mut load: impl FnMut(&[u8]) -> Result<(), String>,
+) -> Result<(), String> {
+    verify(payload).map_err(|_| "DUMP payload version or checksum are wrong".to_string())?;
+    let mut r = Reader {
+        data: payload,
+        pos: 0,
+    };
+    while payload.len() - r.pos.min(payload.len()) > 10 {
+        let Ok(t) = r.byte() else {
+            return Err("can not read data type".into());
+        };
+        // A string may run on into the footer, as the server reads it.
+        let string = |r: &mut Reader, what: &str| {
+            r.string()
+                .map_err(|_| format!("Failed loading library {what}"))
+        };
+        let code = match t {
+            OPCODE_FUNCTION2 => string(&mut r, "payload")?,
+            // The release candidates' layout: name, engine, an optional
+            // description (dropped), and the bare code, which becomes a
+            // library with a shebang made of the first two.
+            OPCODE_FUNCTION_PRE_GA => {
+                let name = string(&mut r, "name")?;
+                let engine = r
+                    .string()
+                    .map_err(|_| "Failed loading engine name".to_string())?;
+                let has_description = r
+                    .len()
+                    .map_err(|_| "Failed loading library description".to_string())?;
+                if has_description != 0 {
+                    string(&mut r, "description")?;
+                }
+                let blob = string(&mut r, "blob")?;
+                let mut code = b"#!".to_vec();
+                code.extend_from_slice(&engine);
+                code.extend_from_slice(b" name=");
+                code.extend_from_slice(&name);
+                code.push(b'\n');
+                code.extend_from_slice(&blob);
+                code
+            }
+            _ => return Err("given type is not a function".into()),
+        };
+        load(&code)?;
+    }
+    Ok(())
+}
+
 /// The value a RESTORE of `payload` creates. Like `restoreCommand()`, it
 /// reads the type byte and one object from the start of the whole payload:
 /// what lies after the object is ignored, and an object that runs on into

@@ -471,11 +471,12 @@ impl Node {
                 Reply::Error("NOTBUSY No scripts in execution right now.".into())
             }
             "fcall" | "fcall_ro" => self.fcall(client, spec.name == "fcall_ro", argv, io),
-            "function|load" | "function|delete" => {
-                let reply = if spec.name == "function|load" {
-                    self.function_load(argv)
-                } else {
-                    self.function_delete(&argv[2])
+            "function|dump" => self.function_dump(),
+            "function|load" | "function|delete" | "function|restore" => {
+                let reply = match spec.name {
+                    "function|load" => self.function_load(argv),
+                    "function|restore" => self.function_restore(argv),
+                    _ => self.function_delete(&argv[2]),
                 };
                 // A library is part of the data set: replicas get it too.
                 if !reply.is_error() {
