@@ -245,3 +245,28 @@ test('ASK while a slot migrates', async () => {
   assert.equal(await followed.getAttribute('data-hops'), '3', 'GET, ASKING, GET');
   assert.deepEqual(problems, []);
 });
+
+test('SUBSCRIBE reads messages as they arrive; a second client publishes; Ctrl-C stops', async () => {
+  const { page, problems } = await openPage(ctx.browser, ctx.server.url);
+  await command(page).waitFor();
+  const sub = await type(page, 'SUBSCRIBE news');
+  assert.equal(await printed(sub), 'Reading messages... (press Ctrl-C to quit)\n1) "subscribe"\n2) "news"\n3) (integer) 1');
+  await page.getByRole('status').filter({ hasText: 'reading messages' }).waitFor();
+  // Typed while reading: a second client on the same node.
+  await command(page).fill('PUBLISH news hello');
+  await command(page).press('Enter');
+  await page.locator('.console-log .entry.read').first().waitFor();
+  await page.waitForFunction(() => !document.querySelector('.console-log .entry.second-client.waiting'));
+  const second = page.locator('.console-log .entry.second-client').last();
+  assert.equal(await printed(second), '(integer) 1');
+  assert.match(await second.innerText(), /2nd client/);
+  assert.equal(await printed(page.locator('.console-log .entry.read').last()), '1) "message"\n2) "news"\n3) "hello"');
+  await page.screenshot({ path: shotPath('studio-subscribe.png') });
+  // Ctrl-C in the input: reading stops, the notice goes.
+  await command(page).press('Control+c');
+  await page.waitForFunction(() => [...document.querySelectorAll('.console-log .entry.read pre')].some((p) => p.textContent.startsWith('^C')));
+  assert.equal(await page.getByRole('button', { name: 'Ctrl-C' }).count(), 0);
+  const after = await type(page, 'PUBLISH news again');
+  assert.equal(await printed(after), '(integer) 0', 'the subscriber left with its connection');
+  assert.deepEqual(problems, []);
+});

@@ -149,6 +149,7 @@ pub fn app() -> Html {
     let on_select = dispatch.reform(Msg::SelectNode);
     let on_op = dispatch.reform(Msg::NodeOp);
     let on_line = dispatch.reform(Msg::ConsoleLine);
+    let on_interrupt = dispatch.reform(|()| Msg::ConsoleInterrupt);
     let on_mode = dispatch.reform(Msg::ConsoleMode);
     let on_node = dispatch.reform(Msg::ConsoleNode);
     let on_play = dispatch.reform(|()| Msg::TogglePlay);
@@ -219,6 +220,7 @@ pub fn app() -> Html {
     // What sits above the stage takes from the drawing's height (CSS).
     let with_banner = !banner.ok || !banner.reasons.is_empty();
     let prompt = session.console.prompt(cluster);
+    let reading = session.console.reading();
     let mode = session.console.mode;
     let console_node = session.console.node();
     let ports: Vec<u16> = cluster.nodes.iter().map(|n| n.addr.port).collect();
@@ -389,8 +391,9 @@ pub fn app() -> Html {
                 </section>
                 }
                 if show_console {
-                <Console entries={entries} prompt={prompt} history={history} mode={mode}
-                         ports={ports.clone()} node={console_node} on_line={on_line} on_mode={on_mode} on_node={on_node}
+                <Console entries={entries} prompt={prompt} history={history} mode={mode} reading={reading}
+                         ports={ports.clone()} node={console_node} on_line={on_line} on_interrupt={on_interrupt}
+                         on_mode={on_mode} on_node={on_node}
                          on_inspect={on_key.clone()} />
                 }
                 if !drawers.is_empty() {

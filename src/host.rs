@@ -24,6 +24,8 @@ pub trait Fields {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
     Console(String),
+    /// Ctrl-C at the console.
+    Interrupt,
     Load(String),
     Play,
     Pause,
@@ -79,6 +81,7 @@ pub fn decode(m: &dyn Fields) -> Result<Request, (Option<String>, String)> {
     };
     let command = match kind.as_str() {
         "console" => text("line", 4_096).map(Command::Console),
+        "interrupt" => Ok(Command::Interrupt),
         "load" => text("link", crate::link::MAX_LEN).map(Command::Load),
         "play" => Ok(Command::Play),
         "pause" => Ok(Command::Pause),
@@ -126,6 +129,7 @@ pub fn decode(m: &dyn Fields) -> Result<Request, (Option<String>, String)> {
 pub fn to_msg(command: &Command, ports: &[u16]) -> Result<Option<Msg>, String> {
     Ok(Some(match command {
         Command::Console(line) => Msg::ConsoleLine(line.clone()),
+        Command::Interrupt => Msg::ConsoleInterrupt,
         Command::Load(link) => Msg::OpenLink(link.clone()),
         Command::Play => Msg::SetPlaying(true),
         Command::Pause => Msg::SetPlaying(false),

@@ -176,6 +176,7 @@ fn action_text(action: &Action) -> String {
             format!("S{}.{}", escape(name.as_bytes()), escape(value.as_bytes()))
         }
         Action::ConsoleLine(line) => format!("L{}", escape(line.as_bytes())),
+        Action::ConsoleInterrupt => "I".into(),
         Action::ConsoleMode(mode) => format!(
             "M{}",
             ClientMode::ALL.iter().position(|m| m == mode).unwrap_or(0)
@@ -281,6 +282,10 @@ fn parse_action(text: &str) -> Result<Action, LinkError> {
             Action::SetConfig(unescape_string(args[0])?, unescape_string(args[1])?)
         }
         'L' => Action::ConsoleLine(unescape_string(rest)?),
+        'I' => {
+            count(0)?;
+            Action::ConsoleInterrupt
+        }
         'M' => {
             count(1)?;
             let i: usize = number(args[0], "a client mode")?;
@@ -586,6 +591,7 @@ pub fn open(link: &Link) -> Result<Studio, LinkError> {
         }
         match action {
             Action::ConsoleLine(line) => studio.console_line(line),
+            Action::ConsoleInterrupt => studio.console_interrupt(),
             other => {
                 studio.act(other.clone());
             }

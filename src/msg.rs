@@ -70,6 +70,8 @@ pub enum Msg {
     /// Play or pause (the host page's API; the button toggles).
     SetPlaying(bool),
     ConsoleLine(String),
+    /// Ctrl-C at the console.
+    ConsoleInterrupt,
     ConsoleMode(ClientMode),
     ConsoleNode(NodeIdx),
     TogglePlay,
@@ -130,6 +132,7 @@ pub fn update(s: &mut Studio, msg: Msg) {
             }
         }
         Msg::ConsoleLine(line) => s.console_line(&line),
+        Msg::ConsoleInterrupt => s.console_interrupt(),
         Msg::ConsoleMode(mode) => {
             s.act(Action::ConsoleMode(mode));
         }

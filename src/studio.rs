@@ -53,9 +53,23 @@ pub struct HopFlight {
     pub outcome: slotscope_sim::routing::HopOutcome,
 }
 
+/// Where a console entry comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A line typed at the console's client.
+    Typed,
+    /// A line typed while the console's client read messages: it ran in a
+    /// second client on the same node, as in a second terminal.
+    SecondClient,
+    /// What the client read without a typed line: a published message as
+    /// it arrived, or Ctrl-C.
+    Read,
+}
+
 /// What the console shows for one typed line.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConsoleEntry {
+    pub kind: EntryKind,
     /// When it was typed, simulated ms (and on which branch's timeline:
     /// entries typed later than the moment shown are the future's).
     pub at: u64,
@@ -329,6 +343,9 @@ pub struct Studio {
     /// `prefers-reduced-motion`: messages are drawn still, half way.
     pub reduced_motion: bool,
     pub console_log: Vec<ConsoleEntry>,
+    /// Messages up to this number (`Cluster::messages_delivered`) are in
+    /// the console log (after a rewind, the rebuilt present holds some again).
+    messages_read: u64,
     pub history: Vec<String>,
     /// The hops of the last console command, and how long (wall ms, as
     /// frames went by) their animation has run.
@@ -380,6 +397,7 @@ impl Studio {
             show_gossip: true,
             reduced_motion: false,
             console_log: Vec::new(),
+            messages_read: 0,
             history: Vec::new(),
             hops: Vec::new(),
             hops_elapsed: 0.0,
@@ -409,10 +427,18 @@ impl Studio {
     /// the client; entries typed after the moment shown are the future's.
     pub fn console_entries(&self) -> Vec<(ConsoleEntry, EntryState)> {
         let now = self.now();
-        let last = self.console_log.len().saturating_sub(1);
+        // The line whose reply may still be on its way (messages read
+        // since do not count).
+        let last = self
+            .console_log
+            .iter()
+            .rposition(|e| e.kind != EntryKind::Read)
+            .unwrap_or(0);
         self.console_log
             .iter()
             .enumerate()
+            // A message shows once it has arrived at the moment shown.
+            .filter(|(_, e)| !(e.kind == EntryKind::Read && e.at > now))
             .map(|(i, e)| {
                 let state = if e.at > now {
                     EntryState::Future
@@ -748,6 +774,7 @@ impl Studio {
         if self.is_live() {
             // Run the present forward first: the trace then has the sends.
             self.timeline.advance_to(to);
+            self.read_messages();
         }
         let start = self.first_at_or_after(from);
         self.events()
@@ -764,6 +791,7 @@ impl Studio {
         let t = t.max(0.0);
         if t.floor() as u64 > self.timeline.now() {
             self.timeline.advance_to(t.floor() as u64);
+            self.read_messages();
         }
         self.t = t;
     }
@@ -776,6 +804,7 @@ impl Studio {
         if self.is_live() {
             let t = self.timeline.step(60_000);
             self.t = t as f64;
+            self.read_messages();
             return;
         }
         let next = self.first_at_or_after(now + 1);
@@ -798,6 +827,14 @@ impl Studio {
     /// Applies a user action at the moment shown. In the past, the future
     /// that had been recorded is kept as a branch to switch back to.
     pub fn act(&mut self, action: Action) -> Outcome {
+        let outcome = self.act_unread(action);
+        self.read_messages();
+        outcome
+    }
+
+    /// `act` without reading the messages it brought (the console logs its
+    /// line first, so that they print after it).
+    fn act_unread(&mut self, action: Action) -> Outcome {
         if !self.is_live() {
             let at = self.now();
             self.branch_notice = Some(at);
@@ -806,6 +843,8 @@ impl Studio {
             self.branch_logs.push(self.console_log.clone());
             self.console_log.retain(|e| e.at <= at);
             self.timeline.rewind(at);
+            // What had arrived by then was read then: it is in the log kept.
+            self.messages_read = self.timeline.session.world.messages_delivered;
             self.past = None;
             self.markers.retain(|m| m.at <= at);
             self.scanned = self.timeline.session.world.trace.evicted
@@ -818,6 +857,49 @@ impl Studio {
         outcome
     }
 
+    /// Moves the messages that reached the console's connections in the
+    /// present into the console log, each at the moment it arrived (the
+    /// console prints them as they come, as redis-cli does while it reads).
+    fn read_messages(&mut self) {
+        let session = &mut self.timeline.session;
+        let read = session.console.take_messages(&mut session.world);
+        for m in read {
+            if m.seq <= self.messages_read {
+                continue;
+            }
+            self.messages_read = m.seq;
+            self.console_log.push(ConsoleEntry {
+                kind: EntryKind::Read,
+                at: m.at,
+                prompt: String::new(),
+                line: String::new(),
+                printed: vec![m.text],
+                hops: 0,
+                keys: Vec::new(),
+                outcomes: Vec::new(),
+            });
+        }
+    }
+
+    /// Ctrl-C at the console: stops reading messages.
+    pub fn console_interrupt(&mut self) {
+        let outcome = self.act(Action::ConsoleInterrupt);
+        if let Outcome::Console(o) = outcome {
+            if !o.printed.is_empty() {
+                self.console_log.push(ConsoleEntry {
+                    kind: EntryKind::Read,
+                    at: self.now(),
+                    prompt: String::new(),
+                    line: String::new(),
+                    printed: o.printed,
+                    hops: 0,
+                    keys: Vec::new(),
+                    outcomes: Vec::new(),
+                });
+            }
+        }
+    }
+
     /// Switches to the future most recently left behind (and keeps the
     /// current one to come back to).
     pub fn switch_branch(&mut self) {
@@ -826,6 +908,7 @@ impl Studio {
             self.branches.insert(0, current);
             let log = self.branch_logs.pop().unwrap_or_default();
             let current_log = std::mem::replace(&mut self.console_log, log);
+            self.messages_read = self.timeline.session.world.messages_delivered;
             self.branch_logs.insert(0, current_log);
             self.branch_notice = None;
             self.past = None;
@@ -841,15 +924,21 @@ impl Studio {
         let typed_at = self.now();
         let shown = self.session();
         let prompt = shown.console.prompt(&shown.world);
+        let kind = if shown.console.reading() {
+            EntryKind::SecondClient
+        } else {
+            EntryKind::Typed
+        };
         if !line.trim().is_empty() && self.history.last().is_none_or(|h| h != line) {
             self.history.push(line.to_string());
         }
-        let outcome = self.act(Action::ConsoleLine(line.to_string()));
+        let outcome = self.act_unread(Action::ConsoleLine(line.to_string()));
         let (printed, hops) = match outcome {
             Outcome::Console(o) => (o.printed, o.hops),
             _ => (Vec::new(), Vec::new()),
         };
         self.console_log.push(ConsoleEntry {
+            kind,
             at: typed_at,
             prompt,
             line: line.to_string(),
@@ -858,6 +947,7 @@ impl Studio {
             keys: keys_of(line),
             outcomes: hops.iter().map(|h| h.outcome).collect(),
         });
+        self.read_messages();
         self.hops = hops;
         self.hops_elapsed = 0.0;
     }
@@ -1082,6 +1172,65 @@ mod tests {
         s.switch_branch();
         assert_eq!(s.timeline.now(), 10_000);
         assert!(!s.timeline.session.world.nodes[0].alive);
+    }
+
+    #[test]
+    fn messages_print_when_they_arrive_and_once_after_a_rewind() {
+        let mut s = studio();
+        s.seek(1_000.0);
+        s.console_line("SUBSCRIBE news");
+        assert!(s.session().console.reading());
+        // Typed while reading: the second client, on 7000 too. The message
+        // reaches the subscriber on 7000 at once.
+        s.console_line("PUBLISH news here");
+        let kinds: Vec<EntryKind> = s.console_log.iter().map(|e| e.kind).collect();
+        assert_eq!(
+            kinds,
+            [EntryKind::Typed, EntryKind::SecondClient, EntryKind::Read]
+        );
+        assert_eq!(
+            s.console_log[2].printed,
+            ["1) \"message\"\n2) \"news\"\n3) \"here\""]
+        );
+        // From 7001, over the bus: nothing until the PUBLISH message lands.
+        s.act(Action::NodeCommand(
+            1,
+            vec![b"PUBLISH".to_vec(), b"news".to_vec(), b"far".to_vec()],
+        ));
+        let sent_at = s.now();
+        assert_eq!(s.console_log.len(), 3, "still on the bus");
+        s.seek(sent_at as f64 + 100.0);
+        let far = s.console_log.last().unwrap();
+        assert_eq!(far.kind, EntryKind::Read);
+        assert!(
+            far.at > sent_at,
+            "printed at its arrival, {} > {sent_at}",
+            far.at
+        );
+        assert_eq!(s.console_log.len(), 4);
+        // Back before the far message, and acting there: the rebuilt
+        // present holds the first message again, but it prints once.
+        let arrived = far.at;
+        s.seek((arrived - 1) as f64);
+        let shown = s.console_entries().len();
+        assert_eq!(shown, 3, "a message shows once it has arrived");
+        s.act(Action::NodeCommand(2, vec![b"PING".to_vec()]));
+        s.seek(arrived as f64 + 200.0);
+        let reads = s
+            .console_log
+            .iter()
+            .filter(|e| e.kind == EntryKind::Read)
+            .count();
+        assert_eq!(reads, 2, "{:?}", s.console_log);
+        // Ctrl-C: reading stops, the transcript says so.
+        s.console_interrupt();
+        assert!(!s.session().console.reading());
+        assert_eq!(s.console_log.last().unwrap().printed.len(), 1);
+        s.seek(s.now() as f64 + 1_000.0);
+        s.console_line("SUBSCRIBE again");
+        s.seek(s.now() as f64 + 2_000.0);
+        s.console_interrupt();
+        assert!(s.console_log.last().unwrap().printed[0].starts_with("^C(2."));
     }
 
     #[test]

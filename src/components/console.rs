@@ -8,7 +8,7 @@ use yew::prelude::*;
 
 use super::widgets::select;
 
-use crate::studio::{ConsoleEntry, EntryState};
+use crate::studio::{ConsoleEntry, EntryKind, EntryState};
 use crate::view::explain::explain_printed;
 
 #[derive(Properties, PartialEq)]
@@ -22,6 +22,10 @@ pub struct ConsoleProps {
     pub ports: Vec<u16>,
     pub node: usize,
     pub on_line: Callback<String>,
+    /// The client reads messages (after SUBSCRIBE): Ctrl-C stops it, and
+    /// typed lines go to a second client.
+    pub reading: bool,
+    pub on_interrupt: Callback<()>,
     pub on_mode: Callback<ClientMode>,
     pub on_node: Callback<usize>,
     /// A key of a typed command, to open in the key inspector.
@@ -60,11 +64,23 @@ pub fn console(p: &ConsoleProps) -> Html {
         let browsing = browsing.clone();
         let history = p.history.clone();
         let on_line = p.on_line.clone();
+        let on_interrupt = p.on_interrupt.clone();
+        let reading = p.reading;
         let hint = hint.clone();
         Callback::from(move |e: KeyboardEvent| {
             let Some(el) = input.cast::<HtmlInputElement>() else {
                 return;
             };
+            // Ctrl-C stops reading messages; with text selected it copies, as usual.
+            if reading && e.ctrl_key() && e.key().eq_ignore_ascii_case("c") {
+                let selected =
+                    el.selection_start().ok().flatten() != el.selection_end().ok().flatten();
+                if !selected {
+                    e.prevent_default();
+                    on_interrupt.emit(());
+                    return;
+                }
+            }
             match e.key().as_str() {
                 "Enter" => {
                     e.prevent_default();
@@ -138,6 +154,13 @@ pub fn console(p: &ConsoleProps) -> Html {
                     <p class="future-note">{ "Lines in grey were typed later than the moment shown: they are in this branch's future." }</p>
                 }
             </div>
+            if p.reading {
+                <div class="console-reading" role="status">
+                    <span>{ "The client is reading messages, as redis-cli does after SUBSCRIBE. Lines typed now run in a second client on the same node." }</span>
+                    <button type="button" class="interrupt" title="Stop reading messages (Ctrl-C)"
+                            onclick={p.on_interrupt.reform(|_: MouseEvent| ())}>{ "Ctrl-C" }</button>
+                </div>
+            }
             <div class="console-input">
                 <span class="prompt" aria-hidden="true">{ format!("{} ", p.prompt) }</span>
                 <input ref={input} type="text" aria-label="Redis command" spellcheck="false"
@@ -165,9 +188,21 @@ fn entry(e: &ConsoleEntry, state: EntryState, on_inspect: &Callback<String>) -> 
                     onclick={on_inspect.reform(move |_: MouseEvent| key.clone())}>{ label }</button>
         }
     });
+    let class = classes!(
+        class,
+        (e.kind == EntryKind::Read).then_some("read"),
+        (e.kind == EntryKind::SecondClient).then_some("second-client"),
+    );
     html! {
         <div class={class} data-hops={e.hops.to_string()}>
-            <div class="typed"><span class="prompt">{ format!("{} ", e.prompt) }</span>{ e.line.clone() }</div>
+            if e.kind != EntryKind::Read {
+                <div class="typed">
+                    if e.kind == EntryKind::SecondClient {
+                        <span class="client-tag" title="Typed while the console's client read messages: a second redis-cli on the same node ran it">{ "2nd client " }</span>
+                    }
+                    <span class="prompt">{ format!("{} ", e.prompt) }</span>{ e.line.clone() }
+                </div>
+            }
             if state == EntryState::Waiting {
                 <p class="pending">{ "… the reply is on its way" }</p>
             } else {

@@ -398,6 +398,11 @@ impl SmartClient {
         self.conns.iter().map(|(_, c)| c).collect()
     }
 
+    /// Its connections were closed: the next command to a node opens one.
+    pub fn forget_connections(&mut self) {
+        self.conns = ListMap::default();
+    }
+
     /// The masters of the client's map, in node order.
     fn masters(&self) -> Vec<NodeIdx> {
         let mut masters: Vec<NodeIdx> = self.slots.iter().flatten().copied().collect();

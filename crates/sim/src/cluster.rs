@@ -26,6 +26,9 @@ pub struct Cluster {
     pub now: u64,
     pub rng: Rng,
     pub conns: Vec<Conn>,
+    /// Published messages delivered to client connections so far: each
+    /// message's number in the inbox, so a reader can tell which it has seen.
+    pub messages_delivered: u64,
     /// Events to come (cron ticks, messages in flight), in time order.
     pub(crate) queue: std::collections::BinaryHeap<crate::world::queue::Scheduled>,
     /// Tie-break for events at the same millisecond: scheduling order.
@@ -140,6 +143,7 @@ impl Cluster {
             now: 0,
             rng,
             conns: Vec::new(),
+            messages_delivered: 0,
             queue: std::collections::BinaryHeap::new(),
             seq: 0,
             network: crate::network::Network::default(),
@@ -289,6 +293,24 @@ impl Cluster {
             ..Conn::default()
         });
         self.conns.len() - 1
+    }
+
+    /// The client closes connection `conn`: its node forgets its
+    /// subscriptions (if it is still the process the connection was opened
+    /// to: a restarted node never had them), and nothing reaches it again.
+    pub fn disconnect(&mut self, conn: ConnId) {
+        let Some(c) = self.conns.get_mut(conn) else {
+            return;
+        };
+        c.closed = true;
+        c.channels.clear();
+        c.patterns.clear();
+        c.shard_channels.clear();
+        c.inbox.clear();
+        let (node, id) = (c.node, c.id);
+        if let Some(n) = self.nodes.get_mut(node) {
+            n.pubsub.remove_client(id);
+        }
     }
 
     /// The config epoch `viewer` shows for `node`: a replica shows its master's.

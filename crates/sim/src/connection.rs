@@ -33,9 +33,12 @@ pub struct Conn {
     pub channels: Vec<Vec<u8>>,
     pub patterns: Vec<Vec<u8>>,
     pub shard_channels: Vec<Vec<u8>>,
-    /// Messages published to it, not yet read by the client (the world
-    /// puts them here; a console prints them).
-    pub inbox: Vec<Reply>,
+    /// Messages published to it, not yet read by the client, with the
+    /// simulated ms each arrived (the world puts them here; a console
+    /// prints them as they come).
+    pub inbox: Vec<Delivered>,
+    /// The client closed it: the node dropped its subscriptions.
+    pub closed: bool,
 }
 
 impl Conn {
@@ -43,4 +46,14 @@ impl Conn {
     pub fn subscribed(&self) -> bool {
         !self.channels.is_empty() || !self.patterns.is_empty() || !self.shard_channels.is_empty()
     }
+}
+
+/// A published message in a connection's inbox.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Delivered {
+    /// When it arrived, simulated ms.
+    pub at: u64,
+    /// Its number among all messages delivered in the world, from 1.
+    pub seq: u64,
+    pub message: Reply,
 }

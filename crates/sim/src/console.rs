@@ -34,12 +34,29 @@ impl ClientMode {
     }
 }
 
+/// A message the console read, as redis-cli prints it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadMessage {
+    /// When it arrived, simulated ms.
+    pub at: u64,
+    /// Its number in the world (`Cluster::messages_delivered`).
+    pub seq: u64,
+    pub text: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Console {
     pub mode: ClientMode,
     cli: RedisCli,
     /// Connected (CLUSTER SLOTS loaded) on its first command.
     smart: Option<SmartClient>,
+    /// Since when (simulated ms) the client reads messages: redis-cli, once
+    /// it has sent SUBSCRIBE, PSUBSCRIBE or SSUBSCRIBE, reads replies until
+    /// Ctrl-C and takes no input.
+    reading: Option<u64>,
+    /// Lines typed while this one reads messages run in a second client on
+    /// the same node, as a second terminal would (to PUBLISH, say).
+    second: Option<Box<Console>>,
 }
 
 impl Default for Console {
@@ -54,7 +71,15 @@ impl Console {
             mode,
             cli: RedisCli::new(node, mode == ClientMode::Follow),
             smart: None,
+            reading: None,
+            second: None,
         }
+    }
+
+    /// Whether the client is reading messages (and typed lines go to the
+    /// second client).
+    pub fn reading(&self) -> bool {
+        self.reading.is_some()
     }
 
     /// The node the next command goes to (for the smart client: its seed).
@@ -66,20 +91,40 @@ impl Console {
     }
 
     /// Switches mode; the session starts afresh (as a new program would),
-    /// on the node it was on.
-    pub fn set_mode(&mut self, mode: ClientMode) {
-        *self = Console::new(mode, self.node());
+    /// on the node it was on. The old program's connections close.
+    pub fn set_mode(&mut self, cluster: &mut Cluster, mode: ClientMode) {
+        let node = self.node();
+        self.close(cluster);
+        *self = Console::new(mode, node);
     }
 
     /// Points the session at another node (redis-cli `-p PORT`).
-    pub fn set_node(&mut self, node: NodeIdx) {
+    pub fn set_node(&mut self, cluster: &mut Cluster, node: NodeIdx) {
+        self.close(cluster);
         *self = Console::new(self.mode, node);
+    }
+
+    /// The program exits: every connection it (and its second client) held
+    /// closes, and the nodes drop their subscriptions.
+    fn close(&mut self, cluster: &mut Cluster) {
+        for c in self.own_connections() {
+            cluster.disconnect(c);
+        }
+        if let Some(second) = self.second.as_mut() {
+            second.close(cluster);
+        }
     }
 
     /// The prompt: redis-cli's (`127.0.0.1:7000>`, `127.0.0.1:7000(TX)>`,
     /// `not connected>`), or `smart>` for the library, which has no
     /// current node.
     pub fn prompt(&self, cluster: &Cluster) -> String {
+        if self.reading.is_some() {
+            return match &self.second {
+                Some(second) => second.prompt(cluster),
+                None => Console::new(self.mode, self.node()).prompt(cluster),
+            };
+        }
         match self.mode {
             ClientMode::Smart => "smart>".into(),
             _ => self.cli.prompt(cluster),
@@ -111,37 +156,105 @@ impl Console {
                 printed: crate::help::help(&argv[1..]),
             };
         }
-        let mut outcome = self.send(cluster, &argv);
-        // Subscribed, redis-cli says it now reads messages; messages
-        // published to this console's connections are printed as they are read.
+        if self.reading.is_some() {
+            let node = self.node();
+            let mode = self.mode;
+            let second = self
+                .second
+                .get_or_insert_with(|| Box::new(Console::new(mode, node)));
+            return second.run(cluster, line);
+        }
+        // redis-cli enters its reading mode on the command's name, before
+        // the reply: "Reading messages..." comes first even when the reply
+        // is an error, and an error (only) ends the mode at once. A
+        // SUBSCRIBE queued in MULTI leaves it reading too.
         let name = argv[0].to_ascii_lowercase();
-        if matches!(
+        let subscribes = matches!(
             name.as_slice(),
             b"subscribe" | b"psubscribe" | b"ssubscribe"
-        ) && !outcome.printed.iter().any(|p| p.starts_with("(error)"))
-        {
+        );
+        let mut outcome = self.send(cluster, &argv);
+        if subscribes {
             outcome
                 .printed
                 .insert(0, "Reading messages... (press Ctrl-C to quit)".into());
+            let refused = outcome
+                .printed
+                .last()
+                .is_some_and(|p| p.starts_with("(error)"));
+            if !refused {
+                self.reading = Some(cluster.now);
+            }
         }
-        outcome.printed.extend(self.take_messages(cluster));
+        // Messages are not printed here: they arrive in simulated time,
+        // and whoever shows the console reads them as they come
+        // (`take_messages`).
         outcome
     }
 
-    /// Messages published to this console's connections since last read,
-    /// as redis-cli prints them.
-    pub fn take_messages(&mut self, cluster: &mut Cluster) -> Vec<String> {
+    /// Ctrl-C. While reading messages, redis-cli 7.0 stops, reconnects to
+    /// the same node (the old connection closes, so the node drops its
+    /// subscriptions, and a MULTI with it) and prints how long the
+    /// command ran when that was 500 ms or more; a shorter wait leaves
+    /// only the echoed `^C`. A reading second client is interrupted first.
+    /// Otherwise nothing happens.
+    pub fn interrupt(&mut self, cluster: &mut Cluster) -> Outcome {
+        if let Some(second) = self.second.as_mut().filter(|s| s.reading()) {
+            return second.interrupt(cluster);
+        }
+        let Some(since) = self.reading.take() else {
+            return Outcome {
+                hops: Vec::new(),
+                printed: Vec::new(),
+            };
+        };
+        let elapsed = cluster.now.saturating_sub(since);
+        let printed = if elapsed >= 500 {
+            format!("^C({:.2}s)", elapsed as f64 / 1000.0)
+        } else {
+            "^C".to_string()
+        };
+        for c in self.own_connections() {
+            cluster.disconnect(c);
+        }
+        let node = self.node();
+        self.cli = RedisCli::new(node, self.mode == ClientMode::Follow);
+        if let Some(smart) = self.smart.as_mut() {
+            smart.forget_connections();
+        }
+        Outcome {
+            hops: Vec::new(),
+            printed: vec![printed],
+        }
+    }
+
+    fn own_connections(&self) -> Vec<crate::cluster::ConnId> {
         let mut conns = self.cli.connections();
         if let Some(smart) = &self.smart {
             conns.extend(smart.connections());
         }
+        conns
+    }
+
+    /// Messages published to this console's connections (and its second
+    /// client's) since last read, with when each arrived, oldest first, as
+    /// redis-cli prints them.
+    pub fn take_messages(&mut self, cluster: &mut Cluster) -> Vec<ReadMessage> {
         let mut printed = Vec::new();
-        for c in conns {
+        for c in self.own_connections() {
             let proto = cluster.conns[c].proto;
-            for message in std::mem::take(&mut cluster.conns[c].inbox) {
-                printed.push(crate::render::render_tty(&message.as_seen(proto)));
+            for d in std::mem::take(&mut cluster.conns[c].inbox) {
+                printed.push(ReadMessage {
+                    at: d.at,
+                    seq: d.seq,
+                    text: crate::render::render_tty(&d.message.as_seen(proto)),
+                });
             }
         }
+        if let Some(second) = self.second.as_mut() {
+            printed.extend(second.take_messages(cluster));
+        }
+        printed.sort_by_key(|m| m.seq);
         printed
     }
 
@@ -199,10 +312,60 @@ mod tests {
         });
         assert!(sent, "a PUBLISH bus message to 7001");
         c.advance(50);
+        let read: Vec<String> = listener
+            .take_messages(&mut c)
+            .into_iter()
+            .map(|m| m.text)
+            .collect();
+        assert_eq!(read, ["1) \"message\"\n2) \"news\"\n3) \"hello\""]);
+    }
+
+    #[test]
+    fn a_subscribed_console_reads_until_ctrl_c_and_types_into_a_second_client() {
+        let mut c = Cluster::create(3, 1, 1).unwrap();
+        let mut con = Console::new(ClientMode::Raw, 2);
+        // An error ends the reading mode at once (after its banner).
         assert_eq!(
-            listener.take_messages(&mut c),
-            ["1) \"message\"\n2) \"news\"\n3) \"hello\""]
+            con.run(&mut c, "SUBSCRIBE").printed,
+            [
+                "Reading messages... (press Ctrl-C to quit)",
+                "(error) ERR wrong number of arguments for 'subscribe' command"
+            ]
         );
+        assert!(!con.reading());
+        con.run(&mut c, "SUBSCRIBE news");
+        assert!(con.reading());
+        // Typed while reading: a second client on 7002 runs it.
+        assert_eq!(con.prompt(&c), "127.0.0.1:7002>");
+        assert_eq!(con.run(&mut c, "PUBLISH news hi").printed, ["(integer) 1"]);
+        let read = con.take_messages(&mut c);
+        assert_eq!(read.len(), 1);
+        assert_eq!(read[0].text, "1) \"message\"\n2) \"news\"\n3) \"hi\"");
+        assert_eq!(read[0].at, c.now);
+        c.advance(1_234);
+        assert_eq!(con.interrupt(&mut c).printed, ["^C(1.23s)"]);
+        assert!(!con.reading());
+        // The old connection closed: 7002 has no subscriber left.
+        assert_eq!(
+            con.run(&mut c, "PUBLISH news again").printed,
+            ["(integer) 0"]
+        );
+        assert!(con.take_messages(&mut c).is_empty());
+        assert!(
+            con.interrupt(&mut c).printed.is_empty(),
+            "not reading: nothing"
+        );
+        // A SUBSCRIBE queued in MULTI leaves redis-cli reading too.
+        con.run(&mut c, "MULTI");
+        let out = con.run(&mut c, "SUBSCRIBE x");
+        assert_eq!(
+            out.printed,
+            ["Reading messages... (press Ctrl-C to quit)", "QUEUED"]
+        );
+        assert!(con.reading());
+        assert_eq!(con.interrupt(&mut c).printed, ["^C"]);
+        // Reconnected: the transaction went with the old connection.
+        assert_eq!(con.prompt(&c), "127.0.0.1:7002>");
     }
 
     #[test]
@@ -244,9 +407,9 @@ mod tests {
             con.run(&mut c, "SET \"foo bar").printed,
             ["Invalid argument(s): unbalanced quotes"]
         );
-        con.set_node(1);
+        con.set_node(&mut c, 1);
         assert_eq!(con.prompt(&c), "127.0.0.1:7001>");
-        con.set_mode(ClientMode::Smart);
+        con.set_mode(&mut c, ClientMode::Smart);
         assert_eq!(con.node(), 1);
         assert_eq!(con.prompt(&c), "smart>");
     }

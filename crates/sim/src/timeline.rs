@@ -32,6 +32,8 @@ pub enum Action {
     SetConfig(String, String),
     /// A line typed at the console.
     ConsoleLine(String),
+    /// Ctrl-C at the console (what stops redis-cli reading messages).
+    ConsoleInterrupt,
     ConsoleMode(crate::console::ClientMode),
     ConsoleNode(NodeIdx),
     /// A command sent to a node on a connection of its own (what the UI's
@@ -93,8 +95,11 @@ fn apply(session: &mut Session, action: &Action) -> Outcome {
             }
         }
         Action::ConsoleLine(line) => return Outcome::Console(session.console_line(line)),
-        Action::ConsoleMode(mode) => session.console.set_mode(*mode),
-        Action::ConsoleNode(n) => session.console.set_node(*n),
+        Action::ConsoleInterrupt => {
+            return Outcome::Console(session.console.interrupt(&mut session.world))
+        }
+        Action::ConsoleMode(mode) => session.console.set_mode(&mut session.world, *mode),
+        Action::ConsoleNode(n) => session.console.set_node(&mut session.world, *n),
         Action::NodeCommand(n, argv) => {
             let conn = cluster.connect(*n);
             return Outcome::Reply(cluster.execute(conn, argv));

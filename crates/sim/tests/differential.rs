@@ -1171,7 +1171,8 @@ fn play(name: &str, text: &str, real: &mut RealCluster) -> (usize, Vec<String>) 
             std::thread::sleep(Duration::from_millis(5));
         }
         let conn = cli.conn(&mut sim, cli.current);
-        for message in std::mem::take(&mut sim.conns[conn].inbox) {
+        for delivered in std::mem::take(&mut sim.conns[conn].inbox) {
+            let message = delivered.message;
             let proto = *protos.get(&port).unwrap_or(&Protocol::Resp2);
             let theirs = real
                 .read_one(real.real_port(port))

@@ -86,6 +86,12 @@ impl PubSub {
             .retain(|(k, n, c)| !(*k == kind && n == name && *c == client));
     }
 
+    /// A client went away: it listens to nothing any more
+    /// (`pubsubUnsubscribeAllChannels()` and friends in `freeClient()`).
+    pub fn remove_client(&mut self, client: u64) {
+        self.entries.retain(|(_, _, c)| *c != client);
+    }
+
     /// Channels (or shard channels) with a subscriber, matching `pattern`.
     pub fn channels(&self, kind: Kind, pattern: Option<&[u8]>) -> Vec<Vec<u8>> {
         let mut out: Vec<Vec<u8>> = Vec::new();

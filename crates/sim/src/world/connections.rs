@@ -132,7 +132,7 @@ impl Cluster {
         else {
             return;
         };
-        if conn.node != n {
+        if conn.node != n || conn.closed {
             return;
         }
         let items = fields.into_iter().map(Reply::Bulk).collect();
@@ -140,7 +140,12 @@ impl Cluster {
             crate::reply::Protocol::Resp3 => Reply::Push(items),
             crate::reply::Protocol::Resp2 => Reply::Array(items),
         };
-        conn.inbox.push(message);
+        self.messages_delivered += 1;
+        conn.inbox.push(crate::connection::Delivered {
+            at: self.now,
+            seq: self.messages_delivered,
+            message,
+        });
     }
 
     /// Runs the next event if it comes by `until`, else moves the clock to
