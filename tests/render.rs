@@ -273,8 +273,9 @@ fn the_banner_says_why_the_cluster_is_down_and_text_is_never_html() {
 #[test]
 fn the_console_explains_errors_and_waits_for_the_reply() {
     use slotscope::components::console::{Console, ConsoleProps};
-    use slotscope::studio::{ConsoleEntry, EntryState};
+    use slotscope::studio::{ConsoleEntry, EntryKind, EntryState};
     let entry = |line: &str, printed: &str, keys: &[&str]| ConsoleEntry {
+        kind: EntryKind::Typed,
         at: 0,
         prompt: "127.0.0.1:7000>".into(),
         line: line.into(),
@@ -298,12 +299,15 @@ fn the_console_explains_errors_and_waits_for_the_reply() {
         ports: vec![7000, 7001, 7002],
         node: 0,
         on_line: Default::default(),
+        reading: false,
+        on_interrupt: Default::default(),
         on_mode: Default::default(),
         on_node: Default::default(),
         on_inspect: Default::default(),
     })
     .hydratable(false);
     let html = futures::executor::block_on(renderer.render());
+    assert!(!html.contains("Ctrl-C"), "not reading: {html}");
     assert!(
         html.contains("<p class=\"why\">This node does not serve slot 12182"),
         "{html}"
@@ -314,6 +318,67 @@ fn the_console_explains_errors_and_waits_for_the_reply() {
     assert!(!html.contains("&quot;1&quot;"), "{html}");
     assert!(html.contains("class=\"entry future\""), "{html}");
     assert!(html.contains("in this branch's future"), "{html}");
+}
+
+#[test]
+fn a_reading_console_shows_messages_without_a_prompt_and_offers_ctrl_c() {
+    use slotscope::components::console::{Console, ConsoleProps};
+    use slotscope::studio::{ConsoleEntry, EntryKind, EntryState};
+    let entry = |kind: EntryKind, line: &str, printed: &str| ConsoleEntry {
+        kind,
+        at: 0,
+        prompt: "127.0.0.1:7000>".into(),
+        line: line.into(),
+        printed: vec![printed.into()],
+        hops: 1,
+        keys: Vec::new(),
+        outcomes: Vec::new(),
+    };
+    let renderer = ServerRenderer::<Console>::with_props(move || ConsoleProps {
+        entries: vec![
+            (
+                entry(
+                    EntryKind::Typed,
+                    "SUBSCRIBE news",
+                    "Reading messages... (press Ctrl-C to quit)",
+                ),
+                EntryState::Done,
+            ),
+            (
+                entry(EntryKind::SecondClient, "PUBLISH news hi", "(integer) 1"),
+                EntryState::Done,
+            ),
+            (
+                entry(
+                    EntryKind::Read,
+                    "",
+                    "1) \"message\"\n2) \"news\"\n3) \"hi\"",
+                ),
+                EntryState::Done,
+            ),
+        ],
+        prompt: "127.0.0.1:7000>".into(),
+        history: vec![],
+        mode: slotscope_sim::console::ClientMode::Raw,
+        ports: vec![7000, 7001, 7002],
+        node: 0,
+        on_line: Default::default(),
+        reading: true,
+        on_interrupt: Default::default(),
+        on_mode: Default::default(),
+        on_node: Default::default(),
+        on_inspect: Default::default(),
+    })
+    .hydratable(false);
+    let html = futures::executor::block_on(renderer.render());
+    assert!(html.contains(">Ctrl-C</button>"), "{html}");
+    assert!(html.contains("2nd client"), "{html}");
+    assert_eq!(
+        html.matches("class=\"typed\"").count(),
+        2,
+        "a message has no typed line: {html}"
+    );
+    assert!(html.contains("class=\"entry read\""), "{html}");
 }
 
 #[test]
