@@ -45,6 +45,7 @@ pub mod session;
 pub mod slot;
 pub mod stream;
 pub mod timeline;
+pub mod tour;
 pub mod trace;
 pub mod world;
 

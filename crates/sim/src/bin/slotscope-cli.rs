@@ -3,6 +3,7 @@
 //! and prints each reply exactly as redis-cli prints it, nothing else.
 //!
 //!     slotscope-cli [--seed N] [--masters N] [--replicas N] [-c] [FILE]
+//!     slotscope-cli --check-tour FILE   (checks a guided tour: see tour.rs)
 //!
 //! A line may start with `@PORT ` to send it to 127.0.0.1:PORT; otherwise it
 //! goes to the node used last (7000 at start). Each port keeps one connection
@@ -163,7 +164,58 @@ fn run_directive(cluster: &mut Cluster, line: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// `--check-tour FILE`: parses a tour, plays it, proves its challenges.
+fn check_tour(path: &str) -> ExitCode {
+    let text = match std::fs::read(path) {
+        Ok(bytes) if bytes.len() > slotscope_sim::tour::MAX_TOUR_BYTES => {
+            eprintln!(
+                "{path}: the file is over {} KiB",
+                slotscope_sim::tour::MAX_TOUR_BYTES / 1024
+            );
+            return ExitCode::from(1);
+        }
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(_) => {
+                eprintln!("{path}: not UTF-8 text");
+                return ExitCode::from(1);
+            }
+        },
+        Err(e) => {
+            eprintln!("{path}: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let checked = slotscope_sim::tour::parse(&text)
+        .and_then(|tour| slotscope_sim::tour::check(&tour, 1).map(|r| (tour, r)));
+    match checked {
+        Ok((tour, report)) => {
+            println!(
+                "{path}: tour '{}' ({} steps) is valid",
+                tour.id,
+                tour.steps.len()
+            );
+            for line in report {
+                println!("  {line}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{path}: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--check-tour") {
+        let Some(path) = args.get(2) else {
+            eprintln!("slotscope-cli: --check-tour needs a FILE");
+            return ExitCode::from(2);
+        };
+        return check_tour(path);
+    }
     let options = match parse_options() {
         Ok(o) => o,
         Err(e) => {
