@@ -74,7 +74,8 @@ pub enum Goal {
         from: u16,
         to: u16,
     },
-    /// The node on this port is a master in every live node's view.
+    /// The node on this port is up and a master in every live node's view
+    /// (its own included).
     MasterEverywhere(u16),
     /// Some live node reports cluster_state:fail.
     StateFail,
@@ -579,13 +580,16 @@ pub fn met(goal: &Goal, cluster: &Cluster, last: Option<&LastCommand>, written: 
             }
             _ => false,
         },
+        // A dead master stays "master,fail" in the others' views: the node
+        // must be up and a master in its own view too.
         Goal::MasterEverywhere(port) => node(*port).is_some_and(|p| {
-            cluster
-                .nodes
-                .iter()
-                .enumerate()
-                .filter(|(_, n)| n.alive)
-                .all(|(_, n)| n.view.get(p).is_some_and(|v| v.role.is_master()))
+            cluster.nodes[p].alive
+                && cluster
+                    .nodes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, n)| n.alive)
+                    .all(|(_, n)| n.view.get(p).is_some_and(|v| v.role.is_master()))
         }),
         Goal::StateFail => {
             (0..cluster.nodes.len()).any(|i| cluster.nodes[i].alive && !cluster.state_ok(i))
