@@ -139,7 +139,8 @@ reply-clusterdown, reply-contains TEXT, one-hop, migrating SLOT FROM TO, master 
 state-fail, wait-returned N, write-lost KEY";
 const ACTIONS: &str = "console LINE, advance MS, kill PORT, restart PORT, \
 pause PORT MS, isolate PORT, heal, failover PORT [force|takeover], setting NAME VALUE, \
-client raw|follow|smart, connect PORT";
+client raw|follow|smart, connect PORT, move-slot SLOT PORT, pause-operation, \
+resume-operation, step-operation";
 
 /// Parses a tour file.
 pub fn parse(text: &str) -> Result<Tour, TourError> {
@@ -479,6 +480,21 @@ fn action(s: &str, nodes: usize) -> Result<TourAction, String> {
             act(Action::ConsoleMode(mode))
         }
         "connect" => act(Action::ConsoleNode(port(0)?)),
+        // redis-cli --cluster moving one slot, paced (see operator.rs).
+        "move-slot" => {
+            let slot: u16 = words
+                .first()
+                .and_then(|w| w.parse().ok())
+                .filter(|s| *s < crate::slot::SLOT_COUNT)
+                .ok_or("move-slot needs a slot (0..16383) and a target port")?;
+            act(Action::Operate(crate::operator::Request::MoveSlot {
+                slot,
+                target: port(1)?,
+            }))
+        }
+        "pause-operation" => act(Action::PauseOperation(true)),
+        "resume-operation" => act(Action::PauseOperation(false)),
+        "step-operation" => act(Action::StepOperation),
         other => Err(format!(
             "unknown action '{}' (expected {ACTIONS})",
             clip(other)

@@ -190,13 +190,16 @@ fn check_tour(path: &str) -> ExitCode {
         .and_then(|tour| slotscope_sim::tour::check(&tour, 1).map(|r| (tour, r)));
     match checked {
         Ok((tour, report)) => {
-            println!(
+            // A closed pipe (`| head`) is not an error worth a panic.
+            let mut out = io::stdout().lock();
+            let _ = writeln!(
+                out,
                 "{path}: tour '{}' ({} steps) is valid",
                 tour.id,
                 tour.steps.len()
             );
             for line in report {
-                println!("  {line}");
+                let _ = writeln!(out, "  {line}");
             }
             ExitCode::SUCCESS
         }
