@@ -9,7 +9,7 @@
 //! listpack kept; a skiplist node's random height (one level is assumed).
 
 use super::data::{eq_ignore_case, err, Argv, SYNTAX};
-use crate::keyspace::{Keyspace, Value};
+use crate::keyspace::{Entry, Keyspace, Value};
 use crate::reply::Reply;
 use crate::stream::Stream;
 
@@ -101,13 +101,8 @@ fn usage(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
     let Some(entry) = db.peek_entry(key, now) else {
         return Ok(Reply::Nil);
     };
-    let size = object_size(
-        &entry.value,
-        entry.encoding(),
-        entry.converted,
-        samples as usize,
-        fill,
-    ) + sds(key.len())
+    let size = entry_size(entry, samples as usize, fill)
+        + sds(key.len())
         + DICT_ENTRY
         + CLUSTER_ENTRY_METADATA;
     Ok(Reply::Integer(size as i64))
@@ -118,12 +113,18 @@ pub fn key_usage(db: &mut Keyspace, now: u64, key: &[u8]) -> usize {
     let fill = db.encodings().list_max_listpack_size;
     match db.peek_entry(key, now) {
         None => 0,
-        Some(e) => {
-            object_size(&e.value, e.encoding(), e.converted, 5, fill)
-                + sds(key.len())
-                + DICT_ENTRY
-                + CLUSTER_ENTRY_METADATA
+        Some(e) => entry_size(e, 5, fill) + sds(key.len()) + DICT_ENTRY + CLUSTER_ENTRY_METADATA,
+    }
+}
+
+/// The value's size: a raw string's sds as recorded where it is known
+/// (see `Entry::sds`), else as its encoding and history imply.
+fn entry_size(e: &Entry, samples: usize, fill: i64) -> usize {
+    match (&e.value, e.sds) {
+        (Value::Str(s), Some(alloc)) if alloc.len == s.len() && e.encoding() == "raw" => {
+            ROBJ + alloc.size
         }
+        _ => object_size(&e.value, e.encoding(), e.converted, samples, fill),
     }
 }
 
