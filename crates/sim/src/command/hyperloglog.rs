@@ -13,7 +13,7 @@
 //! (`sdsMakeRoomFor()` before each sparse update), which MEMORY USAGE shows.
 
 use super::data::{err, Argv, WRONGTYPE};
-use super::memory::jemalloc;
+use super::memory::{jemalloc, new_sds, sds_header, sds_type_max};
 use crate::keyspace::{Entry, Keyspace, SdsAlloc, Value};
 use crate::reply::Reply;
 
@@ -101,27 +101,6 @@ fn set_register(hll: &mut [u8], i: usize, value: u8) {
     }
 }
 
-/// The header of the sds Redis would make for a string of `len` bytes
-/// (`sdsReqType()`: type 5, 8, 16 or 64 by length).
-fn sds_header(len: usize) -> usize {
-    match len {
-        0..=31 => 1,
-        32..=255 => 3,
-        256..=65_535 => 5,
-        _ => 9,
-    }
-}
-
-/// The most an sds of this header can say it holds (`sdsTypeMaxSize()`).
-fn sds_type_max(header: usize) -> usize {
-    match header {
-        1 => 31,
-        3 => 255,
-        5 => 65_535,
-        _ => usize::MAX,
-    }
-}
-
 /// An sds allocation: the room its `alloc` field gives and what jemalloc
 /// handed out (MEMORY USAGE counts the latter).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,17 +110,13 @@ struct Sds {
 }
 
 impl Sds {
-    /// `sdsnewlen()`: the length asked for, the allocation's spare bytes
-    /// as room (a type 5 header records none).
+    /// `sdsnewlen()`: exactly the length asked for.
     fn new(len: usize) -> Sds {
-        let header = sds_header(len);
-        let size = jemalloc(header + len + 1);
-        let alloc = if header == 1 {
-            len
-        } else {
-            (size - header - 1).min(sds_type_max(header))
-        };
-        Sds { alloc, size }
+        let made = new_sds(len);
+        Sds {
+            alloc: made.alloc,
+            size: made.size,
+        }
     }
 
     /// A raw string as SET or RESTORE leave it: `tryObjectEncoding()`
