@@ -163,6 +163,19 @@ pub struct Entry {
     /// When a command last read or wrote the key (OBJECT IDLETIME). RESTORE
     /// IDLETIME can date it before time 0, so it is read with `wrapping_sub`.
     pub accessed: u64,
+    /// The allocation of a raw string's sds where a command knows it
+    /// exactly (the HyperLogLog commands grow it as `sdsMakeRoomFor()`
+    /// does); MEMORY USAGE reads it while the string keeps that length.
+    pub sds: Option<SdsAlloc>,
+}
+
+/// An sds allocation: the string length it was recorded at, the room the
+/// sds says it has (its `alloc` field) and what jemalloc handed out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SdsAlloc {
+    pub len: usize,
+    pub alloc: usize,
+    pub size: usize,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -178,6 +191,9 @@ pub struct Keyspace {
     /// what the client sent (`rewriteClientCommandArgument()`): XADD with
     /// the ID it generated, an approximate trim made exact.
     propagate_as: Option<Vec<Vec<u8>>>,
+    /// Whether the command being run is propagated, when its data changes
+    /// decide it rather than its `write` flag (see `set_propagation`).
+    propagation: Option<bool>,
     /// Keys removed because their time came (INFO's `expired_keys`).
     expired: u64,
     /// The state of the node's random picks (SPOP, SRANDMEMBER…; Redis
@@ -198,6 +214,13 @@ impl Keyspace {
     pub fn mark_converted(&mut self, key: &[u8]) {
         if let Some(entry) = self.entries.get_mut(key) {
             entry.converted = true;
+        }
+    }
+
+    /// Records what `key`'s sds allocation is (see `Entry::sds`).
+    pub fn set_sds(&mut self, key: &[u8], sds: Option<SdsAlloc>) {
+        if let Some(entry) = self.entries.get_mut(key) {
+            entry.sds = sds;
         }
     }
 
@@ -288,6 +311,7 @@ impl Keyspace {
             converted: false,
             len_at_write: 0,
             accessed: now,
+            sds: None,
         };
         self.entries.insert(key.to_vec(), entry);
         self.touch(key);
@@ -323,6 +347,18 @@ impl Keyspace {
         if let Some(entry) = self.versions.iter_mut().find(|(k, _)| k == key) {
             entry.1 = next;
         }
+    }
+
+    /// Sets whether the command being run reaches replicas regardless of
+    /// its table flags (Redis propagates by `server.dirty`: a PFADD that
+    /// changed nothing is not propagated, a PFCOUNT that cached the count is).
+    pub fn set_propagation(&mut self, propagate: bool) {
+        self.propagation = Some(propagate);
+    }
+
+    /// Takes what `set_propagation` said for the command just run.
+    pub fn take_propagation(&mut self) -> Option<bool> {
+        self.propagation.take()
     }
 
     /// The node's encoding limits, as its config has them.

@@ -97,6 +97,7 @@ impl Node {
             crate::command::data::run(&name, &mut self.db, now, Protocol::Resp2, argv);
             // A replica propagates nothing further.
             self.db.take_propagated();
+            self.db.take_propagation();
         }
         self.repl_offset = entry.end;
         self.bus.master_last_io = now;

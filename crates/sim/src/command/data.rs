@@ -509,6 +509,7 @@ fn rename(nx: bool, db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, R
     if converted {
         db.mark_converted(&argv[2]);
     }
+    db.set_sds(&argv[2], entry.sds);
     Ok(if nx { Reply::Integer(1) } else { Reply::ok() })
 }
 

@@ -196,10 +196,17 @@ fn copy(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
     // The object itself moves (RENAME) or is duplicated (COPY): its
     // encoding goes with it.
     let converted = entry.converted;
+    // `dupStringObject()` copies a raw string into an sds of exactly its
+    // length, whatever room the original had grown.
+    let copied_sds = match &entry.value {
+        Value::Str(s) => Some(super::memory::new_sds(s.len())),
+        _ => None,
+    };
     db.set(&argv[2], entry.value, entry.expire_at, false, now);
     if converted {
         db.mark_converted(&argv[2]);
     }
+    db.set_sds(&argv[2], copied_sds);
     Ok(Reply::Integer(1))
 }
 

@@ -9,7 +9,7 @@
 //! listpack kept; a skiplist node's random height (one level is assumed).
 
 use super::data::{eq_ignore_case, err, Argv, SYNTAX};
-use crate::keyspace::{Keyspace, Value};
+use crate::keyspace::{Entry, Keyspace, SdsAlloc, Value};
 use crate::reply::Reply;
 use crate::stream::Stream;
 
@@ -55,13 +55,42 @@ pub fn jemalloc(n: usize) -> usize {
 /// An sds string of `len` bytes as `sdsnewlen` allocates it (header by
 /// length, the bytes, a terminating zero).
 pub fn sds(len: usize) -> usize {
-    let header = match len {
+    jemalloc(sds_header(len) + len + 1)
+}
+
+/// The header of the sds Redis makes for a string of `len` bytes
+/// (`sdsReqType()`: type 5, 8, 16 or 64 by length).
+pub(super) fn sds_header(len: usize) -> usize {
+    match len {
         0..=31 => 1,
         32..=255 => 3,
         256..=65_535 => 5,
         _ => 9,
+    }
+}
+
+/// The most an sds of this header can say it holds (`sdsTypeMaxSize()`).
+pub(super) fn sds_type_max(header: usize) -> usize {
+    match header {
+        1 => 31,
+        3 => 255,
+        5 => 65_535,
+        _ => usize::MAX,
+    }
+}
+
+/// `sdsnewlen()` of `len` bytes as a record (see `Entry::sds`): the
+/// allocation's spare bytes are its room, except in a type 5 header,
+/// which records none.
+pub fn new_sds(len: usize) -> SdsAlloc {
+    let header = sds_header(len);
+    let size = jemalloc(header + len + 1);
+    let alloc = if header == 1 {
+        len
+    } else {
+        (size - header - 1).min(sds_type_max(header))
     };
-    jemalloc(header + len + 1)
+    SdsAlloc { len, alloc, size }
 }
 
 /// An sds grown in place (APPEND, SETRANGE, SETBIT: `sdsMakeRoomFor()`):
@@ -101,13 +130,8 @@ fn usage(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
     let Some(entry) = db.peek_entry(key, now) else {
         return Ok(Reply::Nil);
     };
-    let size = object_size(
-        &entry.value,
-        entry.encoding(),
-        entry.converted,
-        samples as usize,
-        fill,
-    ) + sds(key.len())
+    let size = entry_size(entry, samples as usize, fill)
+        + sds(key.len())
         + DICT_ENTRY
         + CLUSTER_ENTRY_METADATA;
     Ok(Reply::Integer(size as i64))
@@ -118,12 +142,18 @@ pub fn key_usage(db: &mut Keyspace, now: u64, key: &[u8]) -> usize {
     let fill = db.encodings().list_max_listpack_size;
     match db.peek_entry(key, now) {
         None => 0,
-        Some(e) => {
-            object_size(&e.value, e.encoding(), e.converted, 5, fill)
-                + sds(key.len())
-                + DICT_ENTRY
-                + CLUSTER_ENTRY_METADATA
+        Some(e) => entry_size(e, 5, fill) + sds(key.len()) + DICT_ENTRY + CLUSTER_ENTRY_METADATA,
+    }
+}
+
+/// The value's size: a raw string's sds as recorded where it is known
+/// (see `Entry::sds`), else as its encoding and history imply.
+fn entry_size(e: &Entry, samples: usize, fill: i64) -> usize {
+    match (&e.value, e.sds) {
+        (Value::Str(s), Some(alloc)) if alloc.len == s.len() && e.encoding() == "raw" => {
+            ROBJ + alloc.size
         }
+        _ => object_size(&e.value, e.encoding(), e.converted, samples, fill),
     }
 }
 

@@ -536,7 +536,14 @@ impl Node {
             name => {
                 let reply = data::run(name, &mut self.db, io.now(), proto, argv);
                 let rewritten = self.db.take_propagated();
-                if spec.write && !reply.is_error() {
+                // A command may decide by what it changed (`server.dirty`);
+                // only a master propagates (a replica's PFCOUNT caches its
+                // count in its own copy alone).
+                let propagate = match self.db.take_propagation() {
+                    Some(p) => p && self.role(self.me).is_master(),
+                    None => spec.write,
+                };
+                if propagate && !reply.is_error() {
                     self.propagate(io, rewritten.as_deref().unwrap_or(argv));
                     self.note_write(client);
                 }

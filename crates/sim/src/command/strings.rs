@@ -102,9 +102,12 @@ fn set_range(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
     }
     s[offset as usize..end].copy_from_slice(value);
     let len = s.len();
+    // Written in place: a known allocation stays (while the length does).
+    let sds = db.get(&argv[1], now).and_then(|e| e.sds);
     db.set(&argv[1], Value::Str(s), None, true, now);
     // Written in place (or created by SETRANGE): a raw string.
     db.mark_converted(&argv[1]);
+    db.set_sds(&argv[1], sds);
     Ok(Reply::Integer(len as i64))
 }
 
