@@ -1396,9 +1396,9 @@ fn load_stream_node(master: StreamId, lp: &[u8]) -> Load<StreamNode> {
 /// twice, a consumer's ID missing from its group's PEL. Refused here only
 /// (the server, not sanitizing, keeps them and may crash later): bad
 /// listpack entries (see `load_stream_node`), a length that is not the
-/// number of live entries, entries above the last ID, and a pending entry
-/// no consumer owns (as the deep sanitizer refuses "Stream CG PEL entry
-/// without consumer").
+/// number of live entries, entries above the last ID, a pending entry no
+/// consumer owns (as the deep sanitizer refuses "Stream CG PEL entry
+/// without consumer") and one that two consumers own.
 fn load_stream(r: &mut Reader, t: u8) -> Load<Value> {
     let mut s = Stream::default();
     let nodes = count(r)?;
@@ -1483,13 +1483,16 @@ fn load_stream(r: &mut Reader, t: u8) -> Load<Value> {
             let mut own = std::collections::BTreeSet::new();
             for _ in 0..count(r)? {
                 let id = StreamId::from(r.array::<16>()?);
-                // "Consumer entry not found in group global PEL"; then the
-                // NACK is this consumer's (the last one to name it).
+                // "Consumer entry not found in group global PEL". An entry
+                // a second consumer names is refused here only: 7.0.15
+                // hands the NACK over and crashes when it frees the
+                // stream; and "Duplicated consumer PEL entry" frees the
+                // NACK twice there.
                 let nack = pel.get_mut(&id).ok_or(RdbError::BadData)?;
-                nack.2 = Some(cname.clone());
-                if !own.insert(id) {
-                    return bad(); // "Duplicated consumer PEL entry"
+                if nack.2.is_some() || !own.insert(id) {
+                    return bad();
                 }
+                nack.2 = Some(cname.clone());
             }
             consumers.insert(
                 cname,

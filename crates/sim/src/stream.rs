@@ -614,13 +614,7 @@ impl Stream {
     /// compressed node for a run shared by every key below, a branching
     /// node where they differ, and an empty node where a key ends.
     pub fn rax_nodes(&self) -> usize {
-        let keys: Vec<[u8; 16]> = self.nodes.iter().map(|n| n.master.key_bytes()).collect();
-        let all: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
-        if all.is_empty() {
-            1
-        } else {
-            rax_count(&all)
-        }
+        rax_nodes_of(self.nodes.iter().map(|n| n.master))
     }
 
     /// `streamEstimateDistanceFromFirstEverEntry()`: how many entries were
@@ -694,6 +688,18 @@ impl Stream {
 pub enum Trim {
     MaxLen(u64),
     MinId(StreamId),
+}
+
+/// The nodes of a radix tree of these IDs as keys (a node tree's, or a
+/// PEL's), an empty tree being its head node alone.
+pub fn rax_nodes_of(ids: impl Iterator<Item = StreamId>) -> usize {
+    let keys: Vec<[u8; 16]> = ids.map(StreamId::key_bytes).collect();
+    let all: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
+    if all.is_empty() {
+        1
+    } else {
+        rax_count(&all)
+    }
 }
 
 /// Nodes of a radix tree over `keys` (distinct, none a prefix of another,
