@@ -1205,13 +1205,16 @@ fn play(name: &str, text: &str, real: &mut RealCluster) -> (usize, Vec<String>) 
                 continue;
             };
             let dump = [b"DUMP".to_vec(), key];
+            // No key: an empty argument (not a payload).
             sim_argv[i] = match cli.send(&mut sim, &dump).hops.pop().unwrap().reply {
                 Reply::Bulk(b) => b,
+                Reply::Nil => Vec::new(),
                 other => panic!("{name}:{}: simulated DUMP: {other:?}", n + 1),
             };
             let raw = real.send_raw(real.real_port(port), &dump);
             real_argv[i] = match parse(&raw).unwrap().unwrap().0 {
                 Reply::Bulk(b) => b,
+                Reply::Nil => Vec::new(),
                 other => panic!("{name}:{}: real DUMP: {other:?}", n + 1),
             };
         }
