@@ -1402,6 +1402,8 @@ fn load_stream_node(master: StreamId, lp: &[u8]) -> Load<StreamNode> {
 fn load_stream(r: &mut Reader, t: u8) -> Load<Value> {
     let mut s = Stream::default();
     let nodes = count(r)?;
+    // The last ID so far (an entry's, or a node's master ID).
+    let mut prev: Option<StreamId> = None;
     for _ in 0..nodes {
         let key: [u8; 16] = r.string()?.try_into().map_err(|_| RdbError::BadData)?;
         let lp = r.string()?;
@@ -1413,22 +1415,16 @@ fn load_stream(r: &mut Reader, t: u8) -> Load<Value> {
         if !header_ok || lp.get(Listpack::HEADER) == Some(&0xff) {
             return bad();
         }
-        s.nodes.push(load_stream_node(StreamId::from(key), &lp)?);
-    }
-    // The radix tree keeps the nodes in key order, whatever the payload's;
-    // "Listpack re-added with existing key" is refused.
-    crate::order::sort_by(&mut s.nodes, |a, b| a.master.cmp(&b.master));
-    if s.nodes.windows(2).any(|w| w[0].master == w[1].master) {
-        return bad();
-    }
-    let mut entries = s.nodes.iter().flat_map(|n| n.entries.iter());
-    let mut prev: Option<StreamId> = None;
-    if !entries.all(|e| {
-        let ok = prev.is_none_or(|p| e.id > p);
-        prev = Some(e.id);
-        ok
-    }) {
-        return bad();
+        let master = StreamId::from(key);
+        // A key seen twice is refused ("Listpack re-added with existing
+        // key"). The server's radix tree would put nodes out of order back
+        // in order; a server writes them in order, so here they must be.
+        if prev.is_some_and(|p| master <= p) {
+            return bad();
+        }
+        let node = load_stream_node(master, &lp)?;
+        prev = Some(node.entries.last().map_or(master, |e| e.id));
+        s.nodes.push(node);
     }
     s.length = r.len()?;
     s.last_id = load_id(r)?;
@@ -1448,7 +1444,8 @@ fn load_stream(r: &mut Reader, t: u8) -> Load<Value> {
         return bad();
     }
     let live: u64 = s.nodes.iter().map(|n| n.live() as u64).sum();
-    if live != s.length || prev.is_some_and(|p| p > s.last_id) {
+    let last_entry = s.nodes.last().and_then(|n| n.entries.last());
+    if live != s.length || last_entry.is_some_and(|e| e.id > s.last_id) {
         return bad();
     }
     let groups = count(r)?;
@@ -1463,16 +1460,19 @@ fn load_stream(r: &mut Reader, t: u8) -> Load<Value> {
         if s.groups.contains_key(&name) {
             return bad(); // "Duplicated consumer group name"
         }
-        let mut pel: std::collections::BTreeMap<StreamId, (u64, u64, Option<Vec<u8>>)> =
-            std::collections::BTreeMap::new();
+        let mut pel = std::collections::BTreeMap::new();
         for _ in 0..count(r)? {
             let id = StreamId::from(r.array::<16>()?);
-            let time = millis(r)?;
-            let deliveries = r.len()?;
-            if pel.insert(id, (time, deliveries, None)).is_some() {
+            let nack = Nack {
+                consumer: Vec::new(), // named by the consumer that lists it
+                delivery_time: millis(r)?,
+                delivery_count: r.len()?,
+            };
+            if pel.insert(id, nack).is_some() {
                 return bad(); // "Duplicated global PEL entry"
             }
         }
+        let mut owned = std::collections::BTreeSet::new();
         let mut consumers = std::collections::BTreeMap::new();
         for _ in 0..count(r)? {
             let cname = r.string()?;
@@ -1489,10 +1489,11 @@ fn load_stream(r: &mut Reader, t: u8) -> Load<Value> {
                 // stream; and "Duplicated consumer PEL entry" frees the
                 // NACK twice there.
                 let nack = pel.get_mut(&id).ok_or(RdbError::BadData)?;
-                if nack.2.is_some() || !own.insert(id) {
+                if !owned.insert(id) {
                     return bad();
                 }
-                nack.2 = Some(cname.clone());
+                nack.consumer = cname.clone();
+                own.insert(id);
             }
             consumers.insert(
                 cname,
@@ -1502,22 +1503,13 @@ fn load_stream(r: &mut Reader, t: u8) -> Load<Value> {
                 },
             );
         }
-        let mut group_pel = std::collections::BTreeMap::new();
-        for (id, (delivery_time, delivery_count, owner)) in pel {
-            let consumer = owner.ok_or(RdbError::BadData)?;
-            group_pel.insert(
-                id,
-                Nack {
-                    consumer,
-                    delivery_time,
-                    delivery_count,
-                },
-            );
+        if owned.len() != pel.len() {
+            return bad();
         }
         let group = Group {
             last_id,
             entries_read,
-            pel: group_pel,
+            pel,
             consumers,
         };
         s.groups.insert(name, group);
