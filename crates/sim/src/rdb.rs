@@ -2056,6 +2056,45 @@ mod tests {
         }
         twice.extend_from_slice(b"\x01\x01\x00\x01\x00\x00\x00\x01\x00");
         assert_eq!(restore(&seal(twice)), Err(RdbError::BadData));
+        // Nodes out of key order.
+        let limits = crate::stream::NodeLimits {
+            entries: 1,
+            ..Default::default()
+        };
+        let mut split = Stream::default();
+        for ms in [1, 2] {
+            let f = fields(&[("a", "1")]);
+            split
+                .append(f, Some((StreamId::new(ms, 0), true)), 0, limits)
+                .unwrap();
+        }
+        assert_eq!(split.nodes.len(), 2);
+        let mut swapped = vec![TYPE_STREAM_LISTPACKS_2, 2];
+        for n in split.nodes.iter().rev() {
+            save_string(&mut swapped, &n.master.key_bytes());
+            save_string(&mut swapped, &stream_listpack(n));
+        }
+        swapped.extend_from_slice(b"\x02\x02\x00\x01\x00\x00\x00\x02\x00");
+        assert_eq!(restore(&seal(swapped)), Err(RdbError::BadData));
+        // A pending entry two consumers own, or none.
+        let mut st = grouped();
+        let g = st.groups.get_mut(&s("g1")).unwrap();
+        g.consumers
+            .get_mut(&s("alice")[..])
+            .unwrap()
+            .pel
+            .insert(StreamId::new(1, 0));
+        assert_eq!(
+            restore(&dump(&Value::Stream(Box::new(st))).unwrap()),
+            Err(RdbError::BadData)
+        );
+        let mut st = grouped();
+        let g = st.groups.get_mut(&s("g1")).unwrap();
+        g.consumers.get_mut(&s("alice")[..]).unwrap().pel.clear();
+        assert_eq!(
+            restore(&dump(&Value::Stream(Box::new(st))).unwrap()),
+            Err(RdbError::BadData)
+        );
     }
 
     /// Every truncation and many byte flips of valid payloads (CRC fixed
