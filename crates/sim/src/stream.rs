@@ -115,12 +115,24 @@ impl StreamId {
         self == StreamId::MIN
     }
 
-    /// The 16 big-endian bytes Redis uses as the node's radix-tree key.
-    fn key_bytes(self) -> [u8; 16] {
+    /// The 16 big-endian bytes Redis uses as the node's radix-tree key
+    /// (and as a PEL's key, and for both in an RDB payload).
+    pub(crate) fn key_bytes(self) -> [u8; 16] {
         let mut k = [0u8; 16];
         k[..8].copy_from_slice(&self.ms.to_be_bytes());
         k[8..].copy_from_slice(&self.seq.to_be_bytes());
         k
+    }
+}
+
+impl From<[u8; 16]> for StreamId {
+    /// `streamDecodeID()`: the radix-tree key back to an ID.
+    fn from(k: [u8; 16]) -> StreamId {
+        let mut ms = [0u8; 8];
+        let mut seq = [0u8; 8];
+        ms.copy_from_slice(&k[..8]);
+        seq.copy_from_slice(&k[8..]);
+        StreamId::new(u64::from_be_bytes(ms), u64::from_be_bytes(seq))
     }
 }
 
@@ -160,7 +172,7 @@ impl StreamNode {
     /// The listpack's size in bytes, element by element as lpAppend lays
     /// them out (streamAppendItem): header, master entry, then per entry
     /// flags, ID deltas, fields or values, and the entry's element count.
-    fn bytes(&self) -> usize {
+    pub(crate) fn bytes(&self) -> usize {
         let mut n = self.master_bytes(self.live(), self.entries.len() - self.live());
         for e in &self.entries {
             n += self.entry_elements(e).iter().sum::<usize>();
@@ -182,11 +194,7 @@ impl StreamNode {
     /// appends them: flags, ID deltas, (field count), fields or values, and
     /// the entry's element count.
     fn entry_elements(&self, e: &StreamEntry) -> Vec<usize> {
-        let same = e.fields.len() == self.master_fields.len()
-            && e.fields
-                .iter()
-                .zip(&self.master_fields)
-                .all(|((f, _), m)| f == m);
+        let same = self.same_fields(e);
         let mut out = vec![
             lp_int(if e.deleted { 1 } else { 0 } | if same { 2 } else { 0 }),
             lp_int(e.id.ms.wrapping_sub(self.master.ms) as i64),
@@ -205,6 +213,17 @@ impl StreamNode {
         };
         out.push(lp_int(count as i64));
         out
+    }
+
+    /// Whether the entry is stored with STREAM_ITEM_FLAG_SAMEFIELDS: its
+    /// fields are the master entry's, in order (streamAppendItem compares
+    /// them one by one).
+    pub(crate) fn same_fields(&self, e: &StreamEntry) -> bool {
+        e.fields.len() == self.master_fields.len()
+            && e.fields
+                .iter()
+                .zip(&self.master_fields)
+                .all(|((f, _), m)| f == m)
     }
 
     /// The listpack's allocation after one lpInsert took it from `old` to
@@ -595,13 +614,7 @@ impl Stream {
     /// compressed node for a run shared by every key below, a branching
     /// node where they differ, and an empty node where a key ends.
     pub fn rax_nodes(&self) -> usize {
-        let keys: Vec<[u8; 16]> = self.nodes.iter().map(|n| n.master.key_bytes()).collect();
-        let all: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
-        if all.is_empty() {
-            1
-        } else {
-            rax_count(&all)
-        }
+        rax_nodes_of(self.nodes.iter().map(|n| n.master))
     }
 
     /// `streamEstimateDistanceFromFirstEverEntry()`: how many entries were
@@ -675,6 +688,18 @@ impl Stream {
 pub enum Trim {
     MaxLen(u64),
     MinId(StreamId),
+}
+
+/// The nodes of a radix tree of these IDs as keys (a node tree's, or a
+/// PEL's), an empty tree being its head node alone.
+pub fn rax_nodes_of(ids: impl Iterator<Item = StreamId>) -> usize {
+    let keys: Vec<[u8; 16]> = ids.map(StreamId::key_bytes).collect();
+    let all: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
+    if all.is_empty() {
+        1
+    } else {
+        rax_count(&all)
+    }
 }
 
 /// Nodes of a radix tree over `keys` (distinct, none a prefix of another,

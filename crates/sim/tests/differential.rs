@@ -5,7 +5,8 @@
 //! mapping the real node IDs and ports to the simulated ones.
 //!
 //! Scenario lines are slotscope-cli input: `[@PORT] command`, `#` comments,
-//! `${id:PORT}` for a node's ID. Each port has one connection for the whole
+//! `${id:PORT}` for a node's ID, `${dump:KEY}` for an argument that is
+//! each side's own DUMP of KEY. Each port has one connection for the whole
 //! scenario, on both sides.
 //!
 //! Without `redis-server` on PATH the test is skipped with a message, unless
@@ -1144,7 +1145,7 @@ fn play(name: &str, text: &str, real: &mut RealCluster) -> (usize, Vec<String>) 
         }
         let sim_line = expand(line, &sim_ids, SIM_BASE).unwrap();
         let real_line = expand(line, &real.ids, SIM_BASE).unwrap();
-        let sim_argv = split_args(sim_line.as_bytes()).unwrap();
+        let mut sim_argv = split_args(sim_line.as_bytes()).unwrap();
         let mut real_argv = split_args(real_line.as_bytes()).unwrap();
         // A node named by its port in the command (MIGRATE host port ...).
         if upper_words(&real_argv, 1) == "MIGRATE" && real_argv.len() > 2 {
@@ -1192,6 +1193,32 @@ fn play(name: &str, text: &str, real: &mut RealCluster) -> (usize, Vec<String>) 
             }
         }
 
+        // `${dump:KEY}` as an argument: each side's own DUMP of KEY on this
+        // port, itself not compared (a stream's PEL and consumers hold
+        // wall-clock times), so that RESTORE of it compares what a DUMP
+        // keeps.
+        for i in 0..sim_argv.len() {
+            let Some(key) = sim_argv[i]
+                .strip_prefix(b"${dump:")
+                .and_then(|k| k.strip_suffix(b"}"))
+                .map(<[u8]>::to_vec)
+            else {
+                continue;
+            };
+            let dump = [b"DUMP".to_vec(), key];
+            // No key: an empty argument (not a payload).
+            sim_argv[i] = match cli.send(&mut sim, &dump).hops.pop().unwrap().reply {
+                Reply::Bulk(b) => b,
+                Reply::Nil => Vec::new(),
+                other => panic!("{name}:{}: simulated DUMP: {other:?}", n + 1),
+            };
+            let raw = real.send_raw(real.real_port(port), &dump);
+            real_argv[i] = match parse(&raw).unwrap().unwrap().0 {
+                Reply::Bulk(b) => b,
+                Reply::Nil => Vec::new(),
+                other => panic!("{name}:{}: real DUMP: {other:?}", n + 1),
+            };
+        }
         let ours = cli.send(&mut sim, &sim_argv).hops.pop().unwrap().reply;
         // A loopback round trip (replication keeps up as on the real side):
         // 1 ms of simulated time a command, and the real run waits until its

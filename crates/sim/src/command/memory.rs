@@ -11,7 +11,7 @@
 use super::data::{eq_ignore_case, err, Argv, SYNTAX};
 use crate::keyspace::{Entry, Keyspace, SdsAlloc, Value};
 use crate::reply::Reply;
-use crate::stream::Stream;
+use crate::stream::{rax_nodes_of, Stream};
 
 const ROBJ: usize = 16;
 /// In cluster mode each key's dict entry carries the links of its slot's
@@ -28,9 +28,12 @@ const ZSKIPLIST_NODE_1: usize = 24 + 16;
 /// The header node: ZSKIPLIST_MAXLEVEL (32) levels.
 const ZSKIPLIST_HEADER: usize = 24 + 32 * 16;
 const STREAM: usize = 80;
-const STREAM_CG: usize = 48;
+/// `sizeof(streamCG)` in 7.0: last ID, entries read, PEL and consumers.
+const STREAM_CG: usize = 40;
 const STREAM_NACK: usize = 24;
-const STREAM_CONSUMER: usize = 32;
+/// `sizeof(streamConsumer)` in 7.0: seen time, name and PEL pointers (7.2
+/// adds an active time).
+const STREAM_CONSUMER: usize = 24;
 
 pub fn run(name: &str, db: &mut Keyspace, now: u64, argv: &Argv) -> Option<Result<Reply, Reply>> {
     Some(match name {
@@ -251,20 +254,15 @@ fn stream_size(s: &Stream, samples: usize) -> usize {
     }
     for g in s.groups.values() {
         size += STREAM_CG;
-        size += rax_usage(g.pel.len(), rax_nodes_for(g.pel.len()));
+        size += rax_usage(g.pel.len(), rax_nodes_of(g.pel.keys().copied()));
         size += STREAM_NACK * g.pel.len();
         for (name, c) in &g.consumers {
-            size += STREAM_CONSUMER + sds(name.len());
-            size += rax_usage(c.pel.len(), rax_nodes_for(c.pel.len()));
+            // "asize += sdslen(consumer->name);": the bytes, not the sds.
+            size += STREAM_CONSUMER + name.len();
+            size += rax_usage(c.pel.len(), rax_nodes_of(c.pel.iter().copied()));
         }
     }
     size
-}
-
-/// The radix-tree nodes of a PEL of `n` IDs: one more than its keys is
-/// what small trees have (a PEL's exact shape is not kept).
-fn rax_nodes_for(n: usize) -> usize {
-    n + 1
 }
 
 #[cfg(test)]

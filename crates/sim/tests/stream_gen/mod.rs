@@ -144,7 +144,7 @@ impl Gen {
         let x = self.pick(&["{x}1", "{x}2"]);
         let id = self.pick(&["1-1", "2", "3-*", "5-0", "7-2", "0-1", "9-9", "x"]);
         let id2 = self.pick(&["-", "+", "3", "(2-0", "5-0", "9"]);
-        match self.below(83) {
+        match self.below(84) {
             // strings and bitmaps
             0 => cmd(&["SET", k, v], &[k], true),
             1 => cmd(&["GET", k], &[k], false),
@@ -433,6 +433,8 @@ impl Gen {
                 &[g],
                 true,
             ),
+            // The RDB payload of a stream: its nodes' listpacks byte for byte.
+            83 => cmd(&["DUMP", x], &[x], false),
             // arity errors
             _ => cmd(
                 &[
