@@ -224,15 +224,24 @@ impl Timeline {
     /// world's trace holds what happened since the checkpoint it was
     /// rebuilt from; the present's trace holds the whole history.
     pub fn state_at(&self, t: u64) -> Session {
+        self.state_after(t, self.actions.len())
+    }
+
+    /// The session at `t` with only the first `done` recorded actions
+    /// applied: several actions can share a millisecond (nothing runs
+    /// while playback is paused), and a tour's Back returns to the moment
+    /// between two of them.
+    pub fn state_after(&self, t: u64, done: usize) -> Session {
         let t = t.min(self.session.now());
+        let done = done.min(self.actions.len());
         let cp = self
             .checkpoints
             .iter()
             .rev()
-            .find(|c| c.at <= t)
+            .find(|c| c.at <= t && c.actions_done <= done)
             .unwrap_or(&self.checkpoints[0]);
         let mut session = cp.session.clone();
-        for (at, action) in &self.actions[cp.actions_done..] {
+        for (at, action) in &self.actions[cp.actions_done..done] {
             if *at > t {
                 break;
             }
@@ -247,7 +256,13 @@ impl Timeline {
     /// what was recorded after it is dropped (acting now starts a new
     /// branch; a UI keeps the old `Timeline` to offer redo).
     pub fn rewind(&mut self, t: u64) {
-        let mut session = self.state_at(t);
+        self.rewind_after(t, self.actions.len());
+    }
+
+    /// `rewind` to `t` with only the first `done` actions kept.
+    pub fn rewind_after(&mut self, t: u64, done: usize) {
+        let done = done.min(self.actions.len());
+        let mut session = self.state_after(t, done);
         // Keep the history up to `t` in the trace.
         let mut trace = self.session.world.trace.clone();
         while trace
@@ -258,8 +273,11 @@ impl Timeline {
             trace.events.pop_back();
         }
         session.world.trace = trace;
+        self.actions.truncate(done);
         self.actions.retain(|(at, _)| *at <= t);
-        self.checkpoints.retain(|c| c.at <= t);
+        let kept = self.actions.len();
+        self.checkpoints
+            .retain(|c| c.at <= t && c.actions_done <= kept);
         self.session = session;
     }
 }

@@ -628,6 +628,70 @@ pub fn met(goal: &Goal, cluster: &Cluster, last: Option<&LastCommand>, written: 
     }
 }
 
+/// Where a learner is in a tour played on a timeline: the step, where each
+/// step started (a moment and how many recorded actions: Back returns
+/// there exactly, dropping what was done since), and the steps completed.
+/// The player applies a step's setup itself, through the same actions as
+/// any gesture, then calls `started`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Progress {
+    pub step: usize,
+    starts: Vec<(u64, usize)>,
+    pub completed: Vec<bool>,
+}
+
+impl Progress {
+    pub fn new(tour: &Tour) -> Progress {
+        Progress {
+            step: 0,
+            starts: Vec::new(),
+            completed: vec![false; tour.steps.len()],
+        }
+    }
+
+    /// The current step's setup has been applied: this is where it starts.
+    pub fn started(&mut self, timeline: &Timeline) {
+        self.starts.truncate(self.step);
+        self.starts.push((timeline.now(), timeline.actions().len()));
+    }
+
+    /// On to the next step (its setup is the caller's to apply); false at
+    /// the last one.
+    pub fn forward(&mut self) -> bool {
+        if self.step + 1 < self.completed.len() {
+            self.step += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Back to the previous step, restored as it started (what was done
+    /// since is dropped from the timeline); false at the first.
+    pub fn back(&mut self, timeline: &mut Timeline) -> bool {
+        if self.step == 0 || self.starts.len() < self.step {
+            return false;
+        }
+        self.step -= 1;
+        let (t, done) = self.starts[self.step];
+        timeline.rewind_after(t, done);
+        self.starts.truncate(self.step + 1);
+        true
+    }
+
+    /// Marks the current step's challenge solved (remembered for the session).
+    pub fn complete(&mut self) {
+        if let Some(c) = self.completed.get_mut(self.step) {
+            *c = true;
+        }
+    }
+
+    /// "3 / 9".
+    pub fn counter(&self) -> String {
+        format!("{} / {}", self.step + 1, self.completed.len())
+    }
+}
+
 /// A tour being played natively: a timeline, the last console command and
 /// the keys the console wrote (acknowledged with OK or an integer).
 pub struct Play {
@@ -804,6 +868,33 @@ step: Two\ntext: Smart.\nsetup: client smart\ngoal: one-hop\nsolution: console G
         let e = parse("tour: x\ntitle: T\nstep: s\nsetup: setting cluster-node-timeout abc\n")
             .unwrap_err();
         assert_eq!(e.field, "setup");
+    }
+
+    #[test]
+    fn back_restores_the_previous_step_as_it_started() {
+        let t = parse(SMALL).unwrap();
+        let mut play = Play::new(&t, 1).unwrap();
+        let mut progress = Progress::new(&t);
+        play.start_step(&t.steps[0]);
+        progress.started(&play.timeline);
+        let at_start = play.timeline.state_at(play.timeline.now());
+        // The learner acts (all in the same millisecond), then goes on.
+        play.apply(&TourAction::Act(Action::ConsoleLine("SET foo bar".into())));
+        play.apply(&TourAction::Act(Action::Kill(2)));
+        assert!(progress.forward());
+        play.start_step(&t.steps[1]);
+        progress.started(&play.timeline);
+        assert_eq!(progress.counter(), "2 / 2");
+        assert!(progress.back(&mut play.timeline));
+        assert_eq!(progress.counter(), "1 / 2");
+        let world = play.timeline.cluster();
+        assert!(world.nodes[2].alive, "the kill is undone");
+        assert_eq!(world.now, at_start.world.now);
+        assert_eq!(play.timeline.actions().len(), 0);
+        assert!(
+            !progress.back(&mut play.timeline),
+            "no step before the first"
+        );
     }
 
     #[test]
