@@ -29,6 +29,7 @@ pub mod json;
 pub mod keyspace;
 pub mod layout;
 pub mod list_map;
+pub mod long_double;
 pub mod node;
 pub mod operator;
 pub mod order;

@@ -1,10 +1,8 @@
 //! Hash commands beyond HSET/HGET (t_hash.c in Redis 7.0).
 
-use super::data::{
-    drop_if_empty, err, int_arg, parse_double, value_mut, Argv, OVERFLOW, WRONGTYPE,
-};
-use super::strings::human_float;
+use super::data::{drop_if_empty, err, int_arg, value_mut, Argv, OVERFLOW, WRONGTYPE};
 use crate::keyspace::{parse_i64, Keyspace, Value};
+use crate::long_double::{add_ld, ld2string_human, string2ld, LongDouble};
 use crate::reply::{Protocol, Reply};
 
 type Fields = Vec<(Vec<u8>, Vec<u8>)>;
@@ -59,22 +57,23 @@ fn hincrby(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
     Ok(Reply::Integer(value))
 }
 
+/// HINCRBYFLOAT (t_hash.c): as INCRBYFLOAT, in 80-bit long double, but an
+/// infinite increment is refused before the hash is looked at.
 fn hincrbyfloat(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
-    let by = parse_double(&argv[3]).ok_or_else(|| err("ERR value is not a valid float"))?;
+    let by = string2ld(&argv[3]).ok_or_else(|| err("ERR value is not a valid float"))?;
     if !by.is_finite() {
         return Err(err("ERR value is NaN or Infinity"));
     }
     let h = hash_mut(db, now, &argv[1])?;
     let current = match h.iter().find(|(f, _)| *f == argv[2]) {
-        None => 0.0,
-        Some((_, v)) => parse_double(v).ok_or_else(|| err("ERR hash value is not a float"))?,
+        None => LongDouble::ZERO,
+        Some((_, v)) => string2ld(v).ok_or_else(|| err("ERR hash value is not a float"))?,
     };
-    let value = current + by;
-    if !value.is_finite() {
+    let Some(value) = add_ld(current, by) else {
         drop_if_empty(db, now, &argv[1]);
         return Err(err("ERR increment would produce NaN or Infinity"));
-    }
-    let text = human_float(value);
+    };
+    let text = ld2string_human(value);
     put(h, &argv[2], text.clone().into_bytes());
     db.touch(&argv[1]);
     Ok(Reply::bulk(text))

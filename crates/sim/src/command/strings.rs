@@ -3,6 +3,7 @@
 
 use super::data::{err, int_arg, value_mut, Argv, NOT_INTEGER, SYNTAX, WRONGTYPE};
 use crate::keyspace::{parse_i64, Keyspace, Value};
+use crate::long_double::{add_ld, ld2string_human, string2ld, LongDouble};
 use crate::reply::{Protocol, Reply};
 
 /// 512 MB, `proto-max-bulk-len`'s default: the longest string Redis builds.
@@ -39,34 +40,20 @@ fn string_at(db: &mut Keyspace, now: u64, key: &[u8]) -> Result<Option<Vec<u8>>,
     }
 }
 
-/// A long double printed as INCRBYFLOAT does (`%.17Lf`, trailing zeros cut).
-/// Redis computes in 80-bit long double; here the double's shortest exact
-/// decimal stands in, which prints the same for everyday increments
-/// (10.5 + 0.1 = "10.6").
-pub fn human_float(d: f64) -> String {
-    if d == d.trunc() && d.abs() < 1e17 {
-        return format!("{}", d as i64);
-    }
-    let s = format!("{d}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
-}
-
+/// INCRBYFLOAT (t_string.c): both operands read by `string2ld()` (a missing
+/// key is 0), summed in 80-bit long double, stored and answered as
+/// `ld2string(LD_STR_HUMAN)` prints the sum. "inf" is a valid float; an
+/// infinite sum is refused.
 fn incr_by_float(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
     const NOT_FLOAT: &str = "ERR value is not a valid float";
     let current = match string_at(db, now, &argv[1])? {
-        None => 0.0,
-        Some(s) => super::data::parse_double(&s).ok_or_else(|| err(NOT_FLOAT))?,
+        None => LongDouble::ZERO,
+        Some(s) => string2ld(&s).ok_or_else(|| err(NOT_FLOAT))?,
     };
-    let by = super::data::parse_double(&argv[2]).ok_or_else(|| err(NOT_FLOAT))?;
-    let value = current + by;
-    if !value.is_finite() {
-        return Err(err("ERR increment would produce NaN or Infinity"));
-    }
-    let text = human_float(value);
+    let by = string2ld(&argv[2]).ok_or_else(|| err(NOT_FLOAT))?;
+    let value =
+        add_ld(current, by).ok_or_else(|| err("ERR increment would produce NaN or Infinity"))?;
+    let text = ld2string_human(value);
     db.set(
         &argv[1],
         Value::Str(text.clone().into_bytes()),
@@ -447,14 +434,6 @@ fn lcs(db: &mut Keyspace, now: u64, argv: &Argv) -> Result<Reply, Reply> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn float_increments_print_as_redis_does() {
-        assert_eq!(human_float(10.5 + 0.1), "10.6");
-        assert_eq!(human_float(3.0), "3");
-        assert_eq!(human_float(5.0e3), "5000");
-        assert_eq!(human_float(-0.5), "-0.5");
-    }
 
     #[test]
     fn ranges() {
