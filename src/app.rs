@@ -96,9 +96,14 @@ pub fn studio_for(query: &str, fragment: Option<String>) -> Studio {
         }
         s
     };
-    let mut s = match fragment {
-        None => fresh(),
-        Some(text) => crate::link::studio_from(&text).unwrap_or_else(|e| {
+    // A tour named by the link (the page's own, written as the learner
+    // goes), else by the query (`?tour=ID&step=N`, a lesson's frame).
+    let tour_link = fragment.as_deref().map(crate::link::tour_of);
+    let tour_query = crate::link::tour_of(query);
+    let mut s = match (fragment, &tour_link) {
+        (Some(_), Some(Ok(Some(_)))) => fresh(),
+        (None, _) => fresh(),
+        (Some(text), _) => crate::link::studio_from(&text).unwrap_or_else(|e| {
             let mut s = fresh();
             s.link_error = Some(crate::link::refused(&e));
             s
@@ -122,6 +127,18 @@ pub fn studio_for(query: &str, fragment: Option<String>) -> Studio {
         s.link_error = param_error;
     }
     s.embed = embed;
+    let tour = match (tour_link, tour_query) {
+        (Some(Ok(Some(t))), _) => Some(t),
+        (_, Ok(Some(t))) if s.link_error.is_none() => Some(t),
+        (_, Err(e)) => {
+            s.link_error = Some(crate::link::refused(&e));
+            None
+        }
+        _ => None,
+    };
+    if let Some((id, step)) = tour {
+        crate::tour_player::open(&mut s, &id, step);
+    }
     s
 }
 

@@ -126,6 +126,8 @@ pub fn parse(query: &str) -> Result<Option<Embed>, String> {
             }
             // Named by the host API (`origin=`, repeatable): read there.
             "origin" => {}
+            // A tour to open (`link::tour_of`, `tour_loader`).
+            "tour" | "step" | "tour-url" => {}
             other => {
                 return Err(format!(
                     "the page has no parameter {:?}",

@@ -371,6 +371,15 @@ fn drawer_name(d: Drawer) -> &'static str {
 
 /// The link to what `studio` shows (the fragment, without `#`).
 pub fn encode(studio: &Studio) -> String {
+    // In one of the repo's tours, the link names the tour and the step
+    // (from 1): it opens that step as it starts.
+    if let Some(p) = studio.tour.as_ref().filter(|p| p.builtin) {
+        return format!(
+            "v={VERSION}&tour={}&step={}",
+            p.tour.id,
+            p.progress.step + 1
+        );
+    }
     let shape = SHAPES.iter().position(|s| *s == studio.shape).unwrap_or(0);
     let mut out = format!(
         "v={VERSION}&c={shape}&p={}&t={}&o={}",
@@ -416,6 +425,40 @@ fn base36(mut n: u64) -> String {
         n /= 36;
     }
     digits.iter().rev().collect()
+}
+
+/// A tour link's tour id and step (from 0): `tour=ID` and optionally
+/// `step=N` (from 1), in a fragment or a query. None: not a tour link.
+/// Err: a tour link that cannot be read.
+pub fn tour_of(text: &str) -> Result<Option<(String, usize)>, LinkError> {
+    let text = text.trim_start_matches(['#', '?']);
+    let mut tour = None;
+    let mut step = 1usize;
+    for part in text.split('&') {
+        let (name, value) = part.split_once('=').unwrap_or((part, ""));
+        match name {
+            "tour" => {
+                if value.is_empty()
+                    || value.len() > 64
+                    || !value
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                {
+                    return Err(bad(format!("{:?} is not a tour's id", clip(value))));
+                }
+                tour = Some(value.to_string());
+            }
+            "step" => {
+                step = value
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=1000).contains(n))
+                    .ok_or_else(|| bad(format!("step {:?} is not a step number", clip(value))))?;
+            }
+            _ => {}
+        }
+    }
+    Ok(tour.map(|t| (t, step - 1)))
 }
 
 /// Reads a fragment (with or without its `#`). Nothing runs yet.

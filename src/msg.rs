@@ -112,6 +112,19 @@ pub enum Msg {
     /// page): the page it describes, or the reason it cannot.
     OpenLink(String),
     DismissLinkError,
+    /// Simulated time passes: the present runs on by this many ms and is
+    /// shown (a tour's `advance`).
+    Advance(u64),
+    /// The tour index shown or hidden (the Tours entry).
+    ShowTours(bool),
+    /// A tour of the repo's, by id, from step n (0 is the first).
+    StartTour(String, usize),
+    /// A tour file's text (a teacher's: picked, fetched or sent by the
+    /// host page), from step n.
+    LoadTour(String, usize),
+    /// Next, Back, Restart, a hint, the solution...
+    Tour(crate::tour_player::TourMsg),
+    DismissTourError,
 }
 
 /// Applies one gesture.
@@ -186,9 +199,11 @@ pub fn update(s: &mut Studio, msg: Msg) {
             if let Some(&shape) = SHAPES.get(i) {
                 // A new run; the page keeps its arrangement.
                 let (drawer, embed) = (s.drawer, s.embed.take());
+                let memory = std::mem::take(&mut s.tour_memory);
                 *s = Studio::new(cluster_of(shape));
                 s.drawer = drawer;
                 s.embed = embed;
+                s.tour_memory = memory;
             }
         }
         Msg::SetNodeTimeout(ms) => {
@@ -204,16 +219,40 @@ pub fn update(s: &mut Studio, msg: Msg) {
         Msg::OpenDrawer(d) => s.drawer = d,
         Msg::DismissNotice => s.branch_notice = None,
         Msg::CopyLink => s.link_copied = true,
-        Msg::OpenLink(text) => match crate::link::studio_from(&text) {
-            Ok(opened) => {
-                let (reduced_motion, embed) = (s.reduced_motion, s.embed.take());
-                *s = opened;
-                s.reduced_motion = reduced_motion;
-                s.embed = embed;
-            }
+        Msg::OpenLink(text) => match crate::link::tour_of(&text) {
+            Ok(Some((id, step))) => crate::tour_player::open(s, &id, step),
             Err(e) => s.link_error = Some(crate::link::refused(&e)),
+            Ok(None) => open_link(s, &text),
         },
         Msg::DismissLinkError => s.link_error = None,
+        Msg::Advance(ms) => {
+            let to = s.timeline.now().saturating_add(ms);
+            s.seek(to as f64);
+        }
+        Msg::ShowTours(open) => s.tours_open = open,
+        Msg::StartTour(id, step) => crate::tour_player::open(s, &id, step),
+        Msg::LoadTour(text, step) => crate::tour_player::load(s, &text, step),
+        Msg::Tour(m) => crate::tour_player::apply(s, m),
+        Msg::DismissTourError => s.tour_error = None,
+    }
+    // A tour's challenge is checked after every gesture (and every frame).
+    crate::tour_player::check(s);
+}
+
+/// Opens a link to a moment (not a tour's).
+fn open_link(s: &mut Studio, text: &str) {
+    match crate::link::studio_from(text) {
+        Ok(opened) => {
+            let (reduced_motion, embed) = (s.reduced_motion, s.embed.take());
+            let memory = std::mem::take(&mut s.tour_memory);
+            let events = std::mem::take(&mut s.tour_events);
+            *s = opened;
+            s.reduced_motion = reduced_motion;
+            s.embed = embed;
+            s.tour_memory = memory;
+            s.tour_events = events;
+        }
+        Err(e) => s.link_error = Some(crate::link::refused(&e)),
     }
 }
 

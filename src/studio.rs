@@ -379,6 +379,16 @@ pub struct Studio {
     pub embed: Option<crate::embed::Embed>,
     /// "Copy link" was pressed (the button says so until the next gesture).
     pub link_copied: bool,
+    /// The tour being played, if any.
+    pub tour: Option<crate::tour_player::Player>,
+    /// The tour index is shown (the Tours entry).
+    pub tours_open: bool,
+    /// Why a tour could not be opened or read (shown until dismissed).
+    pub tour_error: Option<String>,
+    /// Steps solved, per tour id, for the rest of the session.
+    pub tour_memory: Vec<(String, Vec<bool>)>,
+    /// Tour events not yet told to the host page.
+    pub tour_events: Vec<crate::tour_player::TourEvent>,
 }
 
 impl Studio {
@@ -419,6 +429,36 @@ impl Studio {
             link_error: None,
             embed: None,
             link_copied: false,
+            tour: None,
+            tours_open: false,
+            tour_error: None,
+            tour_memory: Vec::new(),
+            tour_events: Vec::new(),
+        }
+    }
+
+    /// After the timeline was rewound in place (a tour's Back): what the
+    /// page derives from it is rebuilt, and the console log keeps its
+    /// first `entries` (what had been typed by then). No branch is kept:
+    /// Back undoes the step, it does not explore another future.
+    pub fn rewound(&mut self, entries: usize) {
+        self.console_log.truncate(entries);
+        self.messages_read = self.timeline.session.world.messages_delivered;
+        self.past = None;
+        self.markers.clear();
+        self.scanned = 0;
+        self.notable.clear();
+        self.branches.clear();
+        self.branch_logs.clear();
+        self.branch_notice = None;
+        self.inspected = None;
+        self.selected = None;
+        self.playing = false;
+        self.finish_animation();
+        self.t = self.timeline.now() as f64;
+        let nodes = &self.timeline.session.world.nodes;
+        if !nodes.get(self.observer).is_some_and(|n| n.alive) {
+            self.observer = nodes.iter().position(|n| n.alive).unwrap_or(0);
         }
     }
 

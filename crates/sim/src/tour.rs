@@ -577,6 +577,97 @@ pub struct LastCommand {
     pub hops: usize,
 }
 
+/// The key a console line wrote, if the server acknowledged it: SET
+/// answered OK, or INCR an integer (what `write-lost` counts as a write
+/// the client was told had happened).
+pub fn acknowledged_write(line: &str, printed: &[String]) -> Option<String> {
+    let argv = crate::command::parse::split_args(line.as_bytes()).ok()?;
+    let acknowledged = printed
+        .last()
+        .is_some_and(|p| p == "OK" || p.starts_with("(integer)"));
+    let writes = argv
+        .first()
+        .is_some_and(|c| c.eq_ignore_ascii_case(b"set") || c.eq_ignore_ascii_case(b"incr"));
+    match argv.get(1) {
+        Some(k) if writes && acknowledged => Some(String::from_utf8_lossy(k).into_owned()),
+        _ => None,
+    }
+}
+
+impl Goal {
+    /// What the learner is asked to bring about, in words for the page.
+    pub fn describe(&self) -> String {
+        match self {
+            Goal::ReplyMoved => "Get a MOVED reply at the console.".into(),
+            Goal::ReplyAsk => "Get an ASK reply at the console.".into(),
+            Goal::ReplyCrossSlot => "Get a CROSSSLOT error at the console.".into(),
+            Goal::ReplyTryAgain => "Get a TRYAGAIN error at the console.".into(),
+            Goal::ReplyClusterDown => "Get a CLUSTERDOWN error at the console.".into(),
+            Goal::ReplyContains(t) => format!("Run a command whose reply shows \"{t}\"."),
+            Goal::OneHop => "Run a command the client serves in one hop.".into(),
+            Goal::Migrating { slot, from, to } => {
+                format!("Slot {slot} MIGRATING on {from} and IMPORTING on {to}.")
+            }
+            Goal::MasterEverywhere(p) => {
+                format!("{p} is up and a master in every live node's view.")
+            }
+            Goal::StateFail => "Some live node reports cluster_state:fail.".into(),
+            Goal::WaitReturned(n) => format!("WAIT answers (integer) {n}."),
+            Goal::WriteLost(k) => {
+                format!("A write of {k} is acknowledged, then lost: no live master has it.")
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for TourAction {
+    /// The action as a tour file writes it (`parse` reads it back).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::console::ClientMode;
+        let port = |n: &NodeIdx| usize::from(crate::layout::FIRST_PORT) + n;
+        let a = match self {
+            TourAction::Advance(ms) => return write!(f, "advance {ms}"),
+            TourAction::Act(a) => a,
+        };
+        match a {
+            Action::ConsoleLine(l) => write!(f, "console {l}"),
+            Action::Kill(n) => write!(f, "kill {}", port(n)),
+            Action::Restart(n) => write!(f, "restart {}", port(n)),
+            Action::Pause(n, ms) => write!(f, "pause {} {ms}", port(n)),
+            Action::Partition(groups) if groups.first().is_some_and(|g| g.len() == 1) => {
+                write!(f, "isolate {}", port(&groups[0][0]))
+            }
+            Action::Heal => write!(f, "heal"),
+            Action::NodeCommand(n, argv) => {
+                let mode = argv
+                    .get(2)
+                    .map(|m| format!(" {}", String::from_utf8_lossy(m).to_ascii_lowercase()))
+                    .unwrap_or_default();
+                write!(f, "failover {}{mode}", port(n))
+            }
+            Action::SetConfig(name, value) => write!(f, "setting {name} {value}"),
+            Action::ConsoleMode(m) => write!(
+                f,
+                "client {}",
+                match m {
+                    ClientMode::Raw => "raw",
+                    ClientMode::Follow => "follow",
+                    ClientMode::Smart => "smart",
+                }
+            ),
+            Action::ConsoleNode(n) => write!(f, "connect {}", port(n)),
+            Action::Operate(crate::operator::Request::MoveSlot { slot, target }) => {
+                write!(f, "move-slot {slot} {}", port(target))
+            }
+            Action::PauseOperation(true) => write!(f, "pause-operation"),
+            Action::PauseOperation(false) => write!(f, "resume-operation"),
+            Action::StepOperation => write!(f, "step-operation"),
+            // Not written by `parse`: shown as the simulator names it.
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
 /// Whether `goal` holds now.
 pub fn met(goal: &Goal, cluster: &Cluster, last: Option<&LastCommand>, written: &[String]) -> bool {
     let printed = || last.map(|l| l.printed.join("\n")).unwrap_or_default();
@@ -720,19 +811,8 @@ impl Play {
             TourAction::Act(a) => {
                 let outcome = self.timeline.act(a.clone());
                 if let (Action::ConsoleLine(line), Outcome::Console(o)) = (a, outcome) {
-                    let argv =
-                        crate::command::parse::split_args(line.as_bytes()).unwrap_or_default();
-                    let acknowledged = o
-                        .printed
-                        .last()
-                        .is_some_and(|p| p == "OK" || p.starts_with("(integer)"));
-                    let writes = argv.first().is_some_and(|c| {
-                        c.eq_ignore_ascii_case(b"set") || c.eq_ignore_ascii_case(b"incr")
-                    });
-                    if writes && acknowledged {
-                        if let Some(k) = argv.get(1) {
-                            self.written.push(String::from_utf8_lossy(k).into_owned());
-                        }
+                    if let Some(k) = acknowledged_write(line, &o.printed) {
+                        self.written.push(k);
                     }
                     self.last = Some(LastCommand {
                         line: line.clone(),
@@ -895,6 +975,37 @@ step: Two\ntext: Smart.\nsetup: client smart\ngoal: one-hop\nsolution: console G
             !progress.back(&mut play.timeline),
             "no step before the first"
         );
+    }
+
+    #[test]
+    fn actions_print_as_the_file_writes_them() {
+        for line in [
+            "console GET {user:1001}:k1",
+            "advance 250",
+            "kill 7002",
+            "restart 7000",
+            "pause 7001 3000",
+            "isolate 7003",
+            "heal",
+            "failover 7003",
+            "failover 7003 takeover",
+            "setting cluster-node-timeout 2000",
+            "client smart",
+            "connect 7001",
+            "move-slot 5712 7000",
+            "pause-operation",
+            "resume-operation",
+            "step-operation",
+        ] {
+            let a = action(line, 6).unwrap();
+            assert_eq!(a.to_string(), line);
+        }
+        assert_eq!(
+            acknowledged_write("set foo bar", &["OK".into()]).as_deref(),
+            Some("foo")
+        );
+        assert_eq!(acknowledged_write("SET foo bar", &["(error) MOVED 1 x".into()]), None);
+        assert_eq!(acknowledged_write("GET foo", &["OK".into()]), None);
     }
 
     #[test]
