@@ -59,6 +59,10 @@ pub fn use_frames(studio: Shared, update: UseForceUpdateHandle) {
                 let mut st = s.borrow_mut();
                 st.tick(wall);
                 let animating = st.animating();
+                if animating {
+                    // A goal met as time plays (a FAIL, a promotion).
+                    crate::tour_player::check(&mut st);
+                }
                 crate::host_bridge::after_frame(&mut st);
                 if (animating || was_animating) && wall - link_written > 1_000.0 {
                     link_written = wall;

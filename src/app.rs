@@ -18,6 +18,7 @@ use crate::components::message_panel::MessagePanel;
 use crate::components::node_panel::NodePanel;
 use crate::components::operations::{OpStatus, Operations};
 use crate::components::state_banner::StateBanner;
+use crate::components::tour_panel::TourPanel;
 use crate::components::widgets::{checkbox, select};
 use crate::msg::{update, Msg, NODE_TIMEOUTS, SHAPES};
 use crate::studio::{Drawer, Flight, Studio};
@@ -178,6 +179,14 @@ pub fn app() -> Html {
     let on_dismiss = dispatch.reform(|()| Msg::DismissNotice);
     crate::location::use_hash_changes(dispatch.clone());
     crate::host_bridge::use_host(studio.clone(), dispatch.clone());
+    {
+        // A teacher's tour named by the address (`?tour-url=`), once.
+        let dispatch = dispatch.clone();
+        use_effect_with((), move |_| {
+            crate::tour_loader::fetch(dispatch);
+            || ()
+        });
+    }
     let on_branch = dispatch.reform(|()| Msg::SwitchBranch);
     let on_gossip = dispatch.reform(|()| Msg::ToggleGossip);
     let on_action = dispatch.reform(Msg::Act);
@@ -230,6 +239,17 @@ pub fn app() -> Html {
     let filter = s.log_filter.clone();
     let drawer = s.drawer;
     let inspector_key = s.inspector_key.clone();
+    // The tour panel: the index (parsed only while it is shown), or the
+    // step being played and what it points at.
+    let tours_open = s.tours_open;
+    let tour_player = s.tour.clone();
+    let tour_error = s.tour_error.clone();
+    let tour_panel = tour_player.is_some() || tours_open || tour_error.is_some();
+    let tour_index = if tour_panel && (tours_open || tour_player.is_none()) {
+        crate::view::tour::index(&crate::tour_player::builtin(), &s.tour_memory)
+    } else {
+        Vec::new()
+    };
     let session = s.session();
     let cluster = &session.world;
     let all_cards = cards(cluster, observer, shape);
@@ -261,6 +281,15 @@ pub fn app() -> Html {
         crate::view::settings::setting(cluster, "cluster-allow-reads-when-down").is_yes(),
     );
     let disagreements = crate::view::settings::disagreements(cluster);
+    let (tour_step, highlighted, highlight_messages, console_highlight) = match &tour_player {
+        Some(p) => (
+            Some(crate::view::tour::step(p, &map)),
+            crate::tour_player::highlighted_nodes(p, cluster, &map),
+            crate::tour_player::highlighted_messages(p),
+            crate::tour_player::highlights_console(p),
+        ),
+        None => (None, Vec::new(), Vec::new(), false),
+    };
     drop(s);
     let selected_card = selected.and_then(|n| all_cards.get(n).cloned());
     let extent = crate::components::cluster_view::extent(&all_cards);
@@ -343,6 +372,12 @@ pub fn app() -> Html {
         })
     };
     let close_node = dispatch.reform(|_: MouseEvent| Msg::CloseNode);
+    let console = html! {
+        <Console entries={entries} prompt={prompt} history={history} mode={mode} reading={reading}
+                 ports={ports.clone()} node={console_node} on_line={on_line} on_interrupt={on_interrupt}
+                 on_mode={on_mode} on_node={on_node}
+                 on_inspect={on_key.clone()} highlight={console_highlight} />
+    };
 
     html! {
         <>
@@ -350,6 +385,9 @@ pub fn app() -> Html {
             <header class="masthead">
                 <h1><span class="logo" aria-hidden="true"></span>{ "Slotscope" }</h1>
                 <p class="tagline">{ "Redis Cluster, simulated faithfully and shown live." }</p>
+                <button type="button" class="tours-entry" aria-pressed={tours_open.to_string()}
+                        onclick={dispatch.reform(move |_: MouseEvent| Msg::ShowTours(!tours_open))}
+                        title="Guided tours with challenges the simulator checks">{ "Tours" }</button>
                 <button type="button" class="to-inspector" onclick={open_key}>{ "Where does a key live? ↓" }</button>
                 <button type="button" class="copy-link" onclick={dispatch.reform(|_: MouseEvent| Msg::CopyLink)}
                         title="The link reproduces this moment: the run, the moment shown, what is open">
@@ -357,7 +395,7 @@ pub fn app() -> Html {
                 </button>
             </header>
             }
-            <main class={classes!("studio", embed.is_some().then_some("embed"), (!show_console).then_some("no-console"),
+            <main class={classes!("studio", embed.is_some().then_some("embed"), (!show_console && !tour_panel).then_some("no-console"),
                                   (!show_cluster).then_some("no-cluster"), drawers.is_empty().then_some("no-drawers"),
                                   with_banner.then_some("with-banner"), with_notice.then_some("with-notice"))}>
                 if embed.is_some() {
@@ -392,7 +430,8 @@ pub fn app() -> Html {
                     <div class="canvas" style={canvas_style}>
                         <ClusterView cards={all_cards} flights={flights} hops={hops} observer={observer}
                                      selected={selected} reduced_motion={reduced_motion} on_select={on_select}
-                                     on_message={on_message} faults={faults} undrawn={undrawn} />
+                                     on_message={on_message} faults={faults} undrawn={undrawn}
+                                     highlighted={highlighted} highlight_messages={highlight_messages} />
                         if let (Some(style), Some(_)) = (popover_style, &selected_card) {
                             <div class="node-popover" style={style}>
                                 <button type="button" class="close" aria-label="Close the node's details" onclick={close_node}>{ "✕" }</button>
@@ -407,11 +446,15 @@ pub fn app() -> Html {
                     }
                 </section>
                 }
-                if show_console {
-                <Console entries={entries} prompt={prompt} history={history} mode={mode} reading={reading}
-                         ports={ports.clone()} node={console_node} on_line={on_line} on_interrupt={on_interrupt}
-                         on_mode={on_mode} on_node={on_node}
-                         on_inspect={on_key.clone()} />
+                if tour_panel {
+                    // The tour beside the console, both in the stage's height.
+                    <div class="side">
+                        <TourPanel index={tour_index} show_index={tours_open} step={tour_step} error={tour_error}
+                                   on_msg={dispatch.clone()} />
+                        if show_console { { console } }
+                    </div>
+                } else if show_console {
+                    { console }
                 }
                 if !drawers.is_empty() {
                 <section class="drawers panel" id="drawers" aria-label="More">

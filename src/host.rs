@@ -37,6 +37,27 @@ pub enum Command {
     Key(String),
     /// Asks for the current link (`state` event).
     Link,
+    /// Plays a tour from a step (from 0).
+    Tour(TourSource, usize),
+    /// Moves in the tour being played.
+    Step(StepTo),
+}
+
+/// Which tour a host asks for: one of the page's, or a tour file's text.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TourSource {
+    Id(String),
+    Text(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StepTo {
+    /// Step n (from 0).
+    Number(usize),
+    Next,
+    Back,
+    Restart,
+    Exit,
 }
 
 /// A command with the request id to echo.
@@ -113,6 +134,28 @@ pub fn decode(m: &dyn Fields) -> Result<Request, (Option<String>, String)> {
         }),
         "key" => text("key", 512).map(Command::Key),
         "link" => Ok(Command::Link),
+        "tour" => step_number(m, 0).and_then(|step| {
+            let source = match (m.text("tour"), m.has("text")) {
+                (Some(id), false) if id.len() <= 100 => TourSource::Id(id),
+                (Some(_), false) => return Err("tour is longer than 100 bytes".into()),
+                (None, true) => TourSource::Text(text("text", slotscope_sim::tour::MAX_TOUR_BYTES)?),
+                _ => {
+                    return Err(
+                        "tour needs either tour: the id of one of the page's tours, or text: a tour file"
+                            .into(),
+                    )
+                }
+            };
+            Ok(Command::Tour(source, step))
+        }),
+        "step" => match (m.has("step"), m.text("to").as_deref()) {
+            (true, None) => step_number(m, 0).map(|n| Command::Step(StepTo::Number(n))),
+            (false, Some("next")) => Ok(Command::Step(StepTo::Next)),
+            (false, Some("back")) => Ok(Command::Step(StepTo::Back)),
+            (false, Some("restart")) => Ok(Command::Step(StepTo::Restart)),
+            (false, Some("exit")) => Ok(Command::Step(StepTo::Exit)),
+            _ => Err("step needs either step: a step number (from 1), or to: next, back, restart or exit".into()),
+        },
         other => Err(format!(
             "unknown type {:?}",
             other.chars().take(40).collect::<String>()
@@ -122,6 +165,18 @@ pub fn decode(m: &dyn Fields) -> Result<Request, (Option<String>, String)> {
         Ok(command) => Ok(Request { id, command }),
         Err(why) => fail(why),
     }
+}
+
+/// The optional `step` field: a step number from 1 (as the URL's), given
+/// back from 0; `default` when absent.
+fn step_number(m: &dyn Fields, default: usize) -> Result<usize, String> {
+    if !m.has("step") {
+        return Ok(default);
+    }
+    m.number("step")
+        .filter(|n| n.fract() == 0.0 && (1.0..=1000.0).contains(n))
+        .map(|n| n as usize - 1)
+        .ok_or_else(|| "step must be a step number, from 1".to_string())
 }
 
 /// The page's own message for a command (None: `link`, answered with the
@@ -147,6 +202,18 @@ pub fn to_msg(command: &Command, ports: &[u16]) -> Result<Option<Msg>, String> {
         }
         Command::Key(k) => Msg::InspectKey(k.clone()),
         Command::Link => return Ok(None),
+        Command::Tour(TourSource::Id(id), step) => Msg::StartTour(id.clone(), *step),
+        Command::Tour(TourSource::Text(text), step) => Msg::LoadTour(text.clone(), *step),
+        Command::Step(to) => {
+            use crate::tour_player::TourMsg;
+            Msg::Tour(match to {
+                StepTo::Number(n) => TourMsg::Go(*n),
+                StepTo::Next => TourMsg::Next,
+                StepTo::Back => TourMsg::Back,
+                StepTo::Restart => TourMsg::Restart,
+                StepTo::Exit => TourMsg::Exit,
+            })
+        }
     }))
 }
 
@@ -181,6 +248,51 @@ pub enum Event {
     Error {
         message: String,
     },
+    /// A tour's step started (numbered from 1).
+    Step {
+        tour: String,
+        step: usize,
+        steps: usize,
+        title: String,
+    },
+    /// A tour step's challenge was met (by the learner, or by the solution
+    /// they asked to replay).
+    Goal {
+        tour: String,
+        step: usize,
+        goal: String,
+        by_solution: bool,
+    },
+}
+
+impl From<crate::tour_player::TourEvent> for Event {
+    fn from(e: crate::tour_player::TourEvent) -> Event {
+        use crate::tour_player::TourEvent as T;
+        match e {
+            T::Step {
+                tour,
+                step,
+                steps,
+                title,
+            } => Event::Step {
+                tour,
+                step,
+                steps,
+                title,
+            },
+            T::Goal {
+                tour,
+                step,
+                goal,
+                by_solution,
+            } => Event::Goal {
+                tour,
+                step,
+                goal,
+                by_solution,
+            },
+        }
+    }
 }
 
 impl Event {
@@ -192,6 +304,8 @@ impl Event {
             Event::Failover { .. } => "failover",
             Event::State { .. } => "state",
             Event::Error { .. } => "error",
+            Event::Step { .. } => "step",
+            Event::Goal { .. } => "goal",
         }
     }
 }
@@ -234,6 +348,51 @@ mod tests {
         fn has(&self, name: &str) -> bool {
             self.0.iter().any(|(k, _)| *k == name)
         }
+    }
+
+    fn command(fields: Vec<(&'static str, &'static str)>) -> Result<Command, String> {
+        let mut all = vec![("slotscope", "1")];
+        all.extend(fields);
+        decode(&M(all)).map(|r| r.command).map_err(|(_, e)| e)
+    }
+
+    #[test]
+    fn tours_and_steps_decode_with_steps_from_one() {
+        assert_eq!(
+            command(vec![("type", "tour"), ("tour", "failover")]),
+            Ok(Command::Tour(TourSource::Id("failover".into()), 0))
+        );
+        assert_eq!(
+            command(vec![("type", "tour"), ("tour", "failover"), ("step", "3")]),
+            Ok(Command::Tour(TourSource::Id("failover".into()), 2))
+        );
+        assert_eq!(
+            command(vec![("type", "tour"), ("text", "tour: t")]),
+            Ok(Command::Tour(TourSource::Text("tour: t".into()), 0))
+        );
+        assert_eq!(
+            command(vec![("type", "step"), ("step", "2")]),
+            Ok(Command::Step(StepTo::Number(1)))
+        );
+        assert_eq!(
+            command(vec![("type", "step"), ("to", "back")]),
+            Ok(Command::Step(StepTo::Back))
+        );
+        for (m, why) in [
+            (vec![("type", "tour")], "tour needs either"),
+            (vec![("type", "tour"), ("tour", "a"), ("text", "b")], "tour needs either"),
+            (vec![("type", "tour"), ("tour", "a"), ("step", "0")], "from 1"),
+            (vec![("type", "tour"), ("tour", "a"), ("step", "1.5")], "from 1"),
+            (vec![("type", "step")], "step needs either"),
+            (vec![("type", "step"), ("to", "sideways")], "step needs either"),
+        ] {
+            let e = command(m.clone()).expect_err("refused");
+            assert!(e.contains(why), "{m:?}: {e}");
+        }
+        assert_eq!(
+            to_msg(&Command::Step(StepTo::Number(4)), &[]),
+            Ok(Some(Msg::Tour(crate::tour_player::TourMsg::Go(4))))
+        );
     }
 
     #[test]

@@ -108,6 +108,28 @@ mod browser {
             }
             Event::State { link } => set(&obj, "link", JsValue::from_str(link)),
             Event::Error { message } => set(&obj, "message", JsValue::from_str(message)),
+            Event::Step {
+                tour,
+                step,
+                steps,
+                title,
+            } => {
+                set(&obj, "tour", JsValue::from_str(tour));
+                set(&obj, "step", JsValue::from(*step as f64));
+                set(&obj, "steps", JsValue::from(*steps as f64));
+                set(&obj, "title", JsValue::from_str(title));
+            }
+            Event::Goal {
+                tour,
+                step,
+                goal,
+                by_solution,
+            } => {
+                set(&obj, "tour", JsValue::from_str(tour));
+                set(&obj, "step", JsValue::from(*step as f64));
+                set(&obj, "goal", JsValue::from_str(goal));
+                set(&obj, "bySolution", JsValue::from(*by_solution));
+            }
         }
         let _ = parent.post_message(&obj, &origin);
     }
@@ -217,6 +239,16 @@ mod browser {
                             if let Command::Console(_) = request.command {
                                 tell_reply(&studio_for_events, id);
                             }
+                            if let Command::Tour(..) = request.command {
+                                if let Some(why) = studio_for_events.borrow().tour_error.clone() {
+                                    post(&Event::Error { message: why }, id);
+                                }
+                            }
+                            if let Command::Step(_) = request.command {
+                                if studio_for_events.borrow().tour.is_none() {
+                                    post(&Event::Error { message: "no tour is being played".into() }, id);
+                                }
+                            }
                             if let Command::Load(_) = request.command {
                                 if let Some(why) = studio_for_events.borrow().link_error.clone() {
                                     post(&Event::Error { message: why }, id);
@@ -234,9 +266,12 @@ mod browser {
         });
     }
 
-    /// After each frame: a replica promoted since the last look is told to
-    /// the host.
+    /// After each frame: the tour's steps and goals since the last frame,
+    /// and a replica promoted since the last look, are told to the host.
     pub fn after_frame(studio: &mut crate::studio::Studio) {
+        for e in std::mem::take(&mut studio.tour_events) {
+            post(&Event::from(e), None);
+        }
         let told = TOLD.with(|t| *t.borrow());
         let markers = studio.markers();
         if markers.len() < told {

@@ -15,6 +15,7 @@ pub mod link;
 pub mod location;
 pub mod msg;
 pub mod studio;
+pub mod tour_loader;
 pub mod tour_player;
 pub mod view;
 

@@ -125,6 +125,8 @@ pub enum Msg {
     /// Next, Back, Restart, a hint, the solution...
     Tour(crate::tour_player::TourMsg),
     DismissTourError,
+    /// A tour could not be had (its file not fetched, say): why.
+    TourFailed(String),
 }
 
 /// Applies one gesture.
@@ -234,6 +236,12 @@ pub fn update(s: &mut Studio, msg: Msg) {
         Msg::LoadTour(text, step) => crate::tour_player::load(s, &text, step),
         Msg::Tour(m) => crate::tour_player::apply(s, m),
         Msg::DismissTourError => s.tour_error = None,
+        Msg::TourFailed(why) => {
+            s.tour_error = Some(why);
+            if s.tour.is_none() {
+                s.tours_open = true;
+            }
+        }
     }
     // A tour's challenge is checked after every gesture (and every frame).
     crate::tour_player::check(s);

@@ -389,15 +389,17 @@ pub fn open(s: &mut Studio, id: &str, step: usize) {
 
 /// Nodes the current step highlights (by port), and the owners of the
 /// slots it highlights as the observer sees them.
-pub fn highlighted_nodes(p: &Player, cluster: &Cluster, observer: usize) -> Vec<usize> {
+pub fn highlighted_nodes(
+    p: &Player,
+    cluster: &Cluster,
+    map: &crate::view::slot_map::SlotMap,
+) -> Vec<usize> {
     use slotscope_sim::tour::Highlight;
     let mut out = Vec::new();
     for h in &p.step().highlight {
         let n = match h {
             Highlight::Node(port) => cluster.nodes.iter().position(|n| n.addr.port == *port),
-            Highlight::Slot(slot) => crate::view::slot_map::SlotMap::from_cluster(cluster, observer)
-                .owner_of(*slot)
-                .map(|(_, o)| o.node),
+            Highlight::Slot(slot) => map.owner_of(*slot).map(|(_, o)| o.node),
             _ => None,
         };
         if let Some(n) = n {

@@ -30,6 +30,12 @@ pub struct ClusterViewProps {
     pub undrawn: usize,
     /// Links that are cut or slowed: (a, b, cut, extra ms).
     pub faults: Vec<crate::view::network::LinkFault>,
+    /// Nodes a tour step points at (drawn with a halo).
+    #[prop_or_default]
+    pub highlighted: Vec<NodeIdx>,
+    /// Message types a tour step points at (`FAIL`, ...).
+    #[prop_or_default]
+    pub highlight_messages: Vec<String>,
 }
 
 const COL_W: f64 = 190.0;
@@ -238,7 +244,9 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
         let name = short_kind(f.kind);
         let label_y = label_offset((x, y), name, &boxes);
         let gossip = matches!(f.kind, Some(MsgKind::Ping | MsgKind::Pong | MsgKind::Meet));
-        let class = classes!("msg", if gossip { "gossip" } else { "notable" }, format!("k-{}", name.to_ascii_lowercase()));
+        let pointed = p.highlight_messages.iter().any(|m| m.eq_ignore_ascii_case(flight_label(f.kind)));
+        let class = classes!("msg", if gossip { "gossip" } else { "notable" }, format!("k-{}", name.to_ascii_lowercase()),
+                             pointed.then_some("highlight"));
         let flight = f.clone();
         let onclick = p.on_message.reform(move |_: MouseEvent| flight.clone());
         // Messages other than gossip are also Tab stops (gossip would be
@@ -326,6 +334,7 @@ pub fn cluster_view(p: &ClusterViewProps) -> Html {
             c.seen_fail.then_some("failed"),
             (p.selected == Some(c.idx)).then_some("selected"),
             (p.observer == c.idx).then_some("observer"),
+            p.highlighted.contains(&c.idx).then_some("highlight"),
         );
         let role = if c.seen_master { "master" } else { "replica" };
         // The accessible name starts with the card's visible text, in its

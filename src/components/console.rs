@@ -30,6 +30,9 @@ pub struct ConsoleProps {
     pub on_node: Callback<usize>,
     /// A key of a typed command, to open in the key inspector.
     pub on_inspect: Callback<String>,
+    /// A tour step points at the console.
+    #[prop_or_default]
+    pub highlight: bool,
 }
 
 #[function_component(Console)]
@@ -141,7 +144,7 @@ pub fn console(p: &ConsoleProps) -> Html {
         .collect();
     let mode_index = ClientMode::ALL.iter().position(|m| *m == p.mode);
     html! {
-        <section class="console panel" aria-label="Console">
+        <section class={classes!("console", "panel", p.highlight.then_some("highlight"))} aria-label="Console">
             <div class="console-bar">
                 <label>{ "Client " }{ select("Client mode", &modes, mode_index, on_mode) }</label>
                 <label>{ if p.mode == ClientMode::Smart { " seed node " } else { " connected to " } }

@@ -10,4 +10,5 @@ pub mod node_panel;
 pub mod operations;
 pub mod slot_bar;
 pub mod state_banner;
+pub mod tour_panel;
 pub mod widgets;

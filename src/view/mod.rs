@@ -10,3 +10,4 @@ pub mod network;
 pub mod operations;
 pub mod settings;
 pub mod slot_map;
+pub mod tour;
