@@ -8,6 +8,11 @@ WebAssembly compile, and nothing else is evaluated. Styles may be inline
 (the drawing sizes itself with a style attribute). A <meta> cannot carry
 frame-ancestors: embedding stays open, as a lesson page needs; a host that
 can send headers may add `Content-Security-Policy: frame-ancestors ...`.
+A teacher's tour file may come from another origin (`?tour-url=` with
+`origin=`): the policy lets the page connect to https origins and to the
+machine itself (a lesson served locally); which of them the page really
+fetches from is the app's own check (tour_loader.rs: its origin, or one
+named by `origin=`).
 """
 import base64
 import hashlib
@@ -25,7 +30,7 @@ policy = (
     f"script-src 'self' 'wasm-unsafe-eval' 'sha256-{digest}'; "
     "style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; "
-    "connect-src 'self'; "
+    "connect-src 'self' https: http://127.0.0.1:* http://localhost:*; "
     "object-src 'none'; base-uri 'none'; form-action 'none'"
 )
 meta = f'<meta http-equiv="Content-Security-Policy" content="{policy}">'

@@ -222,14 +222,23 @@ pub fn apply(s: &mut Studio, m: TourMsg) {
     };
     match m {
         TourMsg::Next => {
-            if p.progress.forward() {
-                begin_step(s, &mut p);
-                tell_step(s, &p);
-            } else {
+            if p.last_step() {
                 // The end: back to the index, which shows what was solved.
                 s.tours_open = true;
+                s.tour = Some(p);
                 return;
             }
+            // A step left unsolved (skipped, or Back then Next) is first
+            // played by its solution: the next step's text and challenge
+            // assume where this one ends.
+            if !p.met {
+                if let Some(c) = p.step().challenge.clone() {
+                    run(s, &c.solution);
+                }
+            }
+            p.progress.forward();
+            begin_step(s, &mut p);
+            tell_step(s, &p);
         }
         TourMsg::Back => {
             if p.progress.back(&mut s.timeline) {
@@ -249,6 +258,7 @@ pub fn apply(s: &mut Studio, m: TourMsg) {
             return;
         }
         TourMsg::Exit => {
+            // Back to the sandbox (the run stays), with the index open.
             s.tours_open = true;
             return;
         }
@@ -328,6 +338,10 @@ pub fn check(s: &mut Studio) {
                 .collect();
             if tour::met(&c.goal, s.cluster(), last.as_ref(), &written) {
                 p.met = true;
+                // The moment it was met stays on screen (a FAIL, say,
+                // before the election that follows it): the learner reads
+                // "Solved", then plays on or presses Next.
+                s.playing = false;
                 p.progress.complete();
                 remember(s, &p);
                 s.tour_events.push(TourEvent::Goal {
@@ -524,6 +538,23 @@ mod tests {
         update(&mut s, Msg::Tour(TourMsg::Go(0)));
         assert_eq!(s.tour.as_ref().unwrap().progress.step, 0);
         assert!(s.cluster().nodes[0].alive);
+    }
+
+    #[test]
+    fn next_without_solving_plays_the_solution_first() {
+        let mut s = studio();
+        update(&mut s, Msg::StartTour("failover".into(), 0));
+        // Skipped at once: 7000 is killed by the solution, so the second
+        // step (a replica takes over) can happen.
+        update(&mut s, Msg::Tour(TourMsg::Next));
+        assert!(!s.cluster().nodes[0].alive);
+        assert!(!s.tour.as_ref().unwrap().progress.completed[0], "skipped, not solved");
+        update(&mut s, Msg::Advance(5_000));
+        assert!(s.tour.as_ref().unwrap().met);
+        // After the last step, Finish opens the index and keeps the tour.
+        update(&mut s, Msg::Tour(TourMsg::Next));
+        update(&mut s, Msg::Tour(TourMsg::Next));
+        assert!(s.tours_open && s.tour.is_some());
     }
 
     #[test]

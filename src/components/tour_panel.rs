@@ -166,7 +166,10 @@ fn player(st: &StepView, on_msg: &Callback<Msg>) -> Html {
                         title="Back to where the previous step started">{ "← Back" }</button>
                 <button type="button" class="restart" onclick={tour(TourMsg::Restart)}>{ "Restart" }</button>
                 <button type="button" class="exit" onclick={tour(TourMsg::Exit)}>{ "Exit" }</button>
-                <button type="button" class="next" onclick={tour(TourMsg::Next)}>{ if st.last { "Finish" } else { "Next →" } }</button>
+                <button type="button" class="next" onclick={tour(TourMsg::Next)}
+                        title={(st.skips && !st.last).then_some("Plays this step's solution, then goes on")}>
+                    { if st.last { "Finish" } else if st.skips { "Skip →" } else { "Next →" } }
+                </button>
             </div>
         </>
     }

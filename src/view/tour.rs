@@ -98,6 +98,8 @@ pub struct StepView {
     pub completed: Vec<bool>,
     /// A teacher's file rather than one of the repo's.
     pub custom: bool,
+    /// Next would skip an unsolved challenge (playing its solution first).
+    pub skips: bool,
 }
 
 /// The step being played; `map` is the slot map as the observer sees it.
@@ -137,6 +139,7 @@ pub fn step(p: &Player, map: &SlotMap) -> StepView {
         last: p.last_step(),
         completed: p.progress.completed.clone(),
         custom: !p.builtin,
+        skips: st.challenge.is_some() && !p.met,
     }
 }
 

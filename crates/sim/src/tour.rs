@@ -687,16 +687,16 @@ pub fn met(goal: &Goal, cluster: &Cluster, last: Option<&LastCommand>, written: 
             }
             _ => false,
         },
-        // A dead master stays "master,fail" in the others' views: the node
-        // must be up and a master in its own view too.
+        // A dead master stays "master,fail" in the others' views, and one
+        // that restarts calls itself master until it hears who took its
+        // slots: the node must be up, and in every live node's view
+        // (its own included) a master that owns slots, not flagged.
         Goal::MasterEverywhere(port) => node(*port).is_some_and(|p| {
             cluster.nodes[p].alive
-                && cluster
-                    .nodes
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, n)| n.alive)
-                    .all(|(_, n)| n.view.get(p).is_some_and(|v| v.role.is_master()))
+                && cluster.nodes.iter().filter(|n| n.alive).all(|n| {
+                    n.view.get(p).is_some_and(|v| v.role.is_master() && !v.pfail && !v.fail)
+                        && n.slots.owners().any(|o| o == p)
+                })
         }),
         Goal::StateFail => {
             (0..cluster.nodes.len()).any(|i| cluster.nodes[i].alive && !cluster.state_ok(i))
@@ -1014,5 +1014,23 @@ step: Two\ntext: Smart.\nsetup: client smart\ngoal: one-hop\nsolution: console G
             .unwrap();
         let e = check(&t, 1).unwrap_err();
         assert!(e.message.contains("already met"), "{e}");
+    }
+
+    /// A master that restarts after its replica took over calls itself
+    /// master until it hears otherwise, and the others still list it as a
+    /// (failed, slot-less) master: that is not "master everywhere".
+    #[test]
+    fn a_restarted_old_master_is_not_master_everywhere() {
+        let mut c = Cluster::create(3, 1, 1).unwrap();
+        c.set_config(|conf| conf.node_timeout = 2_000);
+        c.kill(0);
+        c.advance(8_000);
+        let master = |c: &Cluster, port| met(&Goal::MasterEverywhere(port), c, None, &[]);
+        assert!(master(&c, 7003));
+        c.restart(0);
+        assert!(!master(&c, 7000), "just restarted");
+        c.advance(3_000);
+        assert!(!master(&c, 7000), "rejoined as a replica");
+        assert!(master(&c, 7003));
     }
 }
