@@ -380,11 +380,23 @@ mod tests {
         );
         for (m, why) in [
             (vec![("type", "tour")], "tour needs either"),
-            (vec![("type", "tour"), ("tour", "a"), ("text", "b")], "tour needs either"),
-            (vec![("type", "tour"), ("tour", "a"), ("step", "0")], "from 1"),
-            (vec![("type", "tour"), ("tour", "a"), ("step", "1.5")], "from 1"),
+            (
+                vec![("type", "tour"), ("tour", "a"), ("text", "b")],
+                "tour needs either",
+            ),
+            (
+                vec![("type", "tour"), ("tour", "a"), ("step", "0")],
+                "from 1",
+            ),
+            (
+                vec![("type", "tour"), ("tour", "a"), ("step", "1.5")],
+                "from 1",
+            ),
             (vec![("type", "step")], "step needs either"),
-            (vec![("type", "step"), ("to", "sideways")], "step needs either"),
+            (
+                vec![("type", "step"), ("to", "sideways")],
+                "step needs either",
+            ),
         ] {
             let e = command(m.clone()).expect_err("refused");
             assert!(e.contains(why), "{m:?}: {e}");

@@ -246,7 +246,12 @@ mod browser {
                             }
                             if let Command::Step(_) = request.command {
                                 if studio_for_events.borrow().tour.is_none() {
-                                    post(&Event::Error { message: "no tour is being played".into() }, id);
+                                    post(
+                                        &Event::Error {
+                                            message: "no tour is being played".into(),
+                                        },
+                                        id,
+                                    );
                                 }
                             }
                             if let Command::Load(_) = request.command {

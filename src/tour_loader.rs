@@ -14,10 +14,10 @@ pub fn requested(query: &str) -> Result<Option<(String, usize)>, String> {
         let (name, value) = part.split_once('=').unwrap_or((part, ""));
         match name {
             "tour-url" => {
-                let bytes = crate::link::percent_decode(value)
-                    .map_err(|e| format!("tour-url: {e}"))?;
-                let text = String::from_utf8(bytes)
-                    .map_err(|_| "tour-url is not UTF-8".to_string())?;
+                let bytes =
+                    crate::link::percent_decode(value).map_err(|e| format!("tour-url: {e}"))?;
+                let text =
+                    String::from_utf8(bytes).map_err(|_| "tour-url is not UTF-8".to_string())?;
                 if text.is_empty() || text.len() > 2_000 {
                     return Err("tour-url must be an address of at most 2,000 characters".into());
                 }
@@ -29,7 +29,10 @@ pub fn requested(query: &str) -> Result<Option<(String, usize)>, String> {
                     .ok()
                     .filter(|n| (1..=1000).contains(n))
                     .ok_or_else(|| {
-                        format!("step {:?} is not a step number", value.chars().take(20).collect::<String>())
+                        format!(
+                            "step {:?} is not a step number",
+                            value.chars().take(20).collect::<String>()
+                        )
                     })?
                     - 1;
             }

@@ -438,10 +438,7 @@ pub fn highlighted_messages(p: &Player) -> Vec<String> {
 }
 
 pub fn highlights_console(p: &Player) -> bool {
-    p.step()
-        .highlight
-        .iter()
-        .any(|h| *h == tour::Highlight::Console)
+    p.step().highlight.contains(&tour::Highlight::Console)
 }
 
 #[cfg(test)]
@@ -473,13 +470,23 @@ mod tests {
             for i in 0..t.steps.len() {
                 let p = s.tour.as_ref().expect("a tour plays");
                 assert_eq!(p.progress.step, i, "{}", t.id);
-                assert!(!p.met, "{} step {}: met before the learner acts", t.id, i + 1);
+                assert!(
+                    !p.met,
+                    "{} step {}: met before the learner acts",
+                    t.id,
+                    i + 1
+                );
                 if let Some(c) = t.steps[i].challenge.clone() {
                     for a in &c.solution {
                         update(&mut s, gesture(a));
                     }
                     let p = s.tour.as_ref().unwrap();
-                    assert!(p.met, "{} step {}: the solution's gestures do not meet it", t.id, i + 1);
+                    assert!(
+                        p.met,
+                        "{} step {}: the solution's gestures do not meet it",
+                        t.id,
+                        i + 1
+                    );
                     assert!(!p.by_solution);
                 }
                 update(&mut s, Msg::Tour(TourMsg::Next));
@@ -548,7 +555,10 @@ mod tests {
         // step (a replica takes over) can happen.
         update(&mut s, Msg::Tour(TourMsg::Next));
         assert!(!s.cluster().nodes[0].alive);
-        assert!(!s.tour.as_ref().unwrap().progress.completed[0], "skipped, not solved");
+        assert!(
+            !s.tour.as_ref().unwrap().progress.completed[0],
+            "skipped, not solved"
+        );
         update(&mut s, Msg::Advance(5_000));
         assert!(s.tour.as_ref().unwrap().met);
         // After the last step, Finish opens the index and keeps the tour.
@@ -572,7 +582,10 @@ mod tests {
         assert!(p.met && p.by_solution && p.solution_shown);
         assert!(matches!(
             s.tour_events.last(),
-            Some(TourEvent::Goal { by_solution: true, .. })
+            Some(TourEvent::Goal {
+                by_solution: true,
+                ..
+            })
         ));
     }
 
@@ -590,7 +603,11 @@ mod tests {
         assert!(s.tour.is_none());
         assert_eq!(s.timeline.actions().len(), before);
         update(&mut s, Msg::StartTour("no-such".into(), 0));
-        assert!(s.tour_error.clone().unwrap().contains("no tour \"no-such\""));
+        assert!(s
+            .tour_error
+            .clone()
+            .unwrap()
+            .contains("no tour \"no-such\""));
         // A good one plays, from the step asked for.
         update(
             &mut s,

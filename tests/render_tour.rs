@@ -50,12 +50,21 @@ fn a_step_shows_its_counter_text_challenge_and_controls() {
     update(&mut s, Msg::StartTour("key-to-slot".into(), 0));
     let html = render(&mut s);
     let n = builtin()[0].steps.len();
-    assert!(html.contains(&format!("class=\"counter\">1 / {n}</span>")), "{html}");
+    assert!(
+        html.contains(&format!("class=\"counter\">1 / {n}</span>")),
+        "{html}"
+    );
     assert!(html.contains("Not yet"), "{html}");
-    assert!(html.contains("disabled=\"disabled\" class=\"back\""), "Back is off at the first step: {html}");
+    assert!(
+        html.contains("disabled=\"disabled\" class=\"back\""),
+        "Back is off at the first step: {html}"
+    );
     assert!(html.contains("Skip →"), "unsolved, Next skips: {html}");
     // A clickable command is a button with the line as text.
-    assert!(html.contains("class=\"run\"><code>CLUSTER KEYSLOT user:1001</code></button>"), "{html}");
+    assert!(
+        html.contains("class=\"run\"><code>CLUSTER KEYSLOT user:1001</code></button>"),
+        "{html}"
+    );
     update(&mut s, Msg::Tour(TourMsg::Solve));
     let html = render(&mut s);
     assert!(html.contains("Solved by the solution"), "{html}");
@@ -70,16 +79,34 @@ text: Run [[GET <script>]] and `<i>` *<u>*\ngoal: reply-moved\nsolution: console
     update(&mut s, Msg::LoadTour(file.into(), 0));
     assert!(s.tour_error.is_none(), "{:?}", s.tour_error);
     let html = render(&mut s);
-    assert!(!html.contains("<b>") && !html.contains("<img") && !html.contains("<script>") && !html.contains("<u>"), "{html}");
-    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"), "{html}");
+    assert!(
+        !html.contains("<b>")
+            && !html.contains("<img")
+            && !html.contains("<script>")
+            && !html.contains("<u>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "{html}"
+    );
     assert!(html.contains("(your file)"));
 }
 
 #[test]
 fn a_malformed_file_is_named_by_line_and_field() {
     let mut s = studio();
-    update(&mut s, Msg::LoadTour("tour: t\ntitle: T\nsummary: s\n\nstep: one\ngoal: reply-sideways\n".into(), 0));
+    update(
+        &mut s,
+        Msg::LoadTour(
+            "tour: t\ntitle: T\nsummary: s\n\nstep: one\ngoal: reply-sideways\n".into(),
+            0,
+        ),
+    );
     let html = render(&mut s);
     assert!(html.contains("role=\"alert\""), "{html}");
-    assert!(html.contains("This tour file could not be read: line 6: goal:"), "{html}");
+    assert!(
+        html.contains("This tour file could not be read: line 6: goal:"),
+        "{html}"
+    );
 }

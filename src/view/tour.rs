@@ -166,8 +166,14 @@ mod tests {
         assert_eq!(cards.len(), 9);
         let smart = cards.iter().find(|c| c.id == "smart-client").unwrap();
         assert_eq!((smart.steps, smart.challenges, smart.solved), (2, 2, 1));
-        assert!(cards.iter().filter(|c| c.id != "smart-client").all(|c| c.solved == 0));
-        assert!(cards.iter().all(|c| c.challenges >= 1), "every tour has a challenge");
+        assert!(cards
+            .iter()
+            .filter(|c| c.id != "smart-client")
+            .all(|c| c.solved == 0));
+        assert!(
+            cards.iter().all(|c| c.challenges >= 1),
+            "every tour has a challenge"
+        );
     }
 
     #[test]
@@ -179,7 +185,10 @@ mod tests {
         let v = shown(&mut s);
         assert_eq!(v.counter, "2 / 2");
         assert!(v.last && !v.first);
-        assert_eq!(v.slots, vec!["Slot 12182: 127.0.0.1:7002, 0 keys".to_string()]);
+        assert_eq!(
+            v.slots,
+            vec!["Slot 12182: 127.0.0.1:7002, 0 keys".to_string()]
+        );
         let c = v.challenge.unwrap();
         assert_eq!(c.status, GoalStatus::Open);
         assert!(c.hints.is_empty() && c.more_hints && c.solution.is_none());

@@ -694,7 +694,9 @@ pub fn met(goal: &Goal, cluster: &Cluster, last: Option<&LastCommand>, written: 
         Goal::MasterEverywhere(port) => node(*port).is_some_and(|p| {
             cluster.nodes[p].alive
                 && cluster.nodes.iter().filter(|n| n.alive).all(|n| {
-                    n.view.get(p).is_some_and(|v| v.role.is_master() && !v.pfail && !v.fail)
+                    n.view
+                        .get(p)
+                        .is_some_and(|v| v.role.is_master() && !v.pfail && !v.fail)
                         && n.slots.owners().any(|o| o == p)
                 })
         }),
@@ -708,12 +710,17 @@ pub fn met(goal: &Goal, cluster: &Cluster, last: Option<&LastCommand>, written: 
                     .is_some_and(|p| *p == format!("(integer) {n}"))
         }),
         Goal::WriteLost(key) => {
-            // Lost: acknowledged, and no live master holds it any more
-            // (the master that took it is gone or was demoted, and the
-            // replica promoted in its place never got it).
+            // Lost: acknowledged, and the master now serving its slot (up,
+            // and the owner in its own view) does not have it: the replica
+            // promoted in place of the master that took it never got it.
+            // (While no master serves the slot, nothing is lost yet.)
+            let slot = usize::from(crate::slot::key_hash_slot(key.as_bytes()));
             written.iter().any(|k| k == key)
-                && !cluster.nodes.iter().enumerate().any(|(i, n)| {
-                    n.alive && n.role(i).is_master() && n.db.peek(key.as_bytes(), cluster.now)
+                && cluster.nodes.iter().enumerate().any(|(i, n)| {
+                    n.alive
+                        && n.role(i).is_master()
+                        && n.slots[slot] == Some(i)
+                        && !n.db.peek(key.as_bytes(), cluster.now)
                 })
         }
     }
@@ -1004,7 +1011,10 @@ step: Two\ntext: Smart.\nsetup: client smart\ngoal: one-hop\nsolution: console G
             acknowledged_write("set foo bar", &["OK".into()]).as_deref(),
             Some("foo")
         );
-        assert_eq!(acknowledged_write("SET foo bar", &["(error) MOVED 1 x".into()]), None);
+        assert_eq!(
+            acknowledged_write("SET foo bar", &["(error) MOVED 1 x".into()]),
+            None
+        );
         assert_eq!(acknowledged_write("GET foo", &["OK".into()]), None);
     }
 
@@ -1032,5 +1042,20 @@ step: Two\ntext: Smart.\nsetup: client smart\ngoal: one-hop\nsolution: console G
         c.advance(3_000);
         assert!(!master(&c, 7000), "rejoined as a replica");
         assert!(master(&c, 7003));
+    }
+
+    /// A write is lost once the replica promoted without it serves the
+    /// slot, not while the slot has no live master at all.
+    #[test]
+    fn a_write_is_lost_only_once_a_master_without_it_serves_its_slot() {
+        let mut c = Cluster::create(3, 1, 1).unwrap();
+        c.set_config(|conf| conf.node_timeout = 2_000);
+        let lost = |c: &Cluster| met(&Goal::WriteLost("foo".into()), c, None, &["foo".into()]);
+        // foo's slot 12182 is on 7002 (index 2); the key is not there (the
+        // write was never replicated, say), and 7002 is down.
+        c.kill(2);
+        assert!(!lost(&c), "no master serves the slot yet");
+        c.advance(8_000);
+        assert!(lost(&c), "7005 serves it, without foo");
     }
 }
