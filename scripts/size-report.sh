@@ -3,8 +3,8 @@
 # Writes target/size-report.txt. The budget is 400 KiB; since the whole
 # Redis 7.0 command set landed (2026-12-02) the app is over it (436.6 KiB;
 # 457.1 KiB with the configurable encodings, sparse HyperLogLog, stream
-# DUMP/RESTORE, subscribe mode and long-double INCRBYFLOAT), which the
-# report says. It fails when the app grows past CEILING_KIB, the
+# DUMP/RESTORE, subscribe mode and long-double INCRBYFLOAT; 489.9 KiB with
+# guided tours), which the report says. It fails when the app grows past CEILING_KIB, the
 # size accepted today: the size is deterministic, so this cannot flake, and
 # nothing grows further unnoticed. Lower CEILING_KIB as the app shrinks;
 # remove it once the budget is met again.
