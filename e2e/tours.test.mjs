@@ -10,9 +10,19 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { withBrowser, openPage, serveFolder, shotPath, command, type, openDrawer, ROOT } from './harness.mjs';
 
 const ctx = withBrowser();
+const require = createRequire(import.meta.url);
+
+async function axe(page) {
+  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  return page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')})`);
+  });
+}
 
 // Just what the test needs of a tour file: its id and each step's title
 // and solution lines (the gestures are derived from those, and done
@@ -283,5 +293,31 @@ test('a tour in the lesson page\'s frame (800×500): the host starts it and hear
     await page.close();
   } finally {
     host.stop();
+  }
+});
+
+test('axe-core finds nothing in the tour panel (index, a step with its hints and solution), light and dark; the 800×500 frame has no scroll bars', async () => {
+  for (const colorScheme of ['light', 'dark']) {
+    // (bypassCSP: the page's CSP rightly refuses the injected axe script.)
+    const { page, problems } = await openPage(ctx.browser, ctx.server.url, { width: 1280, height: 800 }, { colorScheme, bypassCSP: true });
+    await command(page).waitFor();
+    await page.getByRole('button', { name: 'Tours', exact: true }).click();
+    await page.locator('.tour-file summary').click();
+    assert.deepEqual(await axe(page), [], `${colorScheme}, index`);
+    await page.locator('.tour-card[data-tour="migration"] .start').click();
+    await page.getByRole('button', { name: 'Hint' }).click();
+    await page.getByRole('button', { name: 'Show the solution' }).click();
+    assert.deepEqual(await axe(page), [], `${colorScheme}, step`);
+    await page.screenshot({ path: shotPath(`tour-panel-${colorScheme}.png`) });
+    assert.deepEqual(problems, []);
+    await page.close();
+
+    const embed = await openPage(ctx.browser, `${ctx.server.url}?embed&tour=failover&step=2`, { width: 800, height: 500 }, { colorScheme, bypassCSP: true });
+    await embed.page.locator('.tour .counter', { hasText: '2 / 3' }).waitFor();
+    const size = await embed.page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]);
+    assert.deepEqual(size, [800, 500], 'no scroll bars in the 800×500 frame');
+    assert.deepEqual(await axe(embed.page), [], `${colorScheme}, embed`);
+    assert.deepEqual(embed.problems, []);
+    await embed.page.close();
   }
 });
